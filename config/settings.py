@@ -1,0 +1,269 @@
+"""pmsync's settings, layered: CLI flags > ``PMSYNC_*`` environment > the standard GitHub
+variables (``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL``) > ``pmsync.toml`` or
+``[tool.pmsync]`` in ``pyproject.toml`` > shipped defaults.
+
+Loading settings does no I/O beyond reading the environment and the config file; trackers are
+built later, from these values, by :mod:`connectors.registry`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE_NAMES = ("pmsync.toml", "pyproject.toml")
+
+_config_file: ContextVar[Path | None] = ContextVar("pmsync_config_file", default=None)
+
+
+class JiraSettings(BaseModel):
+    """How to reach Jira and what to create there."""
+
+    url: str | None = None
+    email: str | None = None
+    token: SecretStr | None = None
+    project: str | None = None
+    issue_type: str = "Task"
+    flavour: Literal["auto", "cloud", "server"] = "auto"
+    labels: list[str] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+    epic: str | None = None
+    priority_map: dict[str, str] = Field(
+        default_factory=lambda: {
+            "P0": "Highest", "P1": "High", "P2": "Medium", "P3": "Low", "P4": "Lowest",
+            "Critical": "Highest", "High": "High", "Medium": "Medium", "Low": "Low",
+        }
+    )
+    timeout: float = 30.0
+
+
+class GitHubSettings(BaseModel):
+    """How to reach GitHub and what to create there."""
+
+    repo: str | None = None
+    token: SecretStr | None = None
+    api_url: str = "https://api.github.com"
+    labels: list[str] = Field(default_factory=list)
+    priority_labels: dict[str, str] = Field(
+        default_factory=lambda: {
+            "P0": "priority: P0", "P1": "priority: P1", "P2": "priority: P2",
+            "P3": "priority: P3", "P4": "priority: P4",
+            "Critical": "priority: P0", "High": "priority: P1", "Medium": "priority: P2",
+            "Low": "priority: P3",
+        }
+    )
+    milestone: str | None = None
+    creates_per_minute: int = 80
+    creates_per_hour: int = 500
+    timeout: float = 30.0
+
+
+class OwnerIdentity(BaseModel):
+    """A person as each tracker knows them."""
+
+    jira: str | None = None
+    github: str | None = None
+
+
+class ParseSettings(BaseModel):
+    """How postmortems are read; the lists here extend the shipped vocabularies."""
+
+    column_synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    status_words: dict[Literal["open", "in_progress", "done", "wont_do"], list[str]] = Field(
+        default_factory=dict
+    )
+    date_order: Literal["MDY", "DMY"] = "MDY"
+
+
+class Settings(BaseSettings):
+    """Every setting pmsync has; see README for the meaning of each."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PMSYNC_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    tracker: Literal["jira", "github"] | None = None
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    owners: dict[str, OwnerIdentity] = Field(default_factory=dict)
+    parse: ParseSettings = Field(default_factory=ParseSettings)
+    document_base_url: str | None = None
+    max_document_mb: float = 5.0
+
+    @field_validator("max_document_mb")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """CLI > PMSYNC_ env > GitHub's standard env > config file > defaults."""
+        return (
+            init_settings,
+            env_settings,
+            GitHubEnvironmentSource(settings_cls),
+            ConfigFileSource(settings_cls, _config_file.get()),
+        )
+
+
+class GitHubEnvironmentSource(PydanticBaseSettingsSource):
+    """``GITHUB_TOKEN``, ``GITHUB_REPOSITORY`` and ``GITHUB_API_URL``, as Actions set them."""
+
+    names = {"GITHUB_TOKEN": "token", "GITHUB_REPOSITORY": "repo", "GITHUB_API_URL": "api_url"}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        github = {key: os.environ[env] for env, key in self.names.items() if os.environ.get(env)}
+        return {"github": github} if github else {}
+
+
+class ConfigFileSource(PydanticBaseSettingsSource):
+    """``pmsync.toml`` (whole file) or ``[tool.pmsync]`` of ``pyproject.toml``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        return read_config_file(self.path)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The pmsync table of a config file; ``{}`` for a pyproject.toml without one."""
+    from syncer.errors import ConfigError
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        return dict(tool.get("pmsync", {})) if isinstance(tool, dict) else {}
+    return data
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``pmsync.toml``, or ``pyproject.toml`` with a ``[tool.pmsync]`` table."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pmsync.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.pmsync" in pyproject.read_text(errors="replace"):
+            return pyproject
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from every source; raises ``ConfigError`` naming the bad setting."""
+    from syncer.errors import ConfigError
+
+    path = config_file if config_file is not None else find_config_file(Path.cwd())
+    token = _config_file.set(path)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        env = "PMSYNC_" + "__".join(str(p) for p in first["loc"]).upper()
+        raise ConfigError(
+            f"invalid setting {where} ({env} or [{first['loc'][0]}] in {path or 'pmsync.toml'}): "
+            f"{first['msg']}"
+        ) from None
+    finally:
+        _config_file.reset(token)
+
+
+def settings_origins(config_file: Path | None = None, **overrides: Any) -> dict[str, str]:
+    """For each setting given anywhere, the source that decided it ("cli", "env", file…)."""
+    path = config_file if config_file is not None else find_config_file(Path.cwd())
+    sources: list[tuple[str, dict[str, Any]]] = [
+        ("command line", {k: v for k, v in overrides.items() if v is not None}),
+        ("environment (PMSYNC_*)", _env_values()),
+        ("environment (GITHUB_*)", GitHubEnvironmentSource(Settings)()),
+        (str(path) if path else "config file", read_config_file(path) if path else {}),
+    ]
+    origins: dict[str, str] = {}
+    for name, values in sources:
+        for key in _flatten(values):
+            origins.setdefault(key, name)
+    return origins
+
+
+def _env_values() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in os.environ.items():
+        if not name.startswith("PMSYNC_"):
+            continue
+        parts = name[len("PMSYNC_") :].lower().split("__")
+        node = values
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return values
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            keys.extend(_flatten(value, path + "."))
+        else:
+            keys.append(path)
+    return keys
+
+
+def masked_dump(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, secrets replaced by ``********``."""
+    data = settings.model_dump(mode="python")
+
+    def mask(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: mask(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [mask(v) for v in node]
+        if isinstance(node, SecretStr):
+            return "********" if node.get_secret_value() else ""
+        return node
+
+    return dict(mask(data))

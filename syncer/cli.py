@@ -1,0 +1,149 @@
+"""The ``pmsync`` command line: parse options, call one core function, return an exit code.
+
+Errors are turned into messages and exit codes in one place, :func:`main`. Tracker clients are
+imported lazily by the commands that need them, so ``pmsync --help`` and ``pmsync check`` stay
+fast and never import ``jira`` or ``github``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PmsyncError
+
+FORMATS_DATA = click.Choice(["text", "json"])
+
+
+@dataclass
+class AppContext:
+    """What the group options decide for every command."""
+
+    config_file: Path | None
+    debug: bool
+
+    def settings(self, **overrides: Any) -> Any:
+        """Load settings (CLI overrides win over every other source)."""
+        from config.settings import load_settings
+
+        return load_settings(self.config_file, **overrides)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="pmsync")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (default: nearest pmsync.toml or pyproject.toml [tool.pmsync]).")
+@click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
+              show_default=True, help="Log format; auto means JSON in CI or when not a terminal.")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None, log_format: str, verbose: int,
+        debug: bool) -> None:
+    """Turn postmortem action items into tracked Jira or GitHub issues.
+
+    Exit codes: 0 ok, 1 problems found or some items failed, 2 usage, config or input error.
+    """
+    from syncer.logs import configure_logging
+
+    configure_logging(log_format, verbose + (2 if debug else 0))  # type: ignore[arg-type]
+    ctx.obj = AppContext(config_file, debug)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True,
+              help="text: a table per document; json: one array of all items.")
+@pass_app
+def items(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
+    """List the action items found in PATHS (files, or directories searched for *.md)."""
+    from syncer.commands import run_items
+
+    return run_items(paths, app.settings(), fmt)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="github prints workflow annotations for pull requests.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date for overdue checks (default: today).")
+@pass_app
+def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> int:
+    """Lint action items: owner, due date, priority, status, ids, placeholders, overdue."""
+    from syncer.commands import run_check
+
+    day = as_of.date() if as_of else date.today()
+    return run_check(paths, app.settings(), fmt, day)
+
+
+@cli.command("config")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@pass_app
+def config_command(app: AppContext, fmt: str) -> int:
+    """Print the effective settings (secrets masked) and where each value came from."""
+    from syncer.commands import run_config
+
+    return run_config(app.config_file, fmt)
+
+
+@cli.command()
+@click.option("--port", type=int, default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--flavour", type=click.Choice(["cloud", "server"]), default="cloud",
+              show_default=True, help="Jira flavour to imitate.")
+@click.option("--github-layout", type=click.Choice(["github.com", "ghes"]), default="github.com",
+              show_default=True)
+def sandbox(port: int, flavour: str, github_layout: str) -> int:
+    """Run local Jira- and GitHub-compatible servers to try pmsync safely."""
+    from connectors.sandbox import serve
+
+    serve(port=port, flavour=flavour, github_layout=github_layout)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every error into a message and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_PROBLEMS
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except PmsyncError as exc:
+        if debug:
+            raise
+        from syncer.logs import mask_secrets
+
+        click.echo(f"pmsync: error: {mask_secrets(str(exc))}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except Exception as exc:  # a bug: say so in one line; --debug shows the traceback
+        if debug:
+            raise
+        from syncer.logs import mask_secrets
+
+        click.echo(f"pmsync: internal error: {type(exc).__name__}: {mask_secrets(str(exc))} "
+                   "(run with --debug for the traceback)", err=True)
+        return EXIT_USAGE
+    return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The commands behind the CLI: plain functions that take values and return an exit code."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+import click
+from rich.console import Console
+
+from config.settings import Settings, masked_dump, settings_origins, load_settings
+from syncer.check import check_document
+from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from syncer.extract import Extraction, extract
+from syncer.render import (
+    diagnostic_json,
+    diagnostic_line,
+    dumps,
+    github_annotation,
+    print_items,
+)
+
+
+def _report_errors(extraction: Extraction) -> None:
+    for error in extraction.errors:
+        click.echo(f"pmsync: error: {error}", err=True)
+
+
+def run_items(paths: Sequence[Path], settings: Settings, fmt: str) -> int:
+    """``pmsync items``: print every action item found."""
+    extraction = extract(paths, settings)
+    _report_errors(extraction)
+    for parsed in extraction.documents:
+        for d in parsed.diagnostics:
+            if d.severity != "info":
+                click.echo(f"pmsync: {diagnostic_line(d)}", err=True)
+    if fmt == "json":
+        click.echo(dumps([i.to_json() for p in extraction.documents for i in p.items]))
+    else:
+        print_items(Console(), ((str(p.doc.path), p.items) for p in extraction.documents))
+    return EXIT_USAGE if extraction.errors else EXIT_OK
+
+
+def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) -> int:
+    """``pmsync check``: lint items; exit 1 when an error was found."""
+    extraction = extract(paths, settings)
+    _report_errors(extraction)
+    found = [d for parsed in extraction.documents for d in check_document(parsed, as_of)]
+    errors = sum(1 for d in found if d.severity == "error")
+    warnings = sum(1 for d in found if d.severity == "warning")
+    items = sum(len(p.items) for p in extraction.documents)
+    if fmt == "json":
+        click.echo(dumps({
+            "as_of": as_of.isoformat(), "documents": len(extraction.documents), "items": items,
+            "errors": errors, "warnings": warnings,
+            "problems": [diagnostic_json(d) for d in found],
+        }))
+    else:
+        render = github_annotation if fmt == "github" else diagnostic_line
+        for d in found:
+            click.echo(render(d))
+        summary = (f"{len(extraction.documents)} document(s), {items} action item(s): "
+                   f"{errors} error(s), {warnings} warning(s)")
+        click.echo(summary if fmt == "text" else f"::notice title=pmsync check::{summary}",
+                   err=fmt == "text" and bool(found))
+    if extraction.errors:
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def run_config(config_file: Path | None, fmt: str) -> int:
+    """``pmsync config``: the effective settings, secrets masked, with where each came from."""
+    settings = load_settings(config_file)
+    values = masked_dump(settings)
+    origins = settings_origins(config_file)
+    if fmt == "json":
+        click.echo(dumps({"settings": values, "origins": origins}))
+        return EXIT_OK
+    for key, value in _leaves(values):
+        origin = next((o for k, o in origins.items() if k == key or key.startswith(k + ".")),
+                      "default")
+        click.echo(f"{key} = {value!r}  # {origin}")
+    return EXIT_OK
+
+
+def _leaves(values: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    leaves: list[tuple[str, object]] = []
+    for key, value in values.items():
+        if isinstance(value, dict) and value and key not in ("priority_map", "priority_labels"):
+            leaves.extend(_leaves(value, f"{prefix}{key}."))
+        else:
+            leaves.append((f"{prefix}{key}", value))
+    return leaves

@@ -1,0 +1,330 @@
+"""The action-item model, and extraction of items from action-item tables.
+
+An :class:`ActionItem` carries each value next to the raw text it came from, and an *anchor* that
+tells write-back where the item lives: a table row (:class:`TableAnchor`) or a list item
+(:class:`ListAnchor`). Everything downstream (check, plan, push, pull, report) works on items and
+never needs to know which kind it has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal, Mapping, Union
+
+from syncer.document import Document
+from syncer.metadata import Metadata, read_metadata
+from syncer.normalize import (
+    DateOrder,
+    Status,
+    StatusVocabulary,
+    TicketRef,
+    is_empty_value,
+    is_placeholder,
+    link_text,
+    owner_handle,
+    parse_date,
+    parse_status,
+    parse_ticket,
+    strip_markdown,
+)
+from syncer.outline import Outline, build_outline
+from syncer.tables import Row, Table, find_tables
+
+FIELDS = ("title", "owner", "due", "priority", "status", "ticket", "id", "tracker")
+
+DEFAULT_COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "title": (
+        "action", "description", "action item", "task", "item", "follow-up", "follow up",
+        "followup", "remediation", "title", "summary", "action point", "corrective action",
+        "preventive action", "remediation item", "what", "todo", "to do", "work item",
+    ),
+    "owner": (
+        "owner", "assignee", "responsible", "who", "dri", "assigned to", "owned by", "lead",
+        "responsible party", "owner/team", "team",
+    ),
+    "due": (
+        "due", "due date", "deadline", "target date", "eta", "by", "target", "due by", "when",
+        "date due", "target completion", "completion date", "by when",
+    ),
+    "priority": ("priority", "pri", "p", "prio", "importance"),
+    "status": ("status", "state", "progress", "done"),
+    "ticket": (
+        "ticket", "issue", "bug", "link", "tracking", "jira", "github", "ticket/link",
+        "issue link", "jira ticket", "github issue", "tracking issue", "reference", "pr",
+    ),
+    "id": ("id", "#", "ref", "no", "no.", "number", "item #", "ai", "nr"),
+    "tracker": ("tracker", "system", "destination"),
+}
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What extraction can be configured with."""
+
+    column_synonyms: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: DEFAULT_COLUMN_SYNONYMS
+    )
+    status_vocabulary: StatusVocabulary = field(default_factory=StatusVocabulary.default)
+    date_order: DateOrder = "MDY"
+
+
+@dataclass(frozen=True)
+class TableAnchor:
+    """Where a table item lives: its table, its row, and which cell holds which field."""
+
+    table: Table
+    row: Row
+    columns: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ListAnchor:
+    """Where a list item lives: its lines, and the span of its checkbox when it has one."""
+
+    first_line: int
+    last_line: int
+    checkbox: tuple[int, int] | None = None  # offsets of the mark character within first_line
+
+
+Anchor = Union[TableAnchor, ListAnchor]
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One action item, each value beside the raw text it was read from."""
+
+    file: Path
+    line: int
+    kind: Literal["table", "list"]
+    section: str | None
+    title: str
+    anchor: Anchor
+    id: str | None = None
+    owner: str | None = None
+    due: date | None = None
+    due_raw: str | None = None
+    priority: str | None = None
+    status: Status | None = None
+    status_raw: str | None = None
+    ticket: TicketRef | None = None
+    ticket_raw: str | None = None
+    tracker: str | None = None
+    placeholders: tuple[str, ...] = ()  # fields still holding a template placeholder
+
+    @property
+    def owner_handle(self) -> str | None:
+        """The ``@handle`` in the owner text, if any."""
+        return owner_handle(self.owner) if self.owner else None
+
+    @property
+    def key(self) -> str:
+        """A stable key for this item within its document: its id, else a digest of its title."""
+        if self.id:
+            return "id:" + re.sub(r"\s+", "-", self.id.strip().casefold())
+        plain = re.sub(r"\W+", " ", strip_markdown(self.title).casefold()).strip()
+        return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
+
+    def to_json(self) -> dict[str, object]:
+        """The machine-readable form used by ``pmsync items --format json``."""
+        return {
+            "file": str(self.file),
+            "line": self.line,
+            "kind": self.kind,
+            "section": self.section,
+            "id": self.id,
+            "key": self.key,
+            "title": self.title,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
+            "due_raw": self.due_raw,
+            "priority": self.priority,
+            "status": self.status.value if self.status else None,
+            "status_raw": self.status_raw,
+            "ticket": self.ticket.display() if self.ticket else self.ticket_raw,
+            "ticket_raw": self.ticket_raw,
+            "tracker": self.tracker,
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem or remark about one place in a document."""
+
+    file: Path
+    line: int | None
+    severity: Literal["error", "warning", "info"]
+    code: str
+    message: str
+
+    def location(self) -> str:
+        """``file:line`` (or just the file)."""
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A document with its metadata, its action items and what extraction noticed."""
+
+    doc: Document
+    metadata: Metadata
+    items: tuple[ActionItem, ...]
+    template_rows: tuple[int, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDocument:
+    """Read a document's metadata and every action item in it."""
+    options = options or ParseOptions()
+    metadata = read_metadata(doc, options.date_order)
+    tables = find_tables(doc)
+    table_lines = frozenset(r.line.number for t in tables for r in t.all_rows)
+    outline = build_outline(doc, skip=table_lines)
+    diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]
+    items: list[ActionItem] = []
+    templates: list[int] = []
+    for table in tables:
+        columns = map_columns(table.header.texts, options.column_synonyms)
+        if not is_action_table(columns):
+            continue
+        section = _section(outline, table.first_line)
+        if not table.rows:
+            diagnostics.append(Diagnostic(
+                doc.path, table.first_line, "warning", "empty-table",
+                "action-item table has a header but no rows",
+            ))
+        for row in table.rows:
+            item, notes = _table_item(doc, table, row, columns, section, metadata, options)
+            diagnostics.extend(notes)
+            if item is None:
+                continue
+            if _is_template(item):
+                templates.append(item.line)
+            else:
+                items.append(item)
+    return ParsedDocument(doc, metadata, tuple(items), tuple(templates), tuple(diagnostics))
+
+
+def normalise_header(text: str) -> str:
+    """A header cell reduced for synonym matching: ``**Due Date (UTC)**`` → ``due date``."""
+    text = strip_markdown(text).casefold()
+    text = re.sub(r"\([^)]*\)", " ", text)
+    if text.strip() in ("#", "no.", "item #"):
+        return text.strip()
+    text = re.sub(r"[^\w/#+-]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip(" -")
+
+
+def map_columns(headers: tuple[str, ...], synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+    """Which column holds which field; the first column that matches a field wins it."""
+    lookup: dict[str, str] = {}
+    for field_name, names in synonyms.items():
+        for name in names:
+            lookup.setdefault(name.casefold(), field_name)
+    columns: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        name = normalise_header(header)
+        field_name = lookup.get(name) or lookup.get(name.rstrip("s")) or lookup.get(name + "s")
+        if field_name is None and name.endswith("(s)"):
+            field_name = lookup.get(name[:-3])
+        if field_name and field_name not in columns:
+            columns[field_name] = index
+    return columns
+
+
+def is_action_table(columns: Mapping[str, int]) -> bool:
+    """An action-item table has a title column and at least one column that tracks work."""
+    return "title" in columns and any(
+        f in columns for f in ("owner", "due", "status", "priority", "ticket")
+    )
+
+
+def _section(outline: Outline, line: int) -> str | None:
+    heading = outline.section_of(line)
+    return heading.text if heading else None
+
+
+def _table_item(
+    doc: Document,
+    table: Table,
+    row: Row,
+    columns: Mapping[str, int],
+    section: str | None,
+    metadata: Metadata,
+    options: ParseOptions,
+) -> tuple[ActionItem | None, list[Diagnostic]]:
+    notes: list[Diagnostic] = []
+    line = row.line.number
+    width = len(table.header.cells)
+    if len(row.cells) != width:
+        notes.append(Diagnostic(
+            doc.path, line, "warning", "ragged-row",
+            f"row has {len(row.cells)} cells, the header has {width}",
+        ))
+    texts = row.texts
+    if not any(texts):
+        return None, notes
+
+    def cell(field_name: str) -> str | None:
+        index = columns.get(field_name)
+        if index is None or index >= len(texts):
+            return None
+        return texts[index]
+
+    title = cell("title") or ""
+    placeholders = tuple(f for f in columns if is_placeholder(cell(f) or ""))
+    if not title.strip():
+        notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
+        return None, notes
+    due_raw = _value(cell("due"), placeholders, "due")
+    due = parse_date(due_raw, metadata.incident_date, options.date_order) if due_raw else None
+    status_text = _value(cell("status"), placeholders, "status")
+    status = parse_status(status_text, options.status_vocabulary) if status_text else None
+    status_raw = status_text
+    ticket_text = _value(cell("ticket"), placeholders, "ticket")
+    ticket = parse_ticket(ticket_text) if ticket_text else None
+    if ticket_text and ticket is None and status is None:
+        # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
+        status = parse_status(ticket_text, options.status_vocabulary)
+        status_raw = _status_words(ticket_text, status)
+    owner_text = _value(cell("owner"), placeholders, "owner")
+    item = ActionItem(
+        file=doc.path,
+        line=line,
+        kind="table",
+        section=section,
+        title=title,
+        anchor=TableAnchor(table, row, dict(columns)),
+        id=_value(cell("id"), placeholders, "id"),
+        owner=link_text(owner_text) if owner_text and not is_empty_value(owner_text) else None,
+        due=due.value if due else None,
+        due_raw=due_raw,
+        priority=_value(cell("priority"), placeholders, "priority"),
+        status=status.status if status else None,
+        status_raw=status_raw if status or status_raw else None,
+        ticket=ticket,
+        ticket_raw=ticket_text if ticket else None,
+        tracker=_value(cell("tracker"), placeholders, "tracker"),
+        placeholders=placeholders,
+    )
+    return item, notes
+
+
+def _value(text: str | None, placeholders: tuple[str, ...], field_name: str) -> str | None:
+    if text is None or not text.strip() or field_name in placeholders:
+        return None
+    return text.strip()
+
+
+def _status_words(text: str, status: object) -> str | None:
+    if status is None:
+        return None
+    match = getattr(status, "raw", None)
+    return str(match) if match else text
+
+
+def _is_template(item: ActionItem) -> bool:
+    return is_placeholder(item.title)

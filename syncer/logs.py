@@ -1,0 +1,78 @@
+"""Logging through structlog: readable on a terminal, JSON in CI or with ``--log-format json``.
+
+Logs go to standard error so that ``--format json`` output on standard output stays clean. A
+processor masks every secret registered with :func:`register_secret`, so a token that slips into
+a message or a field never reaches the output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any, Literal, MutableMapping
+
+import structlog
+
+LogFormat = Literal["auto", "console", "json"]
+
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Mask this value wherever it appears in a log event."""
+    if value and len(value) >= 4:
+        _secrets.add(value)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every registered secret replaced by ``********``."""
+    for secret in _secrets:
+        text = text.replace(secret, "********")
+    return text
+
+
+def _mask_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if not _secrets:
+        return event
+    for key, value in list(event.items()):
+        if isinstance(value, str):
+            event[key] = mask_secrets(value)
+        elif value is not None and not isinstance(value, (int, float, bool)):
+            event[key] = mask_secrets(str(value))
+    return event
+
+
+def in_ci() -> bool:
+    """Whether we run in CI (GitHub Actions and most others set ``CI``)."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def configure_logging(log_format: LogFormat = "auto", verbosity: int = 0) -> None:
+    """Set up structlog once per process; ``verbosity`` 0 = warnings, 1 = info, 2 = debug."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    if log_format == "auto":
+        log_format = "json" if in_ci() or not sys.stderr.isatty() else "console"
+    renderer: Any
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _mask_processor,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    # The tracker clients log through the standard library: keep their noise at our level.
+    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, format="%(message)s")
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger bound to a component name."""
+    return structlog.get_logger(component=name)

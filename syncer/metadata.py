@@ -1,0 +1,129 @@
+"""Document metadata: incident id, incident date, severity and title.
+
+Read from YAML front matter, ``**Label:** value`` lines, plain ``Label: value`` lines (several may
+share a line in scraped pages), and two-column metadata tables. The first value that is not a
+template placeholder wins; the file name is the last resort for the incident date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from syncer.document import Document
+from syncer.normalize import DateOrder, is_placeholder, parse_date, strip_markdown
+from syncer.tables import find_tables
+
+_LABELS: dict[str, tuple[str, ...]] = {
+    "incident_id": ("incident id", "incident", "incident number", "incident no", "id"),
+    "incident_date": (
+        "date", "date of incident", "incident date", "date/time", "detected", "started",
+        "start time", "start", "impact start", "occurred", "when",
+    ),
+    "severity": ("severity", "incident severity", "sev", "severity level", "impact level"),
+    "title": ("title", "incident title", "incident", "name"),
+}
+_ID_VALUE = re.compile(r"\b([A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)\b")
+_BOLD_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]{1,40}?):?(?:\*\*|__):?\s*(.*)$")
+_PLAIN_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z/ ]{1,30}?):\s+")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a document says about its incident."""
+
+    incident_id: str | None = None
+    incident_date: date | None = None
+    severity: str | None = None
+    title: str | None = None
+
+
+def read_metadata(doc: Document, order: DateOrder = "MDY") -> Metadata:
+    """Collect the incident's metadata from the places templates put it."""
+    found: dict[str, str] = {}
+    for label, value in _label_values(doc):
+        key = _field_of(label)
+        if key is None or key in found:
+            continue
+        value = value.strip().strip("`").strip()
+        if not value or is_placeholder(value) or "[" in value and "](" not in value:
+            continue
+        if key == "incident_date" and parse_date(value, order=order) is None:
+            continue
+        if key == "incident_id":
+            match = _ID_VALUE.search(value)
+            if match is None:
+                continue
+            value = match.group(1)
+        found[key] = value
+    incident_date = None
+    if "incident_date" in found:
+        parsed = parse_date(found["incident_date"], order=order)
+        incident_date = parsed.value if parsed else None
+    if incident_date is None:
+        from_name = parse_date(doc.path.stem.replace("_", " "), order=order)
+        incident_date = from_name.value if from_name else None
+    title = found.get("title") or _first_h1(doc)
+    return Metadata(found.get("incident_id"), incident_date, found.get("severity"), title)
+
+
+def _field_of(label: str) -> str | None:
+    normal = re.sub(r"\s+", " ", strip_markdown(label).casefold()).strip(" :")
+    for key, names in _LABELS.items():
+        if normal in names:
+            return key
+    return None
+
+
+def _label_values(doc: Document) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    pairs.extend(_front_matter(doc))
+    table_lines = set()
+    for table in find_tables(doc):
+        for row in table.all_rows:
+            table_lines.add(row.line.number)
+        if len(table.header.cells) == 2:
+            pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if len(r.cells) == 2)
+    for line in doc.lines:
+        if doc.is_hidden(line.number) or line.number in table_lines:
+            continue
+        bold = _BOLD_LABEL.match(line.text)
+        if bold:
+            pairs.append((bold.group(1), bold.group(2)))
+            continue
+        pairs.extend(_plain_labels(line.text))
+    return pairs
+
+
+def _plain_labels(text: str) -> list[tuple[str, str]]:
+    """``Date: 2024-01-15 Authors: @a Severity: SEV2`` → each label with the text up to the next."""
+    matches = list(_PLAIN_LABEL.finditer(text))
+    if not matches or matches[0].start() > 1:
+        return []
+    pairs = []
+    for current, following in zip(matches, [*matches[1:], None]):
+        end = following.start() if following else len(text)
+        pairs.append((current.group(1), text[current.end() : end].strip(" |")))
+    return pairs
+
+
+def _front_matter(doc: Document) -> list[tuple[str, str]]:
+    lines = doc.lines
+    if not lines or lines[0].text.strip() != "---":
+        return []
+    pairs = []
+    for line in lines[1:]:
+        if line.text.strip() in ("---", "..."):
+            break
+        key, sep, value = line.text.partition(":")
+        if sep and not key.startswith((" ", "\t", "-")):
+            pairs.append((key.replace("_", " "), value.strip().strip("'\"")))
+    return pairs
+
+
+def _first_h1(doc: Document) -> str | None:
+    for line in doc.lines:
+        if not doc.is_hidden(line.number) and re.match(r"^#\s+\S", line.text):
+            return strip_markdown(line.text.lstrip("#").strip()) or None
+    return None

@@ -1,0 +1,332 @@
+"""Turn the text people write in postmortems into values: statuses, dates, owners, tickets.
+
+Every function here is pure and keeps nothing but its arguments; the raw text always travels
+beside the value it produced (see :class:`syncer.items.ActionItem`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from functools import cached_property
+from typing import Literal, Mapping, Sequence
+
+DateOrder = Literal["MDY", "DMY"]
+
+
+class Status(str, Enum):
+    """The four states pmsync tracks."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    WONT_DO = "wont_do"
+
+
+DEFAULT_STATUS_WORDS: dict[Status, tuple[str, ...]] = {
+    Status.DONE: (
+        "done", "complete", "completed", "closed", "fixed", "resolved", "finished", "verified",
+        "shipped", "merged", "deployed", "implemented", "delivered", "landed", "yes",
+    ),
+    Status.IN_PROGRESS: (
+        "in progress", "in-progress", "inprogress", "wip", "ongoing", "started", "doing",
+        "in review", "under review", "in development", "active", "partially done", "partial",
+    ),
+    Status.OPEN: (
+        "open", "todo", "to do", "to-do", "not started", "planned", "pending", "new", "backlog",
+        "scheduled", "not done", "blocked", "on hold", "proposed", "unassigned", "tbd",
+    ),
+    Status.WONT_DO: (
+        "won't do", "wont do", "won’t do", "won't fix", "wontfix", "wont fix", "won’t fix",
+        "cancelled", "canceled", "dropped", "rejected", "not planned", "obsolete", "abandoned",
+        "declined", "duplicate", "out of scope",
+    ),
+}
+
+DEFAULT_STATUS_EMOJI: dict[Status, tuple[str, ...]] = {
+    Status.DONE: ("✅", "✔", "☑", "🟢", "✓", "💚"),
+    Status.IN_PROGRESS: ("🟡", "⏳", "🔄", "🚧", "🟠", "🔶", "⌛", "🏗"),
+    Status.OPEN: ("⚪", "📅", "⬜", "🔴", "🔲", "🆕", "⭕"),
+    Status.WONT_DO: ("❌", "🚫", "✖", "⛔"),
+}
+
+
+@dataclass(frozen=True)
+class StatusVocabulary:
+    """Words and emoji that name each status; matched case-insensitively, longest first."""
+
+    words: Mapping[Status, Sequence[str]]
+    emoji: Mapping[Status, Sequence[str]]
+
+    @classmethod
+    def default(cls) -> StatusVocabulary:
+        """The shipped vocabulary (one shared instance, so its regex is compiled once)."""
+        return _DEFAULT_VOCABULARY
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """One regex that finds any status word, longest phrases tried first."""
+        phrases = sorted(
+            {w.casefold() for words in self.words.values() for w in words}, key=len, reverse=True
+        )
+        alternatives = "|".join(re.escape(p) for p in phrases)
+        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+    def status_of_word(self, word: str) -> Status | None:
+        """The status a matched word stands for."""
+        folded = word.casefold()
+        for status, words in self.words.items():
+            if folded in (w.casefold() for w in words):
+                return status
+        return None
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as cp1252 (``âœ…`` → ``✅``); other text is returned as is."""
+    if not any(ch in text for ch in "âðÃ"):
+        return text
+    repaired = []
+    for chunk in re.split(r"(\s+)", text):
+        try:
+            repaired.append(chunk.encode("cp1252").decode("utf-8"))
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            repaired.append(_repair_lossy(chunk))
+    return "".join(repaired)
+
+
+def _repair_lossy(chunk: str) -> str:
+    # cp1252 leaves five bytes undefined; browsers map them to C1 controls, so map them back.
+    try:
+        data = bytes(ord(c) if ord(c) < 256 else c.encode("cp1252")[0] for c in chunk)
+        return data.decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError, ValueError):
+        return chunk
+
+
+_DEFAULT_VOCABULARY = StatusVocabulary(DEFAULT_STATUS_WORDS, DEFAULT_STATUS_EMOJI)
+
+
+@dataclass(frozen=True)
+class StatusMatch:
+    """A status found in text, and the part of the text that said it."""
+
+    status: Status
+    raw: str
+
+
+def parse_status(text: str, vocabulary: StatusVocabulary | None = None) -> StatusMatch | None:
+    """Find the status a cell or annotation states: words first, then emoji, then checkboxes."""
+    vocabulary = vocabulary or StatusVocabulary.default()
+    cleaned = repair_mojibake(strip_markdown(text))
+    found = vocabulary.pattern.search(cleaned.replace("’", "'"))
+    if found:
+        status = vocabulary.status_of_word(found.group(0))
+        if status is not None:
+            return StatusMatch(status, found.group(0))
+    for status, marks in vocabulary.emoji.items():
+        if any(mark in cleaned for mark in marks):
+            return StatusMatch(status, text.strip())
+    box = re.match(r"^\s*\[([ xX])\]", cleaned)
+    if box:
+        return StatusMatch(Status.OPEN if box.group(1) == " " else Status.DONE, box.group(0).strip())
+    return None
+
+
+_MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+
+_ISO = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b")
+_NUMERIC_NO_YEAR = re.compile(r"\b(\d{1,2})/(\d{1,2})\b")
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}}){_ORD}(?:\s+of)?[\s-]+({_MONTH_RE})\.?(?:,?[\s-]+(\d{{4}}))?\b", re.IGNORECASE
+)
+_MONTH_DAY = re.compile(
+    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}(?:,?\s+(\d{{4}}))?\b(?!:)", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """A parsed date; ``year_inferred`` when the text gave no year."""
+
+    value: date
+    year_inferred: bool
+
+
+def parse_date(
+    text: str, incident_date: date | None = None, order: DateOrder = "MDY"
+) -> DueDate | None:
+    """Parse a due date as people write it; None when the text holds no recognisable date.
+
+    A date without a year takes the first year in which it falls on or after the incident date;
+    with no incident date there is nothing to infer it from and None is returned.
+    """
+    cleaned = strip_markdown(text)
+    for parse in (_parse_iso, _parse_numeric, _parse_month_names):
+        found = parse(cleaned, order)
+        if found is None:
+            continue
+        year, month, day = found
+        if year is not None:
+            return _make(year, month, day, inferred=False)
+        if incident_date is None:
+            return None
+        for candidate_year in (incident_date.year, incident_date.year + 1):
+            candidate = _make(candidate_year, month, day, inferred=True)
+            if candidate and candidate.value >= incident_date:
+                return candidate
+        return None
+    return None
+
+
+def _make(year: int, month: int, day: int, inferred: bool) -> DueDate | None:
+    try:
+        return DueDate(date(year, month, day), inferred)
+    except ValueError:
+        return None
+
+
+def _parse_iso(text: str, order: DateOrder) -> tuple[int | None, int, int] | None:
+    found = _ISO.search(text)
+    return (int(found.group(1)), int(found.group(2)), int(found.group(3))) if found else None
+
+
+def _parse_numeric(text: str, order: DateOrder) -> tuple[int | None, int, int] | None:
+    found = _NUMERIC.search(text)
+    year: int | None
+    if found:
+        first, second, year_text = int(found.group(1)), int(found.group(2)), found.group(3)
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    else:
+        found = _NUMERIC_NO_YEAR.search(text)
+        if not found:
+            return None
+        first, second, year = int(found.group(1)), int(found.group(2)), None
+    month, day = _order(first, second, order)
+    return year, month, day
+
+
+def _order(first: int, second: int, order: DateOrder) -> tuple[int, int]:
+    """Month and day from two numbers; a number above 12 can only be the day."""
+    if first > 12 >= second:
+        return second, first
+    if second > 12 >= first:
+        return first, second
+    return (first, second) if order == "MDY" else (second, first)
+
+
+def _parse_month_names(text: str, order: DateOrder) -> tuple[int | None, int, int] | None:
+    found = _DAY_MONTH.search(text)
+    if found:
+        day, month, year = found.group(1), found.group(2), found.group(3)
+    else:
+        found = _MONTH_DAY.search(text)
+        if not found:
+            return None
+        month, day, year = found.group(1), found.group(2), found.group(3)
+    return (int(year) if year else None), _MONTHS[month.casefold()], int(day)
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)")
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text of a Markdown fragment: links become their text, emphasis and code marks go."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = _EMPHASIS.sub("", text)
+    return text.replace("\\|", "|").strip()
+
+
+def link_text(text: str) -> str:
+    """The text of a cell that is entirely one Markdown link, else the cell unchanged."""
+    found = _MD_LINK.fullmatch(text.strip())
+    return found.group(1) if found else text.strip()
+
+
+_PLACEHOLDER = re.compile(r"^\[[^\]]+\]$")
+_PLACEHOLDER_WORDS = re.compile(r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<[^>]+>)$")
+
+
+def is_placeholder(text: str) -> bool:
+    """A template's fill-in slot: ``[Name]``, ``[YYYY-MM-DD]``, ``<owner>``, ``YYYY-MM-DD``…"""
+    stripped = text.strip().strip("`*_")
+    if stripped.lower() in ("[x]", "[ ]"):
+        return False
+    return bool(_PLACEHOLDER.match(stripped) or _PLACEHOLDER_WORDS.match(stripped))
+
+
+_EMPTY_VALUES = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unknown", "unassigned", "nobody", "todo"}
+
+
+def is_empty_value(text: str) -> bool:
+    """A cell that says nothing: blank, a dash, ``n/a``, ``TBD``…"""
+    return strip_markdown(text).strip().casefold().rstrip(".") in _EMPTY_VALUES
+
+
+_HANDLE = re.compile(r"(?<![\w.])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\b")
+
+
+def owner_handle(owner: str) -> str | None:
+    """The ``@handle`` written in an owner text, without the ``@``; None when there is none."""
+    found = _HANDLE.search(owner)
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """A reference to a ticket: Jira key, GitHub issue/PR number, or a URL to one."""
+
+    kind: Literal["jira", "github", "url"]
+    key: str
+    url: str | None = None
+    repo: str | None = None
+
+    def display(self) -> str:
+        """The URL when there is one, else the key as written."""
+        return self.url or self.key
+
+
+_JIRA_KEY = re.compile(r"(?<![\w/-])([A-Z][A-Z0-9_]{1,15}-[1-9]\d{0,7})(?![\w-])")
+_NOT_JIRA_PREFIXES = {"CVE", "UTF", "SEV", "ISO", "RFC", "SHA", "TLS", "SSL", "AES", "GMT", "UTC", "COVID"}
+_GH_REF = re.compile(r"(?<![\w/&])(?:([\w.-]+/[\w.-]+))?#(\d{1,7})\b")
+_URL = re.compile(r"https?://[^\s)>\]]+")
+_GH_URL = re.compile(r"https?://[^/\s]+/([\w.-]+/[\w.-]+)/(?:issues|pull|pulls)/(\d+)")
+_JIRA_URL = re.compile(r"https?://[^\s]+?/browse/([A-Z][A-Z0-9_]+-\d+)")
+_TICKET_URL = re.compile(
+    r"https?://[^\s]+?/(?:issues|pull|pulls|merge_requests|commit|commits|browse|tickets?|bugs?)/[\w.-]+",
+)
+
+
+def jira_keys(text: str) -> list[str]:
+    """Jira-style keys in text, leaving out look-alikes such as CVE ids and ``UTF-8``."""
+    return [k for k in _JIRA_KEY.findall(text) if k.split("-")[0] not in _NOT_JIRA_PREFIXES]
+
+
+def parse_ticket(text: str) -> TicketRef | None:
+    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, or ``#12``."""
+    for url in _URL.findall(text):
+        url = url.rstrip(".,;:")
+        jira = _JIRA_URL.match(url)
+        if jira:
+            return TicketRef("jira", jira.group(1), url)
+        github = _GH_URL.match(url)
+        if github:
+            return TicketRef("github", f"#{github.group(2)}", url, github.group(1))
+        if _TICKET_URL.match(url):
+            return TicketRef("url", url, url)
+    keys = jira_keys(text)
+    if keys:
+        return TicketRef("jira", keys[0])
+    ref = _GH_REF.search(text)
+    if ref:
+        return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
+    return None

@@ -1,0 +1,104 @@
+"""The headings of a document, including the ones that lost their ``#`` when a page was scraped.
+
+Three kinds count as headings: Markdown headings (level 1–6), a line that is wholly bold
+(``**Action Items:**``), and a short plain line that reads like a title (``Action Items``). Bold
+and plain headings have no level of their own; they get level 7 so that any Markdown heading
+closes them.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from syncer.document import Document, Line
+
+PSEUDO_LEVEL = 7
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+_LIST_OR_QUOTE = re.compile(r"^\s*(?:[-*+>|]|\d{1,9}[.)])(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: its line, level (1–6, or 7 for bold/plain headings) and text."""
+
+    line: int
+    level: int
+    text: str
+    kind: str  # "atx", "bold" or "plain"
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"[*_`]", "", text).strip()
+    return text.rstrip(":").strip()
+
+
+def heading_of(line: Line, previous: Line | None = None, following: Line | None = None) -> Heading | None:
+    """The heading this line is, or None."""
+    text = line.text
+    atx = _ATX.match(text)
+    if atx:
+        return Heading(line.number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
+    bold = _WHOLLY_BOLD.match(text)
+    if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
+        return Heading(line.number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
+    if _looks_like_plain_heading(text, previous, following):
+        return Heading(line.number, PSEUDO_LEVEL, _clean(text), "plain")
+    return None
+
+
+def _looks_like_plain_heading(text: str, previous: Line | None, following: Line | None) -> bool:
+    stripped = text.strip()
+    if not stripped or _LIST_OR_QUOTE.match(text) or text[:1] in (" ", "\t"):
+        return False
+    if len(stripped) > 60 or len(stripped.split()) > 8:
+        return False
+    if stripped[-1] in ".,;:!?)|" or not stripped[0].isupper():
+        return False
+    if any(mark in stripped for mark in ("](", "**", "<", "`", "http")):
+        return False
+    # A title line stands on its own: not the continuation of a paragraph.
+    return previous is None or not previous.text.strip() or previous.text.rstrip()[-1:] not in ",-"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """All headings of a document, in order, for "which section is this line in" questions."""
+
+    headings: tuple[Heading, ...]
+
+    def section_of(self, line: int) -> Heading | None:
+        """The nearest heading above ``line``."""
+        index = bisect_right([h.line for h in self.headings], line - 1)
+        return self.headings[index - 1] if index else None
+
+    def enclosing(self, line: int) -> list[Heading]:
+        """The chain of headings that contain ``line``, innermost first."""
+        chain: list[Heading] = []
+        index = bisect_right([h.line for h in self.headings], line - 1)
+        level = PSEUDO_LEVEL + 1
+        for heading in reversed(self.headings[:index]):
+            if heading.level < level or (heading.level == PSEUDO_LEVEL and not chain):
+                chain.append(heading)
+                level = heading.level
+            if level == 1:
+                break
+        return chain
+
+
+def build_outline(doc: Document, skip: frozenset[int] = frozenset()) -> Outline:
+    """The outline of a document; lines in ``skip`` (e.g. table rows) are never headings."""
+    headings = []
+    lines = doc.lines
+    for index, line in enumerate(lines):
+        if doc.is_hidden(line.number) or line.number in skip:
+            continue
+        previous = lines[index - 1] if index else None
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        heading = heading_of(line, previous, following)
+        if heading is not None:
+            headings.append(heading)
+    return Outline(tuple(headings))

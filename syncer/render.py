@@ -1,0 +1,74 @@
+"""Turn results into text for people (rich tables) or machines (JSON, workflow commands)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from syncer.items import ActionItem, Diagnostic
+
+STATUS_STYLE = {"done": "green", "in_progress": "yellow", "open": "white", "wont_do": "dim"}
+
+
+def dumps(data: Any) -> str:
+    """JSON as pmsync prints it: indented, UTF-8 kept readable."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def items_table(items: Sequence[ActionItem]) -> Table:
+    """A readable table of action items."""
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    for name in ("Line", "Title", "Owner", "Due", "Pri", "Status", "Ticket"):
+        table.add_column(name, overflow="fold")
+    for item in items:
+        status = item.status.value if item.status else ""
+        table.add_row(
+            str(item.line),
+            item.title,
+            item.owner or "",
+            item.due.isoformat() if item.due else (item.due_raw or ""),
+            item.priority or "",
+            f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]" if status else (item.status_raw or ""),
+            item.ticket.display() if item.ticket else "",
+        )
+    return table
+
+
+def print_items(console: Console, items_by_file: Iterable[tuple[str, Sequence[ActionItem]]]) -> None:
+    """One table per document."""
+    for name, items in items_by_file:
+        console.print(f"[bold]{name}[/]: {len(items)} action item{'s' if len(items) != 1 else ''}")
+        if items:
+            console.print(items_table(items))
+
+
+def diagnostic_line(d: Diagnostic) -> str:
+    """``file:line: severity: message [code]``."""
+    return f"{d.location()}: {d.severity}: {d.message} [{d.code}]"
+
+
+def github_annotation(d: Diagnostic) -> str:
+    """A GitHub Actions workflow command that annotates the line in the pull request."""
+    level = {"error": "error", "warning": "warning"}.get(d.severity, "notice")
+    where = f"file={_escape_property(str(d.file))}"
+    if d.line:
+        where += f",line={d.line}"
+    title = _escape_property(f"pmsync {d.code}")
+    return f"::{level} {where},title={title}::{_escape_data(d.message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as a JSON object."""
+    return {"file": str(d.file), "line": d.line, "severity": d.severity, "code": d.code,
+            "message": d.message}

@@ -1,0 +1,156 @@
+"""GitHub-flavoured Markdown tables located with exact line and cell spans.
+
+A cell's span covers everything between its two pipes (padding included); its *content* span is
+that minus the surrounding white space. Escaped pipes (``\\|``) and pipes inside inline code stay
+inside their cell, so a cell can always be rewritten without touching its neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from syncer.document import Document, Line
+
+_DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: ``start``/``end`` span the raw cell between pipes, offsets within the line."""
+
+    start: int
+    end: int
+    content_start: int
+    content_end: int
+    raw: str
+
+    @property
+    def text(self) -> str:
+        """The cell's content, trimmed, with escaped pipes unescaped."""
+        return self.raw.strip().replace("\\|", "|")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None."""
+
+    line: Line
+    cells: tuple[Cell, ...]
+    closing_pipe: int | None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The trimmed text of every cell."""
+        return tuple(cell.text for cell in self.cells)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header row, its delimiter row, and the body rows that follow."""
+
+    header: Row
+    delimiter: Row
+    rows: tuple[Row, ...]
+
+    @property
+    def first_line(self) -> int:
+        """Line number of the header."""
+        return self.header.line.number
+
+    @property
+    def last_line(self) -> int:
+        """Line number of the last row (the delimiter for a header-only table)."""
+        return (self.rows[-1] if self.rows else self.delimiter).line.number
+
+    @property
+    def all_rows(self) -> tuple[Row, ...]:
+        """Header, delimiter and body rows, in document order."""
+        return (self.header, self.delimiter, *self.rows)
+
+
+def split_row(line: Line) -> Row | None:
+    """Split a line into cells, or return None when it has no unescaped pipe outside code."""
+    text = line.text
+    pipes = _pipe_positions(text)
+    if not pipes:
+        return None
+    stripped_start = len(text) - len(text.lstrip())
+    stripped_end = len(text.rstrip())
+    leading = pipes[0] == stripped_start
+    closing = pipes[-1] == stripped_end - 1 and (len(pipes) > 1 or not leading)
+    bounds = list(pipes)
+    if not leading:
+        bounds.insert(0, stripped_start - 1)
+    if not closing:
+        bounds.append(stripped_end)
+    cells = []
+    for left, right in zip(bounds, bounds[1:]):
+        start, end = left + 1, right
+        raw = text[start:end]
+        content_start = start + (len(raw) - len(raw.lstrip()))
+        content_end = max(content_start, start + len(raw.rstrip()))
+        cells.append(Cell(start, end, content_start, content_end, raw))
+    return Row(line, tuple(cells), pipes[-1] if closing else None)
+
+
+def _pipe_positions(text: str) -> list[int]:
+    """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
+    positions = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "`":
+            run = len(text) - i - len(text[i:].lstrip("`"))
+            close = text.find("`" * run, i + run)
+            while close != -1 and text[close + run : close + run + 1] == "`":
+                close = text.find("`" * run, close + run + 1)
+            if close != -1:
+                i = close + run
+                continue
+            i += run
+            continue
+        if char == "|":
+            positions.append(i)
+        i += 1
+    return positions
+
+
+def _is_delimiter(row: Row) -> bool:
+    return bool(row.cells) and all(_DELIMITER_CELL.match(cell.raw) for cell in row.cells)
+
+
+def find_tables(doc: Document) -> list[Table]:
+    """Every table in the document, skipping hidden lines (code, comments, front matter)."""
+    tables: list[Table] = []
+    lines = doc.lines
+    index = 0
+    while index + 1 < len(lines):
+        header_line, delimiter_line = lines[index], lines[index + 1]
+        header = _visible_row(doc, header_line)
+        delimiter = _visible_row(doc, delimiter_line) if header else None
+        if not (header and delimiter and _is_delimiter(delimiter)):
+            index += 1
+            continue
+        if len(header.cells) != len(delimiter.cells) or _is_delimiter(header):
+            index += 1
+            continue
+        body: list[Row] = []
+        index += 2
+        while index < len(lines):
+            row = _visible_row(doc, lines[index])
+            if row is None or not lines[index].text.strip():
+                break
+            body.append(row)
+            index += 1
+        tables.append(Table(header, delimiter, tuple(body)))
+    return tables
+
+
+def _visible_row(doc: Document, line: Line) -> Row | None:
+    if doc.is_hidden(line.number) or line.text.lstrip().startswith(">"):
+        return None
+    return split_row(line)
