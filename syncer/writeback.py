@@ -1,0 +1,255 @@
+"""Lossless write-back: change only the cells pmsync owns, keep every other byte.
+
+Edits are plain text replacements on the decoded document (:class:`TextEdit`); encoding back uses
+the document's own codec and BOM, and lines keep their own endings because edits never touch
+them. A document whose bytes do not survive decode/encode unchanged is never rewritten.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from syncer.document import Document
+from syncer.errors import InputError, WriteConflictError
+from syncer.items import ActionItem, ListAnchor, TableAnchor
+from syncer.tables import Cell, Row, Table
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace ``doc.text[start:end]`` by ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+def escape_cell(value: str) -> str:
+    """A value made safe for one table cell: one line, pipes escaped."""
+    flat = " ".join(value.split("\n")).replace("\r", " ")
+    return flat.replace("\\|", "|").replace("|", "\\|")
+
+
+def set_cell(row: Row, index: int, value: str) -> TextEdit:
+    """Replace one cell's content, keeping its padding and, where the value fits, its width."""
+    if index >= len(row.cells):
+        raise InputError(
+            "", f"row has {len(row.cells)} cells, fewer than the header: cannot set cell {index + 1}",
+            line=row.line.number,
+        )
+    cell = row.cells[index]
+    return TextEdit(row.line.start + cell.start, row.line.start + cell.end, _fit(cell, escape_cell(value)))
+
+
+def _fit(cell: Cell, value: str) -> str:
+    raw = cell.raw
+    if not raw:
+        return value
+    if not raw.strip():
+        lead, trail = " ", " " if len(raw) > 1 else ""
+    else:
+        lead = raw[: len(raw) - len(raw.lstrip())]
+        trail = raw[len(raw.rstrip()) :]
+    room = len(raw) - len(lead) - len(value)
+    if trail and room > len(trail):
+        trail = " " * room
+    elif trail and room < len(trail):
+        trail = " " * max(1, room)
+    return lead + value + trail
+
+
+def add_column(table: Table, header: str, values: Mapping[int, str]) -> list[TextEdit]:
+    """Append a column to every row; ``values`` maps a body row's line number to its cell."""
+    width = len(table.header.cells)
+    for row in table.rows:
+        if len(row.cells) > width:
+            raise InputError(
+                "", f"row has {len(row.cells)} cells, more than the header's {width}: "
+                "fix the row before pmsync adds a column", line=row.line.number,
+            )
+    spaced = _spaced(table.header)
+    delimiter_spaced = _spaced(table.delimiter)
+    aligned = len({len(r.line.text.rstrip()) for r in table.all_rows}) == 1 and len(table.rows) > 0
+    texts = {line: escape_cell(v) for line, v in values.items()}
+    column_width = max([len(header), 3, *(len(t) for t in texts.values())])
+    edits = []
+    for row in table.all_rows:
+        if row is table.delimiter:
+            dashes = column_width if aligned else 3
+            cell = f" {'-' * dashes} " if delimiter_spaced else "-" * (dashes + 2 * aligned)
+            edits.append(_append_cell(row, "", cell))
+            continue
+        content = header if row is table.header else texts.get(row.line.number, "")
+        content = content.ljust(column_width) if aligned else content
+        missing = ("  |" if spaced else "|") * (width - len(row.cells))
+        cell = f" {content} " if spaced and (content or aligned) else (" " if spaced else content)
+        edits.append(_append_cell(row, missing, cell))
+    return edits
+
+
+def _spaced(row: Row) -> bool:
+    """Whether the row's cells are written ``| a |`` rather than ``|a|``."""
+    return bool(row.cells) and any(c.raw.startswith(" ") for c in row.cells)
+
+
+def _append_cell(row: Row, missing: str, cell: str) -> TextEdit:
+    line = row.line
+    if row.closing_pipe is not None:
+        at = line.start + row.closing_pipe + 1
+        return TextEdit(at, at, f"{missing}{cell}|")
+    at = line.start + len(line.text.rstrip())
+    return TextEdit(at, at, f" |{missing.replace('|', ' |')}{cell.rstrip() if cell.strip() else ' '}")
+
+
+def append_to_line(doc: Document, number: int, suffix: str) -> TextEdit:
+    """Add text at the end of a line's content (before trailing spaces and the line ending)."""
+    line = doc.line(number)
+    at = line.start + len(line.text.rstrip())
+    return TextEdit(at, at, suffix)
+
+
+def set_checkbox(doc: Document, anchor: ListAnchor, checked: bool) -> TextEdit | None:
+    """Tick or clear a list item's checkbox; None when it has none or already matches."""
+    if anchor.checkbox is None:
+        return None
+    line = doc.line(anchor.first_line)
+    start, end = anchor.checkbox
+    current = line.text[start:end]
+    wanted = "x" if checked else " "
+    if (current.strip().lower() == "x") == checked:
+        return None
+    return TextEdit(line.start + start, line.start + end, wanted)
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """What pmsync writes for one item: a ticket link and/or a status text."""
+
+    item: ActionItem
+    ticket: str | None = None  # Markdown, e.g. "[OPS-1](https://…/browse/OPS-1)"
+    status: str | None = None  # in the document's own vocabulary
+    checked: bool | None = None  # for checkbox list items
+
+
+def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
+    """Turn item changes into text edits; adds a Ticket (or Status) column where a table lacks one."""
+    edits: list[TextEdit] = []
+    new_columns: dict[tuple[int, str], dict[int, str]] = {}
+    tables: dict[int, Table] = {}
+    for change in changes:
+        anchor = change.item.anchor
+        if isinstance(anchor, TableAnchor):
+            for field_name, header, value in (("ticket", "Ticket", change.ticket),
+                                              ("status", "Status", change.status)):
+                if value is None:
+                    continue
+                if field_name in anchor.columns:
+                    index = anchor.columns[field_name]
+                    if field_name == "ticket":
+                        value = ticket_cell_value(_cell_raw(anchor.row, index), value)
+                    edits.append(set_cell(anchor.row, index, value))
+                else:
+                    tables[anchor.table.first_line] = anchor.table
+                    key = (anchor.table.first_line, header)
+                    new_columns.setdefault(key, {})[anchor.row.line.number] = value
+        else:
+            if change.ticket is not None:
+                edits.append(append_to_line(doc, anchor.first_line, f" ({change.ticket})"))
+            if change.checked is not None:
+                box = set_checkbox(doc, anchor, change.checked)
+                if box is not None:
+                    edits.append(box)
+    for (first_line, header), values in sorted(new_columns.items(), key=lambda kv: kv[0][1] != "Status"):
+        edits.extend(add_column(tables[first_line], header, values))
+    return edits
+
+
+def plan_edits(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
+    """:func:`edits_for_changes`, with any row problem reported against the document's path."""
+    try:
+        return edits_for_changes(doc, changes)
+    except InputError as exc:
+        if str(exc.path) in ("", "."):
+            raise InputError(doc.path, exc.message, line=exc.line) from None
+        raise
+
+
+def _cell_raw(row: Row, index: int) -> str:
+    return row.cells[index].raw.strip() if index < len(row.cells) else ""
+
+
+def ticket_cell_value(existing: str, link: str) -> str:
+    """What a Ticket cell becomes: the link, or, when people wrote something there, both.
+
+    A blank, dash or template placeholder is replaced; any other text (``n/a DONE``, a note)
+    is kept and the link follows it, so nothing a person wrote is lost.
+    """
+    from syncer.normalize import is_placeholder
+
+    if not existing or existing in ("-", "--", "—", "–") or is_placeholder(existing):
+        return link
+    return f"{existing} {link}"
+
+
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
+    """Apply non-overlapping edits; edits at the same offset keep their given order."""
+    ordered = sorted(enumerate(edits), key=lambda pair: (pair[1].start, pair[0]))
+    pieces: list[str] = []
+    cursor = 0
+    for _, edit in ordered:
+        if edit.start < cursor:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.text)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def render(doc: Document, edits: Sequence[TextEdit]) -> bytes:
+    """The document's new bytes; identical to what was read when there are no edits."""
+    if not edits:
+        return doc.raw
+    if not doc.roundtrips:
+        raise InputError(doc.path, "cannot be rewritten byte-for-byte (mixed or invalid encoding); "
+                         "pmsync leaves it untouched")
+    new_text = apply_edits(doc.text, edits)
+    try:
+        return doc.encode(new_text)
+    except UnicodeEncodeError:
+        raise InputError(doc.path, f"the new text cannot be written in {doc.encoding}") from None
+
+
+def write_atomic(doc: Document, data: bytes) -> bool:
+    """Replace the file with ``data`` atomically; False when nothing changed.
+
+    Refuses (:class:`WriteConflictError`) when the file changed since it was read, and keeps the
+    file's permissions. The temporary file lives beside the target so the rename is atomic.
+    """
+    if data == doc.raw:
+        return False
+    path = Path(doc.path)
+    try:
+        current = path.read_bytes()
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as exc:
+        raise InputError(path, f"cannot read before writing: {exc.strerror or exc}") from None
+    if current != doc.raw:
+        raise WriteConflictError(path, "changed on disk since pmsync read it; nothing written, run again")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pmsync-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return True
