@@ -72,7 +72,7 @@ class Table:
 def split_row(line: Line) -> Row | None:
     """Split a line into cells, or return None when it has no unescaped pipe outside code."""
     text = line.text
-    pipes = _pipe_positions(text)
+    pipes = pipe_positions(text)
     if not pipes:
         return None
     stripped_start = len(text) - len(text.lstrip())
@@ -94,7 +94,7 @@ def split_row(line: Line) -> Row | None:
     return Row(line, tuple(cells), pipes[-1] if closing else None)
 
 
-def _pipe_positions(text: str) -> list[int]:
+def pipe_positions(text: str) -> list[int]:
     """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
     positions = []
     i = 0

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from syncer.document import Document
 from syncer.errors import InputError, WriteConflictError
 from syncer.items import ActionItem, ListAnchor, TableAnchor
-from syncer.tables import Cell, Row, Table
+from syncer.tables import Cell, Row, Table, pipe_positions
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,12 @@ class TextEdit:
 
 
 def escape_cell(value: str) -> str:
-    """A value made safe for one table cell: one line, pipes escaped."""
+    """A value made safe for one table cell: one line, bare pipes escaped (not those already
+    escaped or inside inline code, which already stay in their cell)."""
     flat = " ".join(value.split("\n")).replace("\r", " ")
-    return flat.replace("\\|", "|").replace("|", "\\|")
+    for position in reversed(pipe_positions(flat)):
+        flat = flat[:position] + "\\" + flat[position:]
+    return flat
 
 
 def set_cell(row: Row, index: int, value: str) -> TextEdit:

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncer.document import parse_document, read_document, split_lines
+from syncer.errors import InputError
+
+
+def doc_of(text: str | bytes, name: str = "pm.md"):
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_document(Path(name), raw)
+
+
+def test_split_lines_keeps_each_ending():
+    lines = split_lines("a\r\nb\nc")
+    assert [(l.text, l.ending) for l in lines] == [("a", "\r\n"), ("b", "\n"), ("c", "")]
+    assert lines[1].start == 3 and lines[2].start == 5
+
+
+def test_split_lines_only_on_newline():
+    # \x0b, \x0c and U+2028 are line breaks for str.splitlines but not for Markdown line numbers.
+    lines = split_lines("a\x0bb\u2028c\nd\n")
+    assert [l.text for l in lines] == ["a\x0bb\u2028c", "d"]
+
+
+def test_utf8_bom_is_remembered_and_restored():
+    doc = doc_of(b"\xef\xbb\xbf# T\r\n")
+    assert doc.bom and doc.text == "# T\r\n"
+    assert doc.encode(doc.text) == doc.raw and doc.roundtrips
+
+
+def test_cp1252_fallback_warns_with_line():
+    doc = doc_of("ok\ncafé “quoted”\n".encode("cp1252"))
+    assert doc.encoding == "cp1252"
+    assert doc.text.splitlines()[1] == "café “quoted”"
+    assert doc.warnings and ":2:" in doc.warnings[0]
+    assert doc.roundtrips
+
+
+def test_binary_file_is_refused_with_line():
+    with pytest.raises(InputError, match=r"pm.md:2: binary file"):
+        doc_of(b"text\nbin\x00ary")
+
+
+def test_oversized_file_names_the_setting():
+    with pytest.raises(InputError, match="max_document_mb"):
+        parse_document(Path("big.md"), b"x" * 101, max_bytes=100)
+
+
+def test_missing_file_and_directory(tmp_path: Path):
+    with pytest.raises(InputError, match="no such file"):
+        read_document(tmp_path / "nope.md")
+    with pytest.raises(InputError, match="is a directory"):
+        read_document(tmp_path)
+
+
+def test_hidden_lines_fences_comments_front_matter_indented_code():
+    text = "\n".join([
+        "---",            # 1 front matter
+        "title: x",       # 2
+        "---",            # 3
+        "# Head",         # 4
+        "```",            # 5 fence
+        "| a | b |",      # 6
+        "```",            # 7
+        "<!--",           # 8 comment
+        "| c | d |",      # 9
+        "-->",            # 10
+        "",               # 11
+        "    | e | f |",  # 12 indented code
+        "",               # 13
+        "- item",         # 14 list
+        "",               # 15
+        "    - nested",   # 16 list continuation, not code
+        "~~~~",           # 17 fence with tildes, closed by a longer run
+        "x",              # 18
+        "~~~~~",          # 19
+        "visible",        # 20
+    ])
+    doc = doc_of(text)
+    assert {1, 2, 3, 5, 6, 7, 8, 9, 10, 12, 17, 18, 19} <= doc.hidden
+    assert not {4, 11, 14, 16, 20} & doc.hidden
+
+
+def test_unclosed_fence_hides_only_its_opener():
+    doc = doc_of("# T\n```sql\nSELECT 1\n| a | b |\n|---|---|\n")
+    assert doc.hidden == {2}

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from syncer.document import parse_document, read_document
+from syncer.items import DEFAULT_COLUMN_SYNONYMS, ParseOptions, map_columns, normalise_header, parse_items
+from syncer.normalize import Status
+
+from tests.conftest import DATA
+
+SEEDS = sorted((DATA / "seeds").glob("*.md"))
+
+
+def parse(text: str, name: str = "pm.md", options: ParseOptions | None = None):
+    return parse_items(parse_document(Path(name), text.encode()), options)
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
+def test_seed_templates_match_their_gold_labels(path: Path):
+    gold = json.loads(path.with_name(path.stem + ".gold.json").read_text())
+    parsed = parse_items(read_document(path))
+    got = [item.to_json() for item in parsed.items]
+    assert [g["line"] for g in gold] == [i["line"] for i in got]
+    for g, i in zip(gold, got):
+        for field in ("title", "owner", "due", "priority", "status", "id"):
+            assert i[field] == g[field], (g["line"], field)
+        assert (i["ticket"] or None) == g["ticket"]
+
+
+def test_columns_map_by_synonym_in_any_order_and_case():
+    columns = map_columns(("DRI", "**Target Date**", "Follow-up", "State", "Jira", "#"), DEFAULT_COLUMN_SYNONYMS)
+    assert columns == {"owner": 0, "due": 1, "title": 2, "status": 3, "ticket": 4, "id": 5}
+
+
+def test_normalise_header():
+    assert normalise_header("**Due Date (UTC)**") == "due date"
+    assert normalise_header("Owner(s)") == "owner"
+    assert normalise_header("#") == "#"
+
+
+def test_table_needs_an_action_column_and_a_tracking_column():
+    timeline = "| Time | Event | Owner |\n|---|---|---|\n| 10:00 | Deploy | bob |\n"
+    assert parse(timeline).items == ()
+    action_only = "| Action | Notes |\n|---|---|\n| Fix it | soon |\n"
+    assert parse(action_only).items == ()
+
+
+def test_heading_is_not_needed_and_extra_columns_are_kept():
+    text = "Some text\n\n| Task | Type | Who |\n|---|---|---|\n| Add alert | prevent | @ann |\n"
+    (item,) = parse(text).items
+    assert (item.title, item.owner, item.line) == ("Add alert", "@ann", 5)
+    assert item.owner_handle == "ann"
+    assert item.anchor.row.texts[1] == "prevent"
+
+
+def test_template_rows_are_not_items():
+    text = "| ID | Action | Owner | Due | Status |\n|---|---|---|---|---|\n| AI-1 | [Specific action] | [Name] | [YYYY-MM-DD] | [Open] |\n"
+    parsed = parse(text)
+    assert parsed.items == () and parsed.template_rows == (3,)
+
+
+def test_placeholder_cell_in_a_filled_row_is_flagged():
+    text = "| Action | Owner | Due |\n|---|---|---|\n| Fix it | [Name] | 2025-01-01 |\n"
+    (item,) = parse(text).items
+    assert item.owner is None and item.placeholders == ("owner",)
+
+
+def test_year_is_inferred_from_document_incident_date():
+    text = "**Date:** 2025-12-20\n\n| Action | Due |\n|---|---|\n| Fix | Jan 5 |\n"
+    parsed = parse(text)
+    assert parsed.metadata.incident_date == date(2025, 12, 20)
+    assert parsed.items[0].due == date(2026, 1, 5) and parsed.items[0].due_raw == "Jan 5"
+
+
+def test_metadata_from_front_matter_and_labels():
+    text = "---\ntitle: Cache outage\nseverity: SEV-2\n---\n\nIncident ID: INC-77\nDate: 03/04/2025\n"
+    meta = parse(text).metadata
+    assert (meta.title, meta.severity, meta.incident_id) == ("Cache outage", "SEV-2", "INC-77")
+    assert meta.incident_date == date(2025, 3, 4)
+
+
+def test_metadata_skips_placeholders_and_reads_several_labels_on_a_line():
+    text = "**Date:** [YYYY-MM-DD]\n\nDate: 2024-01-15 Authors: @a Severity: SEV2\n"
+    meta = parse(text).metadata
+    assert meta.incident_date == date(2024, 1, 15) and meta.severity == "SEV2"
+
+
+def test_incident_date_from_file_name():
+    assert parse("# x\n", name="2021-06-29--budget.md").metadata.incident_date == date(2021, 6, 29)
+
+
+def test_status_mixed_into_ticket_column():
+    text = "| Action Item | Owner | Bug |\n|---|---|---|\n| A | x | n/a DONE |\n| B | x | TODO |\n| C | x | n/a |\n| D | x | [ENG-1](https://j/browse/ENG-1) |\n"
+    a, b, c, d = parse(text).items
+    assert (a.status, a.status_raw, a.ticket) == (Status.DONE, "DONE", None)
+    assert b.status is Status.OPEN
+    assert (c.status, c.ticket) == (None, None)
+    assert d.ticket is not None and d.ticket.key == "ENG-1" and d.status is None
+
+
+def test_ragged_rows_warn_with_line():
+    text = "| Action | Owner | Due |\n|---|---|---|\n| Fix | bob |\n| Add | ann | 2025-01-01 | extra |\n"
+    parsed = parse(text)
+    assert [i.title for i in parsed.items] == ["Fix", "Add"]
+    assert [(d.line, d.code) for d in parsed.diagnostics] == [(3, "ragged-row"), (4, "ragged-row")]
+
+
+def test_header_only_table_warns():
+    parsed = parse("| Action | Owner |\n|---|---|\n")
+    assert parsed.items == () and parsed.diagnostics[0].code == "empty-table"
+
+
+def test_configured_synonyms_extend_defaults():
+    from config.settings import Settings
+    from syncer.options import parse_options
+
+    settings = Settings(parse={"column_synonyms": {"title": ["Massnahme"], "owner": ["Verantwortlich"]}})
+    text = "| Massnahme | Verantwortlich |\n|---|---|\n| Backup testen | Jana |\n"
+    (item,) = parse(text, options=parse_options(settings)).items
+    assert (item.title, item.owner) == ("Backup testen", "Jana")
+
+
+def test_item_key_is_stable_and_prefers_id():
+    text = "| ID | Action | Owner |\n|---|---|---|\n| AI-1 | Fix | a |\n|  | **Add** alert | b |\n"
+    first, second = parse(text).items
+    assert first.key == "id:ai-1"
+    again = parse(text.replace("**Add** alert", "Add  alert")).items[1]
+    assert second.key == again.key and second.key.startswith("t:")
+
+
+def test_sections_from_headings_bold_lines_and_plain_lines():
+    text = "## Action items\n\n**Immediate:**\n\n| Action | Owner |\n|---|---|\n| a | b |\n"
+    assert parse(text).items[0].section == "Immediate"
+    scraped = "Long-term Prevention\nAction Items (with owners):\n| Action | Owner |\n|---|---|\n| a | b |\n"
+    assert parse(scraped).items[0].section == "Long-term Prevention"

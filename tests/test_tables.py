@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from syncer.document import parse_document
+from syncer.tables import find_tables, split_row
+
+
+def tables_of(text: str):
+    return find_tables(parse_document(Path("t.md"), text.encode()))
+
+
+def test_escaped_pipe_and_inline_code_stay_in_cell():
+    (table,) = tables_of("| A | B |\n|---|---|\n| x \\| y | `a | b` |\n")
+    assert table.rows[0].texts == ("x | y", "`a | b`")
+
+
+def test_double_backtick_code_span():
+    (table,) = tables_of("| A | B |\n|---|---|\n| ``a ` | b`` | c |\n")
+    assert table.rows[0].texts == ("``a ` | b``", "c")
+
+
+def test_rows_without_edge_pipes():
+    (table,) = tables_of("A | B\n--- | ---\nx | y\n")
+    assert table.header.texts == ("A", "B")
+    assert table.rows[0].texts == ("x", "y")
+    assert table.rows[0].closing_pipe is None
+
+
+def test_cell_spans_point_at_the_text():
+    (table,) = tables_of("| Action   | Owner |\n|:--|--:|\n|  Fix it  | @a |   \n")
+    row = table.rows[0]
+    line = row.line.text
+    assert [line[c.content_start:c.content_end] for c in row.cells] == ["Fix it", "@a"]
+    assert [line[c.start:c.end] for c in row.cells] == ["  Fix it  ", " @a "]
+    assert line[row.closing_pipe] == "|"
+
+
+def test_header_and_delimiter_must_agree():
+    assert tables_of("| A | B |\n|---|\n| x | y |\n") == []
+
+
+def test_table_ends_at_blank_line_or_line_without_pipe():
+    (table,) = tables_of("| A | B |\n|---|---|\n| 1 | 2 |\n\n| 3 | 4 |\n")
+    assert len(table.rows) == 1
+    (table,) = tables_of("| A | B |\n|---|---|\n| 1 | 2 |\nplain text\n")
+    assert table.last_line == 3
+
+
+def test_tables_in_code_and_quotes_are_ignored():
+    text = "```\n| A | B |\n|---|---|\n```\n> | A | B |\n> |---|---|\n"
+    assert tables_of(text) == []
+
+
+def test_header_only_table():
+    (table,) = tables_of("| A | B |\n|---|---|\n")
+    assert table.rows == () and table.last_line == 2
+
+
+def test_split_row_returns_none_without_pipes():
+    from syncer.document import Line
+
+    assert split_row(Line(1, 0, "no pipes here", "\n")) is None
+    assert split_row(Line(1, 0, "`a|b` only code", "\n")) is None
