@@ -176,7 +176,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         return dict(tool.get("pmsync", {})) if isinstance(tool, dict) else {}
-    return data
+    return dict(data)
 
 
 def find_config_file(start: Path) -> Path | None:

@@ -227,11 +227,9 @@ def map_columns(headers: tuple[str, ...], synonyms: Mapping[str, tuple[str, ...]
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
         name = normalise_header(header)
-        field_name = lookup.get(name) or lookup.get(name.rstrip("s")) or lookup.get(name + "s")
-        if field_name is None and name.endswith("(s)"):
-            field_name = lookup.get(name[:-3])
-        if field_name and field_name not in columns:
-            columns[field_name] = index
+        found = lookup.get(name) or lookup.get(name.rstrip("s")) or lookup.get(name + "s")
+        if found and found not in columns:
+            columns[found] = index
     return columns
 
 
