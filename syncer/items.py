@@ -179,8 +179,8 @@ class ParsedDocument:
 def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDocument:
     """Read a document's metadata and every action item in it."""
     options = options or ParseOptions()
-    metadata = read_metadata(doc, options.date_order)
     tables = find_tables(doc)
+    metadata = read_metadata(doc, options.date_order, tables)
     table_lines = frozenset(r.line.number for t in tables for r in t.all_rows)
     outline = build_outline(doc, skip=table_lines)
     diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]

@@ -13,7 +13,7 @@ from datetime import date
 
 from syncer.document import Document
 from syncer.normalize import DateOrder, is_placeholder, parse_date, strip_markdown
-from syncer.tables import find_tables
+from syncer.tables import Table, find_tables
 
 _LABELS: dict[str, tuple[str, ...]] = {
     "incident_id": ("incident id", "incident", "incident number", "incident no", "id"),
@@ -39,10 +39,12 @@ class Metadata:
     title: str | None = None
 
 
-def read_metadata(doc: Document, order: DateOrder = "MDY") -> Metadata:
+def read_metadata(
+    doc: Document, order: DateOrder = "MDY", tables: list[Table] | None = None
+) -> Metadata:
     """Collect the incident's metadata from the places templates put it."""
     found: dict[str, str] = {}
-    for label, value in _label_values(doc):
+    for label, value in _label_values(doc, find_tables(doc) if tables is None else tables):
         key = _field_of(label)
         if key is None or key in found:
             continue
@@ -76,17 +78,19 @@ def _field_of(label: str) -> str | None:
     return None
 
 
-def _label_values(doc: Document) -> list[tuple[str, str]]:
+def _label_values(doc: Document, tables: list[Table]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     pairs.extend(_front_matter(doc))
     table_lines = set()
-    for table in find_tables(doc):
+    for table in tables:
         for row in table.all_rows:
             table_lines.add(row.line.number)
         if len(table.header.cells) == 2:
             pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if len(r.cells) == 2)
     for line in doc.lines:
         if doc.is_hidden(line.number) or line.number in table_lines:
+            continue
+        if ":" not in line.text:
             continue
         bold = _BOLD_LABEL.match(line.text)
         if bold:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from syncer.document import Document, Line
 
@@ -70,15 +71,19 @@ class Outline:
 
     headings: tuple[Heading, ...]
 
+    @cached_property
+    def _lines(self) -> list[int]:
+        return [h.line for h in self.headings]
+
     def section_of(self, line: int) -> Heading | None:
         """The nearest heading above ``line``."""
-        index = bisect_right([h.line for h in self.headings], line - 1)
+        index = bisect_right(self._lines, line - 1)
         return self.headings[index - 1] if index else None
 
     def enclosing(self, line: int) -> list[Heading]:
         """The chain of headings that contain ``line``, innermost first."""
         chain: list[Heading] = []
-        index = bisect_right([h.line for h in self.headings], line - 1)
+        index = bisect_right(self._lines, line - 1)
         level = PSEUDO_LEVEL + 1
         for heading in reversed(self.headings[:index]):
             if heading.level < level or (heading.level == PSEUDO_LEVEL and not chain):

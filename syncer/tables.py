@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from syncer.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
+_DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
+_PIPE = re.compile(r"\|")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def split_row(line: Line) -> Row | None:
 
 def pipe_positions(text: str) -> list[int]:
     """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
+    if "`" not in text and "\\" not in text:
+        return [m.start() for m in _PIPE.finditer(text)]
     positions = []
     i = 0
     while i < len(text):
@@ -130,6 +134,9 @@ def find_tables(doc: Document) -> list[Table]:
     index = 0
     while index + 1 < len(lines):
         header_line, delimiter_line = lines[index], lines[index + 1]
+        if "|" not in header_line.text or not _DELIMITER_LINE.match(delimiter_line.text):
+            index += 1
+            continue
         header = _visible_row(doc, header_line)
         delimiter = _visible_row(doc, delimiter_line) if header else None
         if not (header and delimiter and _is_delimiter(delimiter)):
