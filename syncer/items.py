@@ -83,7 +83,11 @@ class TableAnchor:
 
 @dataclass(frozen=True)
 class ListAnchor:
-    """Where a list item lives: its lines, and the span of its checkbox when it has one."""
+    """Where a list item lives: its lines, and the span of its checkbox when it has one.
+
+    ``first_line`` holds the marker (or the label of a labelled paragraph); ``last_line`` is the
+    last line of the item's own text, before any nested item, where write-back appends a link.
+    """
 
     first_line: int
     last_line: int

@@ -8,13 +8,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncer.check import check_document
 from syncer.document import parse_document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions, parse_items
 from syncer.lists import is_action_heading, parse_list_items
 from syncer.normalize import Status
+from syncer.writeback import ItemChange, edits_for_changes, render
 
+DATA = Path(__file__).parent / "data" / "lists"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 
@@ -356,6 +360,82 @@ def test_crlf_documents_give_the_same_items() -> None:
 )
 def test_is_action_heading(heading: str, expected: bool) -> None:
     assert is_action_heading(heading) is expected
+
+
+# --- write-back ------------------------------------------------------------------------------
+
+
+def _ticket_changes(parsed: ParsedDocument) -> list[ItemChange]:
+    """A ticket link for every item without one; each checkbox flipped."""
+    changes = []
+    for number, item in enumerate(parsed.items, start=1):
+        anchor = item.anchor
+        assert isinstance(anchor, ListAnchor)
+        link = f"[OPS-{number}](https://jira.example.com/browse/OPS-{number})"
+        checked = None if anchor.checkbox is None else item.status != Status.DONE
+        changes.append(ItemChange(item, ticket=None if item.ticket else link, checked=checked))
+    return changes
+
+
+@pytest.mark.parametrize("name", ["bullets", "checkboxes", "nested", "wrapped", "crlf"])
+def test_golden_write_back(name: str) -> None:
+    before = (DATA / f"{name}.before.md").read_bytes()
+    after = (DATA / f"{name}.after.md").read_bytes()
+    doc = parse_document(Path(f"{name}.md"), before)
+    parsed = parse_list_items(parse_items(doc), ParseOptions())
+    assert parsed.items, "the golden document must have list items"
+    assert render(doc, edits_for_changes(doc, _ticket_changes(parsed))) == after
+    # Written once, nothing is left to write: every item now has a ticket, every box its state.
+    again = parse_document(Path(f"{name}.md"), after)
+    reparsed = parse_list_items(parse_items(again), ParseOptions())
+    assert [i.line for i in reparsed.items] == [i.line for i in parsed.items]
+    assert all(i.ticket is not None for i in reparsed.items)
+
+
+def test_golden_crlf_file_really_has_crlf_endings() -> None:
+    raw = (DATA / "crlf.before.md").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") > 0
+
+
+_WORDS = st.text(alphabet="abcdefgh ", min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@st.composite
+def list_documents(draw: st.DrawFn) -> tuple[str, int]:
+    """An action-item section of bullets, some nested, some wrapped, some with checkboxes."""
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = ["## Action items", ""]
+    count = draw(st.integers(min_value=1, max_value=6))
+    for _ in range(count):
+        indent = draw(st.sampled_from(["", "", "  ", "    "])) if len(lines) > 2 else ""
+        box = draw(st.sampled_from(["", "[ ] ", "[x] "]))
+        lines.append(f"{indent}- {box}Fix {draw(_WORDS)}{draw(st.sampled_from(['', '  ']))}")
+        if draw(st.booleans()):
+            lines.append(f"{indent}  and {draw(_WORDS)}")
+    return ending.join(lines) + ending, count
+
+
+@settings(max_examples=60, deadline=None)
+@given(list_documents())
+def test_write_back_changes_nothing_but_the_owned_text(case: tuple[str, int]) -> None:
+    text, count = case
+    doc = parse_document(Path("pm.md"), text.encode())
+    parsed = parse_list_items(parse_items(doc), ParseOptions())
+    assert len(parsed.items) == count
+    new = render(doc, edits_for_changes(doc, _ticket_changes(parsed))).decode()
+    # Undo exactly what pmsync owns (the links it appended, the marks it flipped): the rest of
+    # the document must be byte-for-byte what it was, line endings and trailing spaces included.
+    restored = new
+    for number in range(1, count + 1):
+        restored = restored.replace(f" ([OPS-{number}](https://jira.example.com/browse/OPS-{number}))", "", 1)
+    flipped = {"[ ] ": "[x] ", "[x] ": "[ ] "}
+    restored_lines = restored.split("\n")
+    original_lines = text.split("\n")
+    for index, (old, now) in enumerate(zip(original_lines, restored_lines)):
+        for mark, other in flipped.items():
+            if f"- {mark}" in old:
+                restored_lines[index] = now.replace(f"- {other}", f"- {mark}", 1)
+    assert "\n".join(restored_lines) == text
 
 
 # --- the shared corpus -----------------------------------------------------------------------
