@@ -81,8 +81,7 @@ NON_ITEM_HEADING = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# Bold and plain headings have no level; one that reads like a sub-heading ("Completed",
-# "Short-term", "Detection") is taken to sit under the bold or plain heading before it.
+# Bold and plain headings that read like sub-headings of an action section (see Sections.of).
 _SUBHEADING = re.compile(
     r"""
     ^(?:done|completed?|finished|in[\s-]progress|ongoing|open|pending|planned|not\s+started
@@ -119,9 +118,10 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     tables = find_tables(doc)
     table_lines = frozenset(r.line.number for t in tables for r in t.all_rows)
     headings = section_headings(doc, table_lines)
+    sections = Sections.of(headings)
     heading_lines = frozenset(h.line for h in headings)
     table_roots = {
-        _root_line(headings, table.first_line)
+        sections.root_line(table.first_line)
         for table in tables
         if is_action_table(map_columns(table.header.texts, options.column_synonyms))
     }
@@ -130,7 +130,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     found: list[ActionItem] = []
     templates: list[int] = []
     for entry in scan_list_entries(doc, stops) + scan_labelled_paragraphs(doc, stops):
-        chain = enclosing_headings(headings, entry.first_line)
+        chain = sections.enclosing(entry.first_line)
         place = action_place(chain)
         lead = strip_lead(entry.text, options.status_vocabulary)
         if not lead.labelled:
@@ -257,25 +257,44 @@ def action_place(chain: Sequence[Heading]) -> list[Heading] | None:
     return list(chain[: outermost + 1])
 
 
-def _root_line(headings: Sequence[Heading], line: int) -> int | None:
-    place = action_place(enclosing_headings(headings, line))
-    return place[-1].line if place else None
+@dataclass(frozen=True)
+class Sections:
+    """A document's headings (sorted by line) and which heading contains which."""
 
+    headings: tuple[Heading, ...]
+    parents: tuple[int | None, ...]  # index of the heading that contains each heading
+    lines: tuple[int, ...]
 
-def enclosing_headings(headings: Sequence[Heading], line: int) -> list[Heading]:
-    """The headings that contain ``line``, innermost first (headings sorted by line)."""
-    chain: list[Heading] = []
-    level = PSEUDO_LEVEL + 1
-    index = bisect_left([h.line for h in headings], line)
-    for heading in reversed(headings[:index]):
-        if heading.level < level:
-            chain.append(heading)
-            level = heading.level
-        elif level == PSEUDO_LEVEL == heading.level and _SUBHEADING.search(chain[-1].text):
-            chain.append(heading)
-        if level == 1:
-            break
-    return chain
+    @classmethod
+    def of(cls, headings: Sequence[Heading]) -> Sections:
+        """Link every heading to the one that contains it, in one pass."""
+        parents: list[int | None] = []
+        stack: list[int] = []  # open headings, levels strictly increasing
+        for index, heading in enumerate(headings):
+            while stack and headings[stack[-1]].level >= heading.level:
+                stack.pop()
+            if heading.level == PSEUDO_LEVEL and index and _SUBHEADING.search(heading.text):
+                # Bold and plain headings have no level of their own: one that reads like a
+                # sub-heading ("Completed", "Short-term") sits under the heading just before it.
+                parents.append(index - 1)
+            else:
+                parents.append(stack[-1] if stack else None)
+            stack.append(index)
+        return cls(tuple(headings), tuple(parents), tuple(h.line for h in headings))
+
+    def enclosing(self, line: int) -> list[Heading]:
+        """The headings that contain ``line``, innermost first."""
+        chain: list[Heading] = []
+        index: int | None = bisect_left(self.lines, line) - 1
+        while index is not None and index >= 0:
+            chain.append(self.headings[index])
+            index = self.parents[index]
+        return chain
+
+    def root_line(self, line: int) -> int | None:
+        """The line of the outermost action heading that contains ``line``, if any."""
+        place = action_place(self.enclosing(line))
+        return place[-1].line if place else None
 
 
 def section_headings(doc: Document, skip: frozenset[int] = frozenset()) -> list[Heading]:
@@ -365,7 +384,8 @@ def _entry(
     lines = doc.lines
     parts = [first_text.strip()] if first_text.strip() else []
     last = lines[index].number
-    for line in lines[index + 1:]:
+    for following in range(index + 1, len(lines)):
+        line = lines[following]
         if not _continues(doc, line, stops):
             break
         parts.append(line.text.strip())
