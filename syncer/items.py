@@ -96,6 +96,8 @@ class ListAnchor:
 
 Anchor = Union[TableAnchor, ListAnchor]
 
+_APPENDED_LINK = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$")
+
 
 @dataclass(frozen=True)
 class ActionItem:
@@ -129,7 +131,11 @@ class ActionItem:
         """A stable key for this item within its document: its id, else a digest of its title."""
         if self.id:
             return "id:" + re.sub(r"\s+", "-", self.id.strip().casefold())
-        plain = re.sub(r"\W+", " ", strip_markdown(self.title).casefold()).strip()
+        title = self.title
+        if self.kind == "list":
+            # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
+            title = _APPENDED_LINK.sub("", title)
+        plain = re.sub(r"\W+", " ", strip_markdown(title).casefold()).strip()
         return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, object]:

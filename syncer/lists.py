@@ -149,23 +149,12 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
         found.append(_list_item(parsed, entry, lead, chain, inherited, definitions, options))
     if not found and not templates:
         return parsed
-    items = sorted((*parsed.items, *_unique(found, parsed)), key=lambda item: item.line)
+    items = sorted((*parsed.items, *found), key=lambda item: item.line)
     return replace(
         parsed,
         items=tuple(items),
         template_rows=tuple(sorted({*parsed.template_rows, *templates})),
     )
-
-
-def _unique(found: Sequence[ActionItem], parsed: ParsedDocument) -> list[ActionItem]:
-    # A labelled list item is found both as a list entry and as a labelled paragraph.
-    taken = {item.line for item in parsed.items}
-    unique = []
-    for item in found:
-        if item.line not in taken:
-            taken.add(item.line)
-            unique.append(item)
-    return unique
 
 
 def _list_item(

@@ -390,6 +390,8 @@ def test_golden_write_back(name: str) -> None:
     reparsed = parse_list_items(parse_items(again), ParseOptions())
     assert [i.line for i in reparsed.items] == [i.line for i in parsed.items]
     assert all(i.ticket is not None for i in reparsed.items)
+    # An item keeps its key when pmsync appends its link, so it is still the same item.
+    assert [i.key for i in reparsed.items] == [i.key for i in parsed.items]
 
 
 def test_golden_crlf_file_really_has_crlf_endings() -> None:
