@@ -46,7 +46,16 @@ from syncer.items import (
     is_action_table,
     map_columns,
 )
-from syncer.normalize import Status, StatusMatch, TicketRef, is_placeholder, strip_markdown
+from syncer.normalize import (
+    Status,
+    StatusMatch,
+    TicketRef,
+    is_placeholder,
+    link_text,
+    parse_date,
+    parse_status,
+    strip_markdown,
+)
 from syncer.outline import PSEUDO_LEVEL, Heading, build_outline
 from syncer.tables import find_tables
 
@@ -99,6 +108,12 @@ _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
+# A nested bullet that only states a field of the item above it.
+_DETAIL = re.compile(
+    r"^(?:\*\*|__)?(owners?|assignees?|dri|due(?: date)?|deadline|eta|status|tickets?|issues?"
+    r"|tracking|jira|bug|priority)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(?=\S)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,7 @@ class ListEntry:
     text: str  # the item's first paragraph, wrapped lines joined with single spaces
     checkbox: tuple[int, int] | None = None  # offsets of the mark character within first_line
     checked: bool | None = None
+    parent: int | None = None  # first line of the list item this one is nested in
 
 
 def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDocument:
@@ -128,8 +144,14 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     definitions = link_definitions(doc)
     stops = table_lines | heading_lines
     found: list[ActionItem] = []
+    by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
     for entry in scan_list_entries(doc, stops) + scan_labelled_paragraphs(doc, stops):
+        if entry.parent in by_line and _DETAIL.match(entry.text):
+            # "- Owner: @bob" under an item describes that item; it is not an item of its own.
+            index = by_line[entry.parent]
+            found[index] = _with_detail(found[index], entry.text, parsed, definitions, options)
+            continue
         chain = sections.enclosing(entry.first_line)
         place = action_place(chain)
         lead = strip_lead(entry.text, options.status_vocabulary)
@@ -146,6 +168,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
             continue
         # Sub-headings pass their status and ticket down only inside an action section.
         inherited = place or []
+        by_line[entry.first_line] = len(found)
         found.append(_list_item(parsed, entry, lead, chain, inherited, definitions, options))
     if not found and not templates:
         return parsed
@@ -186,6 +209,43 @@ def _list_item(
         ticket=ticket,
         ticket_raw=(ticket.url or ticket.key) if ticket else None,
     )
+
+
+def _with_detail(
+    item: ActionItem,
+    text: str,
+    parsed: ParsedDocument,
+    definitions: Mapping[str, str],
+    options: ParseOptions,
+) -> ActionItem:
+    """``item`` with the field a detail bullet states (``Owner: @bob``, ``Due: …``) filled in.
+
+    The value after the label is read like a table cell of that column.
+    """
+    label = _DETAIL.match(text)
+    if label is None:
+        return item
+    name = label.group(1).casefold()
+    value = text[label.end():].strip()
+    plain = strip_markdown(value)
+    if name.startswith(("owner", "assignee", "dri")):
+        return replace(item, owner=item.owner or link_text(value))
+    if name.startswith(("due", "deadline", "eta")):
+        due = parse_date(plain, parsed.metadata.incident_date, options.date_order)
+        return replace(item, due=due.value if due else None, due_raw=plain)
+    if name == "status":
+        stated = parse_status(plain, options.status_vocabulary)
+        checkbox = isinstance(item.anchor, ListAnchor) and item.anchor.checkbox is not None
+        # A stated status beats one inherited from a sub-heading; the item's checkbox beats both.
+        if checkbox:
+            return item
+        return replace(item, status=stated.status if stated else None, status_raw=plain)
+    if name == "priority":
+        return replace(item, priority=item.priority or plain)
+    ticket = inline_ticket(value, definitions)
+    if item.ticket is None and ticket is not None:
+        return replace(item, ticket=ticket, ticket_raw=ticket.url or ticket.key)
+    return item
 
 
 def _status(
@@ -326,7 +386,8 @@ def _label_line(line: Line) -> Heading | None:
 
 def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Every list item of the document (nested ones too), outside code and tables."""
-    entries = []
+    entries: list[ListEntry] = []
+    open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
     lines = doc.lines
     for index, line in enumerate(lines):
         if not _visible(doc, line, stops) or _THEMATIC_BREAK.match(line.text):
@@ -334,6 +395,11 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
         marker = _MARKER.match(line.text)
         if marker is None:
             continue
+        column = len(marker.group("indent").expandtabs(4))
+        if entries and _list_broken(doc, entries[-1].last_line, line.number, open_items):
+            open_items = []
+        while open_items and open_items[-1][0] >= column:
+            open_items.pop()
         start = marker.end()
         checkbox = None
         checked = None
@@ -342,8 +408,23 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
             checkbox = (box.start(1), box.end(1))
             checked = box.group(1) != " "
             start = box.end()
-        entries.append(_entry(doc, index, line.text[start:], stops, checkbox, checked))
+        entry = _entry(doc, index, line.text[start:], stops, checkbox, checked)
+        parent = open_items[-1][1] if open_items else None
+        entries.append(replace(entry, parent=parent))
+        open_items.append((column, line.number))
     return entries
+
+
+def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[int, int]]) -> bool:
+    """Whether text between two list items ends the list: a line left of its outermost marker."""
+    if not open_items:
+        return False
+    outermost = open_items[0][0]
+    for number in range(after + 1, before):
+        text = doc.line(number).text
+        if text.strip() and len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip()) <= outermost:
+            return True
+    return False
 
 
 def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListEntry]:

@@ -103,6 +103,31 @@ def test_an_item_ends_at_a_blank_line_and_keeps_only_its_first_paragraph() -> No
     assert titles(text) == [(3, "Split read and write paths."), (7, "Add circuit breakers.")]
 
 
+def test_detail_bullets_fill_in_the_item_above_them() -> None:
+    text = (
+        "**Date**: 2025-01-02\n\n## Action items\n\n### In progress\n\n"
+        "- Add alerting for queue age\n"
+        "  - Owner: @bob\n  - Due: Jan 20\n  - Status: blocked\n  - Ticket: OPS-7\n"
+        "  - Priority: P1\n"
+        "- [x] Second\n"
+        "  - Investigate the consumer lag\n"
+        "  - **Owner:** [Ann](https://example.com/ann)\n  - Status: open\n\n"
+        "Some paragraph.\n\n"
+        "  - Owner: @orphan\n"
+    )
+    found = items_of(text)
+    assert [(i.line, i.title) for i in found] == [
+        (7, "Add alerting for queue age"), (13, "Second"), (14, "Investigate the consumer lag"),
+        (20, "Owner: @orphan"),  # after a paragraph the list is a new one, with no parent
+    ]
+    first, second, nested, _ = found
+    assert (first.owner, first.due, first.due_raw) == ("@bob", date(2025, 1, 20), "Jan 20")
+    assert (first.status, first.status_raw) == (Status.OPEN, "blocked")
+    assert (first.ticket.display() if first.ticket else None, first.priority) == ("OPS-7", "P1")
+    assert (second.owner, second.status) == ("Ann", Status.DONE)  # the checkbox wins
+    assert (nested.owner, nested.status) == (None, Status.IN_PROGRESS)
+
+
 def test_bare_markers_of_scraped_pages_take_the_next_line() -> None:
     text = "## Action items\n\n-\nRestart the payment service\n-\nAdd a pool alert\n"
     found = items_of(text)
