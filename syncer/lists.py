@@ -14,6 +14,9 @@ Which lists hold action items is decided by the headings above them:
 * A paragraph or list item that opens with a label (``Action point:``, ``**Action item:**``) is an
   item wherever it is.
 
+Nested items are items of their own, except detail bullets (``- Owner: @bob``, ``- Due: …``),
+which fill in the fields of the item they are nested in.
+
 Bold lines and plain title-like lines count as headings (see :mod:`syncer.outline`), and so do
 short label lines ending in a colon that name an action section (``Action items:``).
 """
@@ -155,13 +158,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
         chain = sections.enclosing(entry.first_line)
         place = action_place(chain)
         lead = strip_lead(entry.text, options.status_vocabulary)
-        if not lead.labelled:
-            if place is None:
-                continue
-            # A document with an action-item table keeps its items there (see module docstring).
-            if table_roots and place[-1].line not in table_roots:
-                continue
-        if not strip_markdown(lead.title):
+        if not _in_scope(lead, place, table_roots) or not strip_markdown(lead.title):
             continue
         if is_placeholder(lead.title):
             templates.append(entry.first_line)
@@ -178,6 +175,16 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
         items=tuple(items),
         template_rows=tuple(sorted({*parsed.template_rows, *templates})),
     )
+
+
+def _in_scope(lead: Lead, place: Sequence[Heading] | None, table_roots: set[int | None]) -> bool:
+    """Whether an entry is an action item by where it stands (see the module docstring)."""
+    if lead.labelled:
+        return True
+    if place is None:
+        return False
+    # A document with an action-item table keeps its items there, or beside it.
+    return not table_roots or place[-1].line in table_roots
 
 
 def _list_item(
