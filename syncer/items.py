@@ -83,7 +83,11 @@ class TableAnchor:
 
 @dataclass(frozen=True)
 class ListAnchor:
-    """Where a list item lives: its lines, and the span of its checkbox when it has one."""
+    """Where a list item lives: its lines, and the span of its checkbox when it has one.
+
+    ``first_line`` holds the marker (or the label of a labelled paragraph); ``last_line`` is the
+    last line of the item's own text, before any nested item, where write-back appends a link.
+    """
 
     first_line: int
     last_line: int
@@ -91,6 +95,8 @@ class ListAnchor:
 
 
 Anchor = Union[TableAnchor, ListAnchor]
+
+_APPENDED_LINK = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$")
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,11 @@ class ActionItem:
         """A stable key for this item within its document: its id, else a digest of its title."""
         if self.id:
             return "id:" + re.sub(r"\s+", "-", self.id.strip().casefold())
-        plain = re.sub(r"\W+", " ", strip_markdown(self.title).casefold()).strip()
+        title = self.title
+        if self.kind == "list":
+            # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
+            title = _APPENDED_LINK.sub("", title)
+        plain = re.sub(r"\W+", " ", strip_markdown(title).casefold()).strip()
         return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, object]:

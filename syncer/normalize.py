@@ -283,9 +283,9 @@ def owner_handle(owner: str) -> str | None:
 
 @dataclass(frozen=True)
 class TicketRef:
-    """A reference to a ticket: Jira key, GitHub issue/PR number, or a URL to one."""
+    """A reference to a ticket: Jira key, GitHub issue/PR number, ``b/123`` bug id, or a URL."""
 
-    kind: Literal["jira", "github", "url"]
+    kind: Literal["jira", "github", "bug", "url"]
     key: str
     url: str | None = None
     repo: str | None = None
@@ -296,8 +296,12 @@ class TicketRef:
 
 
 _JIRA_KEY = re.compile(r"(?<![\w/-])([A-Z][A-Z0-9_]{1,15}-[1-9]\d{0,7})(?![\w-])")
-_NOT_JIRA_PREFIXES = {"CVE", "UTF", "SEV", "ISO", "RFC", "SHA", "TLS", "SSL", "AES", "GMT", "UTC", "COVID"}
+_NOT_JIRA_PREFIXES = {
+    "CVE", "CWE", "UTF", "SEV", "ISO", "RFC", "SHA", "TLS", "SSL", "AES", "GMT", "UTC", "COVID",
+    "HTTP", "HTTPS",
+}
 _GH_REF = re.compile(r"(?<![\w/&])(?:([\w.-]+/[\w.-]+))?#(\d{1,7})\b")
+_BUG_REF = re.compile(r"(?<![\w/.])b/(\d{3,12})\b")  # Google-style bug ids, e.g. b/343765967
 _URL = re.compile(r"https?://[^\s)>\]]+")
 _GH_URL = re.compile(r"https?://[^/\s]+/([\w.-]+/[\w.-]+)/(?:issues|pull|pulls)/(\d+)")
 _JIRA_URL = re.compile(r"https?://[^\s]+?/browse/([A-Z][A-Z0-9_]+-\d+)")
@@ -312,7 +316,8 @@ def jira_keys(text: str) -> list[str]:
 
 
 def parse_ticket(text: str) -> TicketRef | None:
-    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, or ``#12``."""
+    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, ``#12`` or
+    ``b/123``."""
     for url in _URL.findall(text):
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)
@@ -329,4 +334,7 @@ def parse_ticket(text: str) -> TicketRef | None:
     ref = _GH_REF.search(text)
     if ref:
         return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
+    bug = _BUG_REF.search(text)
+    if bug:
+        return TicketRef("bug", bug.group(0))
     return None

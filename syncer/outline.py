@@ -29,7 +29,7 @@ class Heading:
     line: int
     level: int
     text: str
-    kind: str  # "atx", "bold" or "plain"
+    kind: str  # "atx", "bold" or "plain" (syncer.lists adds "label" and "title")
 
 
 def _clean(text: str) -> str:

@@ -162,7 +162,9 @@ def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[Text
                     new_columns.setdefault(key, {})[anchor.row.line.number] = value
         else:
             if change.ticket is not None:
-                edits.append(append_to_line(doc, anchor.first_line, f" ({change.ticket})"))
+                # The end of the item's text, not of its first line: in a hard-wrapped item the
+                # first line ends mid-sentence. For a one-line item the two are the same line.
+                edits.append(append_to_line(doc, anchor.last_line, f" ({change.ticket})"))
             if change.checked is not None:
                 box = set_checkbox(doc, anchor, change.checked)
                 if box is not None:

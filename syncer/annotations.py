@@ -1,0 +1,283 @@
+"""Values written inside the free text of a list item: ``OWNER: x@``, ``(Done)``, ``due Oct 10``…
+
+A status *cell* holds nothing but a status, so :func:`syncer.normalize.parse_status` may search it
+for any status word. Free text is different: "Fixed the alert", "new dashboard" or "open a ticket"
+are not statuses. Here only explicit annotations count: a checkbox (read by the list scanner), a
+status emoji at either end, a status phrase opening a parenthesis or bracket (``(Done as of …)``,
+``[FIXED](…)``), ``done as of <date>``, a status word in capitals (``DONE``, ``TODO``) and
+``Status: x``. Owners and due dates likewise need their label (``Owner:``, ``due``, ``by``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from syncer.document import Document
+from syncer.normalize import (
+    DateOrder,
+    DueDate,
+    Status,
+    StatusMatch,
+    StatusVocabulary,
+    TicketRef,
+    parse_date,
+    parse_status,
+    parse_ticket,
+    strip_markdown,
+)
+
+# Narrower than the words of a status column: only phrases that nobody writes in parentheses or
+# in capitals except to state a status ("new", "active" or "yes" are left out on purpose).
+INLINE_STATUS_WORDS: dict[Status, tuple[str, ...]] = {
+    Status.DONE: (
+        "done", "completed", "complete", "fixed", "resolved", "finished", "merged", "shipped",
+        "deployed", "landed", "implemented", "closed",
+    ),
+    Status.IN_PROGRESS: (
+        "in progress", "in-progress", "wip", "ongoing", "started", "in review", "underway",
+    ),
+    Status.OPEN: (
+        "todo", "to do", "to-do", "not started", "not done", "planned", "pending", "open",
+        "backlog",
+    ),
+    Status.WONT_DO: (
+        "won't do", "wont do", "won’t do", "won't fix", "wontfix", "won’t fix", "cancelled",
+        "canceled", "dropped", "rejected", "obsolete", "abandoned", "declined", "not planned",
+    ),
+}
+_STATUS_OF = {w: s for s, words in INLINE_STATUS_WORDS.items() for w in words}
+_PHRASE = "|".join(re.escape(w) for w in sorted(_STATUS_OF, key=len, reverse=True))
+_PHRASE_START = re.compile(rf"^\s*({_PHRASE})(?![\w'’-])(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+# What may follow a status phrase inside parentheses: "(Done)", "(Done as of 2021-06-30)",
+# "(In Progress - link)", "(done in #12)"; but not "(open source tool)" or "(started by hand)".
+_AFTER_PHRASE = re.compile(r"^\s*(?:$|[-–—:,;./!]|as of\b|on\b|in\b|since\b|via\b|at\b|\d)", re.IGNORECASE)
+_AS_OF = re.compile(rf"(?<![\w-])({_PHRASE})\s+as\s+of\b[^.;,)\]]*", re.IGNORECASE)
+_CAPITALS = re.compile(
+    r"(?<![\w-])(" + "|".join(
+        re.escape(w.upper()) for w in sorted(_STATUS_OF, key=len, reverse=True) if len(w) >= 3
+    ) + r")(?![\w-])"
+)
+_STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
+_GROUPS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
+
+_PRIORITY = re.compile(r"^(?:\*\*|__)?[\[(]?(P[0-4])[\])]?(?:\*\*|__)?(?::\s*|\s+[-–—:]?\s*)")
+_LABEL = re.compile(
+    r"^(?:\*\*|__)?\s*(?:action[ -]?(?:item|point)|follow[ -]?up)s?\s*(?:\*\*|__)?\s*:"
+    r"\s*(?:\*\*|__)?\s*",
+    re.IGNORECASE,
+)
+
+# A Markdown link, a handle (``@x``), an e-mail-like name (``x@``, ``x@example.com``), or a name
+# with an optional capitalised surname; dots only inside a token, so "Owner: jane. Due" is "jane".
+_PERSON = (
+    r"(?:\[[^\]]+\]\([^)]*\)"
+    r"|@[A-Za-z0-9][\w-]*"
+    r"|[A-Za-z0-9][\w+-]*(?:\.[\w+-]+)*@(?:[\w-]+(?:\.[\w-]+)+)?"
+    r"|[A-Za-z][\w'-]*(?-i:\s+[A-Z][a-z]+)?)"
+)
+# Further owners after a comma must look like names, so "Owner: @x, due May 1" stops at "@x".
+_MORE_PERSON = (
+    r"(?:\[[^\]]+\]\([^)]*\)|@[A-Za-z0-9][\w-]*|[A-Za-z0-9][\w+-]*@(?:[\w-]+(?:\.[\w-]+)+)?"
+    r"|(?-i:[A-Z][\w'-]*(?:\s+[A-Z][a-z]+)?))"
+)
+_OWNER_LABEL = re.compile(
+    rf"\b(?:owners?|assignees?|dri)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*"
+    rf"(?P<value>{_PERSON}(?:\s*(?:,|/|&|\band\b)\s*{_MORE_PERSON})*)"
+    rf"|\b(?:assigned\s+to|owned\s+by)\s+(?P<value2>{_PERSON})",
+    re.IGNORECASE,
+)
+_HANDLE = r"@[A-Za-z0-9][\w-]*"
+_OWNER_PAREN = re.compile(rf"\(\s*({_HANDLE}(?:\s*,\s*{_HANDLE})*)\s*\)")
+_OWNER_DASH = re.compile(rf"(?:—|–|--|\s-)\s*({_HANDLE})\s*[.)]?\s*$")
+
+_MONTHS = "|".join(
+    sorted({m for m in (*calendar.month_name, *calendar.month_abbr, "Sept") if m}, key=len,
+           reverse=True)
+)
+_DATE_TEXT = (
+    rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
+    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?(?:,?\s+\d{{4}})?)"
+)
+_DUE = re.compile(
+    rf"\b(?:due(?:\s+(?:date|by|on))?|deadline|by)\s*:?\s*(?:\*\*|__)?\s*(?P<date>{_DATE_TEXT})"
+    r"(?![\w/-])",
+    re.IGNORECASE,
+)
+
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
+_FULL_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
+_SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
+
+
+@dataclass(frozen=True)
+class Lead:
+    """An item's text with its leading marks taken off, and what those marks said."""
+
+    title: str
+    status: StatusMatch | None = None
+    priority: str | None = None
+    labelled: bool = False  # began with "Action item:" / "Action point:" / "Follow-up:"
+
+
+def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
+    """Take a leading status emoji, priority token (``P1``) and label off an item's text."""
+    status: StatusMatch | None = None
+    priority: str | None = None
+    labelled = False
+    while True:
+        text = text.strip()
+        emoji = _leading_emoji(text, vocabulary)
+        if emoji and status is None:
+            status = StatusMatch(emoji[0], emoji[1])
+            text = text[len(emoji[1]):].lstrip("\ufe0f")
+            continue
+        found = _PRIORITY.match(text)
+        if found and priority is None and text[found.end():].strip():
+            priority = found.group(1)
+            text = text[found.end():]
+            continue
+        label = _LABEL.match(text)
+        if label and not labelled and text[label.end():].strip():
+            labelled = True
+            text = text[label.end():]
+            continue
+        return Lead(text, status, priority, labelled)
+
+
+def starts_with_label(text: str) -> bool:
+    """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
+    found = _LABEL.match(text.strip())
+    return bool(found and text.strip()[found.end():].strip())
+
+
+def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str] | None:
+    for status, marks in vocabulary.emoji.items():
+        for mark in marks:
+            if text.startswith(mark):
+                return status, mark
+    return None
+
+
+def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
+    """The status an item's text states explicitly, or None (see the module docstring)."""
+    for found in _GROUPS.finditer(text):
+        content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
+        match = _PHRASE_START.match(content)
+        if match and _AFTER_PHRASE.match(match.group("rest")):
+            return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
+    plain = _CODE_OR_URL.sub(" ", text)
+    as_of = _AS_OF.search(strip_markdown(plain))
+    if as_of:
+        return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
+    capitals = _CAPITALS.search(plain)
+    if capitals:
+        return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
+    label = _STATUS_LABEL.search(plain)
+    if label:
+        stated = parse_status(label.group(1), vocabulary)
+        if stated:
+            return stated
+    stripped = strip_markdown(text).rstrip(" .")
+    for status, marks in vocabulary.emoji.items():
+        for mark in marks:
+            if stripped.endswith(mark):
+                return StatusMatch(status, mark)
+    return None
+
+
+def heading_status(text: str) -> StatusMatch | None:
+    """The status a sub-heading gives the items under it: ``Completed``, ``In Progress``,
+    ``Open items``, or a parenthesis that opens with one (``Immediate Actions (Completed)``)."""
+    plain = strip_markdown(text).strip().rstrip(":").strip()
+    whole = re.match(
+        rf"^({_PHRASE})(?:\s+(?:items?|actions?|action items?|tasks?|follow[- ]?ups?|work))?$",
+        plain, re.IGNORECASE,
+    )
+    if whole:
+        return StatusMatch(_STATUS_OF[whole.group(1).casefold()], whole.group(1))
+    for found in re.finditer(r"\(([^()]*)\)", plain):
+        match = _PHRASE_START.match(found.group(1))
+        if match and _AFTER_PHRASE.match(match.group("rest")):
+            return StatusMatch(_STATUS_OF[match.group(1).casefold()], match.group(1))
+    return None
+
+
+def inline_owner(text: str) -> str | None:
+    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``."""
+    found = _OWNER_LABEL.search(text)
+    if found:
+        value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
+        link = re.fullmatch(r"\[([^\]]+)\]\([^)]*\)", value)
+        return link.group(1) if link else value
+    paren = _OWNER_PAREN.search(text)
+    if paren:
+        return paren.group(1)
+    dash = _OWNER_DASH.search(text.rstrip())
+    return dash.group(1) if dash else None
+
+
+def inline_due(
+    text: str, incident_date: date | None, order: DateOrder
+) -> tuple[DueDate | None, str] | None:
+    """An explicit due date (``due 2025-10-10``, ``by Oct 10``) and the date text as written.
+
+    The date may fail to parse (no year and no incident date to infer it from); the raw text is
+    still returned so that ``pmsync check`` can say so, as it does for table cells.
+    """
+    found = _DUE.search(strip_markdown(text))
+    if not found:
+        return None
+    raw = found.group("date")
+    return parse_date(raw, incident_date, order), raw
+
+
+def inline_ticket(text: str, definitions: Mapping[str, str]) -> TicketRef | None:
+    """The first ticket an item refers to, reference-style links resolved through their definitions."""
+    return parse_ticket(resolve_reference_links(text, definitions))
+
+
+def heading_ticket(text: str) -> TicketRef | None:
+    """A ticket linked from a sub-heading (``Short-term (In Progress - [Issue #1](url))``).
+
+    Only links count: a bare ``#2`` in a heading is more often a number than an issue.
+    """
+    return parse_ticket(text) if "://" in text else None
+
+
+def link_definitions(doc: Document) -> dict[str, str]:
+    """Reference-style link definitions (``[issue-294]: https://…``), keyed by folded label."""
+    found: dict[str, str] = {}
+    for line in doc.lines:
+        if doc.is_hidden(line.number):
+            continue
+        definition = _LINK_DEFINITION.match(line.text)
+        if definition:
+            found.setdefault(_fold(definition.group(1)), definition.group(2))
+    return found
+
+
+def resolve_reference_links(text: str, definitions: Mapping[str, str]) -> str:
+    """``[text][ref]``, ``[ref][]`` and ``[ref]`` turned into inline links where ``ref`` is defined."""
+    if not definitions:
+        return text
+
+    def full(found: re.Match[str]) -> str:
+        label = found.group(2) or found.group(1)
+        url = definitions.get(_fold(label))
+        return f"[{found.group(1)}]({url})" if url else found.group(0)
+
+    def shortcut(found: re.Match[str]) -> str:
+        url = definitions.get(_fold(found.group(1)))
+        return f"[{found.group(1)}]({url})" if url else found.group(0)
+
+    return _SHORTCUT_REFERENCE.sub(shortcut, _FULL_REFERENCE.sub(full, text))
+
+
+def _fold(label: str) -> str:
+    return " ".join(label.split()).casefold()
