@@ -82,6 +82,10 @@ class JiraService:
         versions = ("2", "3", "latest") if store.flavour == "cloud" else ("2", "latest")
         for version in versions:
             self._register(version)
+        # The jira client lists application links before adding a remote link; the sandbox
+        # is linked to nothing.
+        self.router.add("GET", "/rest/applinks/latest/listApplicationlinks",
+                        ("2", lambda q, p, r, u: Response.json(200, [])))
 
     @property
     def clock(self) -> Clock:
