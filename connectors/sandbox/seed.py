@@ -41,4 +41,5 @@ def seed_github(store: GitHubStore) -> None:
     repo.collaborators.update({GITHUB_LOGIN: "push", "alice": "push", GITHUB_READ_LOGIN: "read"})
     store.add_label(repo, "bug", "d73a4a", "Something isn't working").default = True
     store.add_label(repo, "postmortem", "5319e7", "Follow-up from a postmortem")
-    store.add_milestone(repo, "Q3 reliability", repo.owner)
+    milestone = store.add_milestone(repo, "Q3 reliability", repo.owner)
+    milestone.due_on = milestone.created_at + 90 * 86400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -14,7 +15,7 @@ from tests.sandbox.conftest import github_client, jira_client, raw_session
 
 CREATE_JIRA = {"service": "jira", "method": "POST", "route": "/rest/api/2/issue"}
 CREATE_GITHUB = {"service": "github", "method": "POST", "route": "/repos/{owner}/{repo}/issues"}
-TASK = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "x"}
+TASK: dict[str, Any] = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "x"}
 
 
 def _plan(kind: FaultKind, where: dict[str, str], **rule: object) -> FaultPlan:

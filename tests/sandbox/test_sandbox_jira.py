@@ -249,10 +249,10 @@ def test_search_within_the_lag_sees_the_previous_version(sandbox: Sandbox) -> No
     ("assignee = alice", "The pmsync sandbox does not support the JQL field 'assignee'."),
     ("colour = red", "Field 'colour' does not exist or you do not have permission to view it."),
     ("project = NOPE", "The value 'NOPE' does not exist for the field 'project'."),
-    ("project = OPS AND", "Error in the JQL Query: Expecting a field name but got the end of "
-                          "the query."),
-    ("ORDER BY created", "Unbounded JQL queries are not allowed here. Please add a search "
-                         "restriction to your query."),
+    ("project = OPS AND", ("Error in the JQL Query: Expecting a field name but got the end of "
+                           "the query.")),
+    ("ORDER BY created", ("Unbounded JQL queries are not allowed here. Please add a search "
+                          "restriction to your query.")),
 ])
 def test_unsupported_or_invalid_jql_is_a_400_with_jira_error_body(
         sandbox: Sandbox, jql: str, message: str) -> None:
