@@ -435,52 +435,47 @@ class JiraStore:
             raise FieldErrors({}, ["No content to map to Object due to end of input"])
         fields = payload.get("fields") or {}
         values, errors = self._parse_fields(fields, api_version, creating=False)
-        label_ops = self._label_operations(payload.get("update") or {}, errors, api_version, values)
+        update = payload.get("update") or {}
+        set_values, label_ops, update_errors = self._parse_update(update, api_version)
+        values.update(set_values)
+        errors.update(update_errors)
         if errors:
             raise FieldErrors(errors)
         for name, value in values.items():
             self._assign(issue, name, value)
-        if label_ops is not None:
-            issue.labels = label_ops(list(issue.labels))
+        if label_ops:
+            issue.labels = _apply_label_operations(issue.labels, label_ops)
         for prop in payload.get("properties") or []:
             issue.properties[prop["key"]] = prop.get("value")
         self.touch(issue)
 
-    def _label_operations(self, update: Mapping[str, Any], errors: dict[str, str],
-                          api_version: str, values: dict[str, Any]) -> Any:
-        operations: list[tuple[str, Any]] = []
-        for name, ops in update.items():
+    def _parse_update(
+        self, update: Mapping[str, Any], api_version: str
+    ) -> tuple[dict[str, Any], list[tuple[str, Any]], dict[str, str]]:
+        """Split ``update`` operations into field values to set and label operations."""
+        values: dict[str, Any] = {}
+        label_ops: list[tuple[str, Any]] = []
+        errors: dict[str, str] = {}
+        for name, operations in update.items():
             if name not in _SETTABLE:
                 errors[name] = (f"Field '{name}' cannot be set. It is not on the appropriate "
                                 "screen, or unknown.")
                 continue
-            for op in ops:
-                for verb, value in op.items():
+            for operation in operations:
+                for verb, value in operation.items():
                     if name == "labels":
-                        operations.append((verb, value))
+                        if verb in ("add", "remove") and (not isinstance(value, str)
+                                                          or " " in value):
+                            errors["labels"] = f"The label '{value}' contains spaces which is invalid."
+                        label_ops.append((verb, value))
                     elif verb == "set":
-                        parsed, field_errors = self._parse_fields({name: value}, api_version, False)
+                        parsed, field_errors = self._parse_fields({name: value}, api_version,
+                                                                  creating=False)
                         values.update(parsed)
                         errors.update(field_errors)
                     else:
                         errors[name] = f"Operation '{verb}' is not supported by the pmsync sandbox."
-        if not operations:
-            return None
-        for verb, value in operations:
-            if verb in ("add", "remove") and (not isinstance(value, str) or " " in value):
-                errors["labels"] = f"The label '{value}' contains spaces which is invalid."
-
-        def apply(labels: list[str]) -> list[str]:
-            for verb, value in operations:
-                if verb == "add" and value not in labels:
-                    labels.append(value)
-                elif verb == "remove" and value in labels:
-                    labels.remove(value)
-                elif verb == "set":
-                    labels = list(value)
-            return labels
-
-        return apply
+        return values, label_ops, errors
 
     def _assign(self, issue: JiraIssue, name: str, value: Any) -> None:
         if name in ("assignee", "reporter"):
@@ -592,6 +587,18 @@ class JiraStore:
 @dataclass(frozen=True)
 class _Invalid:
     message: str
+
+
+def _apply_label_operations(labels: list[str], operations: list[tuple[str, Any]]) -> list[str]:
+    result = list(labels)
+    for verb, value in operations:
+        if verb == "add" and value not in result:
+            result.append(value)
+        elif verb == "remove" and value in result:
+            result.remove(value)
+        elif verb == "set":
+            result = list(value)
+    return result
 
 
 def _parse_summary(raw: Any) -> Any:

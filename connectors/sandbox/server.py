@@ -14,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+import traceback
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -232,7 +233,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         match = service.match(request)
         if service.name == "admin":
-            self._write(service.handle(request, match))
+            self._write(self._run(service, request, match))
             return
         route = match.route.template if match else UNMATCHED_ROUTE
         entry = self.server.log.start(service.name, request.method, route, request.path)
@@ -247,7 +248,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind is not FaultKind.LOST_RESPONSE:
             response = service.fault_response(request, fault)
         else:
-            response = service.handle(request, match)
+            response = self._run(service, request, match)
         if fault is not None and fault.kind is FaultKind.LOST_RESPONSE:
             # The write above is committed; the client never hears about it.
             self.server.log.finish(entry, response.status, fault.kind)
@@ -255,6 +256,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         self.server.log.finish(entry, response.status, fault.kind if fault else None)
         self._write(response)
+
+    @staticmethod
+    def _run(service: Service, request: Request, match: RouteMatch[Any] | None) -> Response:
+        try:
+            return service.handle(request, match)
+        except Exception as exc:  # noqa: BLE001 - any bug, reported below
+            # A bug in the sandbox must answer 500: a dropped connection would look exactly
+            # like an injected fault and send whoever debugs it the wrong way.
+            traceback.print_exc()
+            return Response.json(500, {"message": f"pmsync sandbox internal error: {exc!r}"})
 
     def _read_request(self) -> Request:
         parsed = urllib.parse.urlsplit(self.path)

@@ -121,6 +121,19 @@ def test_a_lost_response_commits_the_github_write() -> None:
         assert repo.get_issue(1).title == "Rotate the pager"  # the connection pool recovers
 
 
+def test_a_sandbox_bug_answers_500_instead_of_dropping_the_connection(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(ref: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sandbox.core.jira_store, "find_issue", broken)
+    response = raw_session(sandbox, "jira").get(f"{sandbox.jira_url}/rest/api/2/issue/OPS-1")
+    assert response.status_code == 500
+    assert "RuntimeError('boom')" in response.json()["message"]
+    assert "RuntimeError: boom" in capsys.readouterr().err
+
+
 def test_latency_delays_every_tracker_request_but_not_the_admin_api() -> None:
     with Sandbox(latency=0.15) as sb:
         session = raw_session(sb, "github")
