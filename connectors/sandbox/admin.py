@@ -32,17 +32,30 @@ class SandboxControl(Protocol):
     def seed_jira_project(self, key: str, name: str | None = None) -> None:
         """Create a Jira project led by the bot."""
 
-    def seed_jira_user(self, display_name: str, email: str, *, name: str | None = None,
-                       token: str | None = None) -> dict[str, Any]:
+    def seed_jira_user(
+        self, display_name: str, email: str, *, name: str | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Create a Jira user; returns its identifiers."""
 
-    def seed_jira_issues(self, count: int, *, project: str | None = None,
-                         summary: str = "Seeded issue {n}", labels: Sequence[str] = (),
-                         status: str | None = None) -> list[str]:
+    def seed_jira_issues(
+        self,
+        count: int,
+        *,
+        project: str | None = None,
+        summary: str = "Seeded issue {n}",
+        labels: Sequence[str] = (),
+        status: str | None = None,
+    ) -> list[str]:
         """Create issues directly (no HTTP, searchable at once); returns their keys."""
 
-    def set_jira_status(self, key: str, status: str | None = None, *,
-                        category: str | None = None, resolution: str | None = None) -> None:
+    def set_jira_status(
+        self,
+        key: str,
+        status: str | None = None,
+        *,
+        category: str | None = None,
+        resolution: str | None = None,
+    ) -> None:
         """Move an issue to a status (by name) or category (by key), as a person would."""
 
     def jira_issues(self) -> list[dict[str, Any]]:
@@ -51,17 +64,36 @@ class SandboxControl(Protocol):
     def seed_github_repo(self, full_name: str) -> None:
         """Create a repository the bot can push to."""
 
-    def seed_github_user(self, login: str, *, token: str | None = None,
-                         repo: str | None = None, permission: str | None = "push") -> None:
+    def seed_github_user(
+        self,
+        login: str,
+        *,
+        token: str | None = None,
+        repo: str | None = None,
+        permission: str | None = "push",
+    ) -> None:
         """Create an account, optionally a collaborator on ``repo`` (default repository)."""
 
-    def seed_github_issues(self, count: int, *, repo: str | None = None,
-                           title: str = "Seeded issue {n}", labels: Sequence[str] = (),
-                           pull_requests: bool = False, state: str = "open") -> list[int]:
+    def seed_github_issues(
+        self,
+        count: int,
+        *,
+        repo: str | None = None,
+        title: str = "Seeded issue {n}",
+        labels: Sequence[str] = (),
+        pull_requests: bool = False,
+        state: str = "open",
+    ) -> list[int]:
         """Create issues (or pull requests) directly; returns their numbers."""
 
-    def set_github_state(self, number: int, state: str = "closed", *,
-                         state_reason: str | None = None, repo: str | None = None) -> None:
+    def set_github_state(
+        self,
+        number: int,
+        state: str = "closed",
+        *,
+        state_reason: str | None = None,
+        repo: str | None = None,
+    ) -> None:
         """Close (with a reason) or reopen an issue, as a person would."""
 
     def github_issues(self, repo: str | None = None) -> list[dict[str, Any]]:
@@ -85,10 +117,15 @@ class SandboxControl(Protocol):
     def set_faults(self, plan: FaultPlan) -> None:
         """Replace the fault plan (its schedules restart)."""
 
-    def configure(self, *, latency: float | None = None, jira_search_lag: float | None = None,
-                  github_search_lag: float | None = None,
-                  secondary_limit: SecondaryLimit | None = _UNSET,
-                  primary_limits: PrimaryLimits | None = None) -> None:
+    def configure(
+        self,
+        *,
+        latency: float | None = None,
+        jira_search_lag: float | None = None,
+        github_search_lag: float | None = None,
+        secondary_limit: SecondaryLimit | None = _UNSET,
+        primary_limits: PrimaryLimits | None = None,
+    ) -> None:
         """Change latency, index lags or GitHub limits while running."""
 
     def advance_clock(self, seconds: float) -> None:
@@ -111,36 +148,54 @@ class SandboxAdmin:
             store = self._core.jira_store
             store.add_project(key, name or key.title(), _jira_bot(store))
 
-    def seed_jira_user(self, display_name: str, email: str, *, name: str | None = None,
-                       token: str | None = None) -> dict[str, Any]:
+    def seed_jira_user(
+        self, display_name: str, email: str, *, name: str | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Create a Jira user; returns ``accountId``, ``name`` and ``key``."""
         with self._core.lock:
             user = self._core.jira_store.add_user(display_name, email, name=name, token=token)
             return {"accountId": user.account_id, "name": user.name, "key": user.key}
 
-    def seed_jira_issues(self, count: int, *, project: str | None = None,
-                         summary: str = "Seeded issue {n}", labels: Sequence[str] = (),
-                         status: str | None = None) -> list[str]:
+    def seed_jira_issues(
+        self,
+        count: int,
+        *,
+        project: str | None = None,
+        summary: str = "Seeded issue {n}",
+        labels: Sequence[str] = (),
+        status: str | None = None,
+    ) -> list[str]:
         """Create issues directly (no HTTP, searchable at once); returns their keys."""
         with self._core.lock:
             store = self._core.jira_store
             actor = store.users[_jira_bot(store)]
             keys = []
             for n in range(1, count + 1):
-                values = store.parse_create({"fields": {
-                    "project": {"key": project or self._default_project},
-                    "issuetype": {"name": "Task"},
-                    "summary": summary.format(n=n),
-                    "labels": list(labels),
-                }}, "2")
+                values = store.parse_create(
+                    {
+                        "fields": {
+                            "project": {"key": project or self._default_project},
+                            "issuetype": {"name": "Task"},
+                            "summary": summary.format(n=n),
+                            "labels": list(labels),
+                        }
+                    },
+                    "2",
+                )
                 issue = store.create_issue(values, actor, indexed_at=0.0)
                 if status is not None:
                     self._move(store, issue, status, None, None)
                 keys.append(issue.key)
             return keys
 
-    def set_jira_status(self, key: str, status: str | None = None, *,
-                        category: str | None = None, resolution: str | None = None) -> None:
+    def set_jira_status(
+        self,
+        key: str,
+        status: str | None = None,
+        *,
+        category: str | None = None,
+        resolution: str | None = None,
+    ) -> None:
         """Move an issue to a status (by name) or category (by key), as a person would."""
         with self._core.lock:
             store = self._core.jira_store
@@ -150,8 +205,13 @@ class SandboxAdmin:
             self._move(store, issue, status, category, resolution)
 
     @staticmethod
-    def _move(store: JiraStore, issue: JiraIssue, status: str | None, category: str | None,
-              resolution: str | None) -> None:
+    def _move(
+        store: JiraStore,
+        issue: JiraIssue,
+        status: str | None,
+        category: str | None,
+        resolution: str | None,
+    ) -> None:
         catalogue = store.catalogue
         if status is not None:
             target = catalogue.find_status(status)
@@ -182,8 +242,14 @@ class SandboxAdmin:
             repo = self._core.github_store.add_repo(full_name)
             repo.collaborators.setdefault(GITHUB_LOGIN, "push")
 
-    def seed_github_user(self, login: str, *, token: str | None = None,
-                         repo: str | None = None, permission: str | None = "push") -> None:
+    def seed_github_user(
+        self,
+        login: str,
+        *,
+        token: str | None = None,
+        repo: str | None = None,
+        permission: str | None = "push",
+    ) -> None:
         """Create an account, optionally a collaborator (``permission``) on ``repo``."""
         if permission not in (None, "read", "triage", "push", "admin"):
             raise ValueError(f"unknown permission {permission!r}")
@@ -193,25 +259,42 @@ class SandboxAdmin:
             if permission is not None:
                 self._repo(repo).collaborators[login] = permission  # type: ignore[assignment]
 
-    def seed_github_issues(self, count: int, *, repo: str | None = None,
-                           title: str = "Seeded issue {n}", labels: Sequence[str] = (),
-                           pull_requests: bool = False, state: str = "open") -> list[int]:
+    def seed_github_issues(
+        self,
+        count: int,
+        *,
+        repo: str | None = None,
+        title: str = "Seeded issue {n}",
+        labels: Sequence[str] = (),
+        pull_requests: bool = False,
+        state: str = "open",
+    ) -> list[int]:
         """Create issues (or pull requests) directly; returns their numbers."""
         with self._core.lock:
             store = self._core.github_store
             target = self._repo(repo)
             numbers = []
             for n in range(1, count + 1):
-                issue = store.create_issue(target, GITHUB_LOGIN,
-                                           {"title": title.format(n=n), "labels": list(labels)},
-                                           pull_request=pull_requests, indexed_at=0.0)
+                issue = store.create_issue(
+                    target,
+                    GITHUB_LOGIN,
+                    {"title": title.format(n=n), "labels": list(labels)},
+                    pull_request=pull_requests,
+                    indexed_at=0.0,
+                )
                 if state != "open":
                     store.set_state(target, issue, state, None, GITHUB_LOGIN)
                 numbers.append(issue.number)
             return numbers
 
-    def set_github_state(self, number: int, state: str = "closed", *,
-                         state_reason: str | None = None, repo: str | None = None) -> None:
+    def set_github_state(
+        self,
+        number: int,
+        state: str = "closed",
+        *,
+        state_reason: str | None = None,
+        repo: str | None = None,
+    ) -> None:
         """Close (with a reason) or reopen an issue, as a person would."""
         if state not in ("open", "closed"):
             raise ValueError(f"state must be 'open' or 'closed', not {state!r}")
@@ -247,16 +330,22 @@ class SandboxAdmin:
             return {
                 "jira": {
                     "flavour": jira.flavour,
-                    "projects": [{"key": p.key, "id": p.id, "name": p.name}
-                                 for p in jira.projects.values()],
+                    "projects": [
+                        {"key": p.key, "id": p.id, "name": p.name} for p in jira.projects.values()
+                    ],
                     "issues": self.jira_issues(),
                 },
                 "github": {
-                    "repos": [{"full_name": r.full_name, "id": r.id,
-                               "collaborators": dict(r.collaborators),
-                               "labels": [label.name for label in r.labels.values()],
-                               "issues": [_github_issue_summary(i) for i in r.issues.values()]}
-                              for r in github.repos.values()],
+                    "repos": [
+                        {
+                            "full_name": r.full_name,
+                            "id": r.id,
+                            "collaborators": dict(r.collaborators),
+                            "labels": [label.name for label in r.labels.values()],
+                            "issues": [_github_issue_summary(i) for i in r.issues.values()],
+                        }
+                        for r in github.repos.values()
+                    ],
                 },
             }
 
@@ -284,10 +373,15 @@ class SandboxAdmin:
         """The fault plan in force."""
         return self._core.faults.plan
 
-    def configure(self, *, latency: float | None = None, jira_search_lag: float | None = None,
-                  github_search_lag: float | None = None,
-                  secondary_limit: SecondaryLimit | None = _UNSET,
-                  primary_limits: PrimaryLimits | None = None) -> None:
+    def configure(
+        self,
+        *,
+        latency: float | None = None,
+        jira_search_lag: float | None = None,
+        github_search_lag: float | None = None,
+        secondary_limit: SecondaryLimit | None = _UNSET,
+        primary_limits: PrimaryLimits | None = None,
+    ) -> None:
         """Change latency, index lags or GitHub limits while running."""
         core = self._core
         with core.lock:
@@ -313,12 +407,18 @@ class SandboxAdmin:
                 "latency": core.knobs.latency,
                 "jira_search_lag": core.jira_knobs.search_lag,
                 "github_search_lag": core.github_knobs.search_lag,
-                "secondary_limit": None if limit is None else {
-                    "creates": limit.creates, "window": limit.window,
-                    "retry_after": limit.retry_after},
-                "primary_limits": {"core": core.limiter.limits.core,
-                                   "search": core.limiter.limits.search,
-                                   "graphql": core.limiter.limits.graphql},
+                "secondary_limit": None
+                if limit is None
+                else {
+                    "creates": limit.creates,
+                    "window": limit.window,
+                    "retry_after": limit.retry_after,
+                },
+                "primary_limits": {
+                    "core": core.limiter.limits.core,
+                    "search": core.limiter.limits.search,
+                    "graphql": core.limiter.limits.graphql,
+                },
             }
 
     def advance_clock(self, seconds: float) -> None:
@@ -332,15 +432,17 @@ def _jira_bot(store: JiraStore) -> str:
 
 def _jira_issue_summary(store: JiraStore, issue: JiraIssue) -> dict[str, Any]:
     status = store.catalogue.status(issue.status_id)
-    resolution = next((r.name for r in store.catalogue.resolutions
-                       if r.id == issue.resolution_id), None)
+    resolution = next(
+        (r.name for r in store.catalogue.resolutions if r.id == issue.resolution_id), None
+    )
     users = store.users
     return {
         "id": str(issue.id),
         "key": issue.key,
         "project": issue.project_key,
-        "issuetype": next(t.name for t in store.catalogue.issue_types
-                          if t.id == issue.issue_type_id),
+        "issuetype": next(
+            t.name for t in store.catalogue.issue_types if t.id == issue.issue_type_id
+        ),
         "summary": issue.summary,
         "description": issue.description,
         "labels": list(issue.labels),
@@ -351,8 +453,10 @@ def _jira_issue_summary(store: JiraStore, issue: JiraIssue) -> dict[str, Any]:
         "assignee": users[issue.assignee].name if issue.assignee in users else None,
         "duedate": issue.duedate,
         "properties": dict(issue.properties),
-        "remoteLinks": [{"id": link.id, "globalId": link.global_id, "object": link.object}
-                        for link in issue.remote_links],
+        "remoteLinks": [
+            {"id": link.id, "globalId": link.global_id, "object": link.object}
+            for link in issue.remote_links
+        ],
         "created": jira_time(issue.created),
         "updated": jira_time(issue.updated),
     }
@@ -420,10 +524,17 @@ class AdminService:
         add("GET", "/_sandbox/env", lambda q, p, b: self.env())
         add("GET", "/_sandbox/state", lambda q, p, b: admin.state())
         add("POST", "/_sandbox/reset", lambda q, p, b: admin.reset())
-        add("GET", "/_sandbox/requests", lambda q, p, b: {
-            "requests": admin.request_log(),
-            "counts": [{"method": m, "route": r, "count": n}
-                       for (m, r), n in sorted(admin.request_counts().items())]})
+        add(
+            "GET",
+            "/_sandbox/requests",
+            lambda q, p, b: {
+                "requests": admin.request_log(),
+                "counts": [
+                    {"method": m, "route": r, "count": n}
+                    for (m, r), n in sorted(admin.request_counts().items())
+                ],
+            },
+        )
         add("DELETE", "/_sandbox/requests", lambda q, p, b: admin.clear_request_log())
         add("GET", "/_sandbox/faults", lambda q, p, b: admin.faults().to_json())
         add("PUT", "/_sandbox/faults", lambda q, p, b: admin.set_faults(FaultPlan.from_json(b)))
@@ -434,16 +545,24 @@ class AdminService:
         add("POST", "/_sandbox/jira/issues", lambda q, p, b: {"keys": admin.seed_jira_issues(**b)})
         add("POST", "/_sandbox/jira/projects", lambda q, p, b: admin.seed_jira_project(**b))
         add("POST", "/_sandbox/jira/users", lambda q, p, b: admin.seed_jira_user(**b))
-        add("POST", "/_sandbox/jira/issues/{key}/status",
-            lambda q, p, b: admin.set_jira_status(p["key"], **b))
-        add("GET", "/_sandbox/github/issues",
-            lambda q, p, b: admin.github_issues(q.param("repo")))
-        add("POST", "/_sandbox/github/issues",
-            lambda q, p, b: {"numbers": admin.seed_github_issues(**b)})
+        add(
+            "POST",
+            "/_sandbox/jira/issues/{key}/status",
+            lambda q, p, b: admin.set_jira_status(p["key"], **b),
+        )
+        add("GET", "/_sandbox/github/issues", lambda q, p, b: admin.github_issues(q.param("repo")))
+        add(
+            "POST",
+            "/_sandbox/github/issues",
+            lambda q, p, b: {"numbers": admin.seed_github_issues(**b)},
+        )
         add("POST", "/_sandbox/github/repos", lambda q, p, b: admin.seed_github_repo(**b))
         add("POST", "/_sandbox/github/users", lambda q, p, b: admin.seed_github_user(**b))
-        add("POST", "/_sandbox/github/issues/{number}/state",
-            lambda q, p, b: admin.set_github_state(int(p["number"]), **b))
+        add(
+            "POST",
+            "/_sandbox/github/issues/{number}/state",
+            lambda q, p, b: admin.set_github_state(int(p["number"]), **b),
+        )
 
 
 def _config_args(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -463,14 +582,16 @@ class RemoteAdmin:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def _call(self, method: str, path: str, body: Any = None,
-              query: Mapping[str, str] | None = None) -> Any:
+    def _call(
+        self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None
+    ) -> Any:
         url = f"{self.base_url}/_sandbox/{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
@@ -489,27 +610,55 @@ class RemoteAdmin:
         """Create a Jira project led by the bot."""
         self._call("POST", "jira/projects", {"key": key, "name": name})
 
-    def seed_jira_user(self, display_name: str, email: str, *, name: str | None = None,
-                       token: str | None = None) -> dict[str, Any]:
+    def seed_jira_user(
+        self, display_name: str, email: str, *, name: str | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Create a Jira user; returns its identifiers."""
-        return dict(self._call("POST", "jira/users", {"display_name": display_name,
-                                                      "email": email, "name": name,
-                                                      "token": token}))
+        return dict(
+            self._call(
+                "POST",
+                "jira/users",
+                {"display_name": display_name, "email": email, "name": name, "token": token},
+            )
+        )
 
-    def seed_jira_issues(self, count: int, *, project: str | None = None,
-                         summary: str = "Seeded issue {n}", labels: Sequence[str] = (),
-                         status: str | None = None) -> list[str]:
+    def seed_jira_issues(
+        self,
+        count: int,
+        *,
+        project: str | None = None,
+        summary: str = "Seeded issue {n}",
+        labels: Sequence[str] = (),
+        status: str | None = None,
+    ) -> list[str]:
         """Create issues directly (no HTTP, searchable at once); returns their keys."""
-        answer = self._call("POST", "jira/issues", {"count": count, "project": project,
-                                                    "summary": summary, "labels": list(labels),
-                                                    "status": status})
+        answer = self._call(
+            "POST",
+            "jira/issues",
+            {
+                "count": count,
+                "project": project,
+                "summary": summary,
+                "labels": list(labels),
+                "status": status,
+            },
+        )
         return list(answer["keys"])
 
-    def set_jira_status(self, key: str, status: str | None = None, *,
-                        category: str | None = None, resolution: str | None = None) -> None:
+    def set_jira_status(
+        self,
+        key: str,
+        status: str | None = None,
+        *,
+        category: str | None = None,
+        resolution: str | None = None,
+    ) -> None:
         """Move an issue to a status (by name) or category (by key), as a person would."""
-        self._call("POST", f"jira/issues/{urllib.parse.quote(key)}/status",
-                   {"status": status, "category": category, "resolution": resolution})
+        self._call(
+            "POST",
+            f"jira/issues/{urllib.parse.quote(key)}/status",
+            {"status": status, "category": category, "resolution": resolution},
+        )
 
     def jira_issues(self) -> list[dict[str, Any]]:
         """Every Jira issue as it really is (no index lag)."""
@@ -519,26 +668,60 @@ class RemoteAdmin:
         """Create a repository the bot can push to."""
         self._call("POST", "github/repos", {"full_name": full_name})
 
-    def seed_github_user(self, login: str, *, token: str | None = None,
-                         repo: str | None = None, permission: str | None = "push") -> None:
+    def seed_github_user(
+        self,
+        login: str,
+        *,
+        token: str | None = None,
+        repo: str | None = None,
+        permission: str | None = "push",
+    ) -> None:
         """Create an account, optionally a collaborator on ``repo``."""
-        self._call("POST", "github/users", {"login": login, "token": token, "repo": repo,
-                                            "permission": permission})
+        self._call(
+            "POST",
+            "github/users",
+            {"login": login, "token": token, "repo": repo, "permission": permission},
+        )
 
-    def seed_github_issues(self, count: int, *, repo: str | None = None,
-                           title: str = "Seeded issue {n}", labels: Sequence[str] = (),
-                           pull_requests: bool = False, state: str = "open") -> list[int]:
+    def seed_github_issues(
+        self,
+        count: int,
+        *,
+        repo: str | None = None,
+        title: str = "Seeded issue {n}",
+        labels: Sequence[str] = (),
+        pull_requests: bool = False,
+        state: str = "open",
+    ) -> list[int]:
         """Create issues (or pull requests) directly; returns their numbers."""
-        answer = self._call("POST", "github/issues", {
-            "count": count, "repo": repo, "title": title, "labels": list(labels),
-            "pull_requests": pull_requests, "state": state})
+        answer = self._call(
+            "POST",
+            "github/issues",
+            {
+                "count": count,
+                "repo": repo,
+                "title": title,
+                "labels": list(labels),
+                "pull_requests": pull_requests,
+                "state": state,
+            },
+        )
         return list(answer["numbers"])
 
-    def set_github_state(self, number: int, state: str = "closed", *,
-                         state_reason: str | None = None, repo: str | None = None) -> None:
+    def set_github_state(
+        self,
+        number: int,
+        state: str = "closed",
+        *,
+        state_reason: str | None = None,
+        repo: str | None = None,
+    ) -> None:
         """Close (with a reason) or reopen an issue, as a person would."""
-        self._call("POST", f"github/issues/{number}/state",
-                   {"state": state, "state_reason": state_reason, "repo": repo})
+        self._call(
+            "POST",
+            f"github/issues/{number}/state",
+            {"state": state, "state_reason": state_reason, "repo": repo},
+        )
 
     def github_issues(self, repo: str | None = None) -> list[dict[str, Any]]:
         """Every issue and pull request of a repository as it really is."""
@@ -569,24 +752,40 @@ class RemoteAdmin:
         """Replace the fault plan (its schedules restart)."""
         self._call("PUT", "faults", plan.to_json())
 
-    def configure(self, *, latency: float | None = None, jira_search_lag: float | None = None,
-                  github_search_lag: float | None = None,
-                  secondary_limit: SecondaryLimit | None = _UNSET,
-                  primary_limits: PrimaryLimits | None = None) -> None:
+    def configure(
+        self,
+        *,
+        latency: float | None = None,
+        jira_search_lag: float | None = None,
+        github_search_lag: float | None = None,
+        secondary_limit: SecondaryLimit | None = _UNSET,
+        primary_limits: PrimaryLimits | None = None,
+    ) -> None:
         """Change latency, index lags or GitHub limits while running."""
         body: dict[str, Any] = {}
-        for key, value in (("latency", latency), ("jira_search_lag", jira_search_lag),
-                           ("github_search_lag", github_search_lag)):
+        for key, value in (
+            ("latency", latency),
+            ("jira_search_lag", jira_search_lag),
+            ("github_search_lag", github_search_lag),
+        ):
             if value is not None:
                 body[key] = value
         if secondary_limit is not _UNSET:
-            body["secondary_limit"] = None if secondary_limit is None else {
-                "creates": secondary_limit.creates, "window": secondary_limit.window,
-                "retry_after": secondary_limit.retry_after}
+            body["secondary_limit"] = (
+                None
+                if secondary_limit is None
+                else {
+                    "creates": secondary_limit.creates,
+                    "window": secondary_limit.window,
+                    "retry_after": secondary_limit.retry_after,
+                }
+            )
         if primary_limits is not None:
-            body["primary_limits"] = {"core": primary_limits.core,
-                                      "search": primary_limits.search,
-                                      "graphql": primary_limits.graphql}
+            body["primary_limits"] = {
+                "core": primary_limits.core,
+                "search": primary_limits.search,
+                "graphql": primary_limits.graphql,
+            }
         self._call("PATCH", "config", body)
 
     def advance_clock(self, seconds: float) -> None:

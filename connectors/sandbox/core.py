@@ -43,8 +43,9 @@ class SandboxOptions:
         if self.flavour not in ("cloud", "server"):
             raise ValueError(f"flavour must be 'cloud' or 'server', not {self.flavour!r}")
         if self.github_layout not in ("github.com", "ghes"):
-            raise ValueError(f"github_layout must be 'github.com' or 'ghes', not "
-                             f"{self.github_layout!r}")
+            raise ValueError(
+                f"github_layout must be 'github.com' or 'ghes', not {self.github_layout!r}"
+            )
         if self.latency < 0:
             raise ValueError("latency cannot be negative")
 
@@ -68,10 +69,14 @@ class SandboxCore:
         self.github_knobs = GitHubKnobs()
         self.limiter = RateLimiter(self.clock)
         self.faults = FaultInjector(options.faults, options.seed)
-        self.jira = JiraService(JiraStore(options.flavour, self.clock), self.lock,
-                                self.jira_knobs)
-        self.github = GitHubService(GitHubStore(self.clock), self.lock, self.github_knobs,
-                                    self.limiter, options.github_layout)
+        self.jira = JiraService(JiraStore(options.flavour, self.clock), self.lock, self.jira_knobs)
+        self.github = GitHubService(
+            GitHubStore(self.clock),
+            self.lock,
+            self.github_knobs,
+            self.limiter,
+            options.github_layout,
+        )
         self.reset()
 
     def reset(self) -> None:

@@ -86,7 +86,9 @@ class FaultPlan:
 
     def to_json(self) -> dict[str, Any]:
         """Serialise for the admin API."""
-        return {"rules": [{**asdict(r), "kind": r.kind.value, "nth": list(r.nth)} for r in self.rules]}
+        return {
+            "rules": [{**asdict(r), "kind": r.kind.value, "nth": list(r.nth)} for r in self.rules]
+        }
 
     @classmethod
     def from_json(cls, payload: Mapping[str, Any]) -> FaultPlan:

@@ -35,8 +35,9 @@ SECONDARY_LIMIT_MESSAGE = (
     "You have exceeded a secondary rate limit and have been temporarily blocked from content "
     "creation. Please retry your request again later."
 )
-SECONDARY_LIMIT_DOCS = ("https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-                        "#about-secondary-rate-limits")
+SECONDARY_LIMIT_DOCS = (
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
 SEARCH_RESULT_CAP = 1000
 
 
@@ -53,8 +54,14 @@ class GitHubKnobs:
 class GitHubError(Exception):
     """An error answer: ``{"message", "documentation_url", "status"}`` plus extras."""
 
-    def __init__(self, status: int, message: str, docs: str = DOCS,
-                 headers: Mapping[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        docs: str = DOCS,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -64,8 +71,12 @@ class GitHubError(Exception):
 
     def response(self) -> Response:
         """Render as GitHub does."""
-        body = {"message": self.message, **self.extra, "documentation_url": self.docs,
-                "status": str(self.status)}
+        body = {
+            "message": self.message,
+            **self.extra,
+            "documentation_url": self.docs,
+            "status": str(self.status),
+        }
         return Response.json(self.status, body, self.headers)
 
 
@@ -88,8 +99,14 @@ class GitHubService:
 
     name = "github"
 
-    def __init__(self, store: GitHubStore, lock: threading.RLock, knobs: GitHubKnobs,
-                 limiter: RateLimiter, layout: Layout) -> None:
+    def __init__(
+        self,
+        store: GitHubStore,
+        lock: threading.RLock,
+        knobs: GitHubKnobs,
+        limiter: RateLimiter,
+        layout: Layout,
+    ) -> None:
         self.store = store
         self.lock = lock
         self.knobs = knobs
@@ -121,15 +138,22 @@ class GitHubService:
         """GitHub's answers to overload and outages."""
         with self.lock:
             viewer = self._viewer(request)
-            window = self.limiter.peek(viewer.login if viewer else "anonymous",
-                                       self._resource(request.path), viewer is not None)
+            window = self.limiter.peek(
+                viewer.login if viewer else "anonymous",
+                self._resource(request.path),
+                viewer is not None,
+            )
         headers = window.headers()
-        if fault.retry_after is not None and fault.kind in (FaultKind.TOO_MANY_REQUESTS,
-                                                            FaultKind.SERVICE_UNAVAILABLE):
+        if fault.retry_after is not None and fault.kind in (
+            FaultKind.TOO_MANY_REQUESTS,
+            FaultKind.SERVICE_UNAVAILABLE,
+        ):
             headers["retry-after"] = str(fault.retry_after)
         if fault.kind is FaultKind.TOO_MANY_REQUESTS:
-            message = ("You have exceeded a secondary rate limit. Please wait a few minutes "
-                       "before you try again.")
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes "
+                "before you try again."
+            )
             return self._finish(GitHubError(429, message, SECONDARY_LIMIT_DOCS, headers).response())
         if fault.kind is FaultKind.SERVER_ERROR:
             return self._finish(Response.json(500, {"message": "Server Error"}, headers))
@@ -158,21 +182,32 @@ class GitHubService:
         if exceeded:
             who = f"user ID {viewer.id}" if viewer else "127.0.0.1"
             return GitHubError(
-                403, f"API rate limit exceeded for {who}.",
+                403,
+                f"API rate limit exceeded for {who}.",
                 "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
-                headers).response()
+                headers,
+            ).response()
         try:
             if match.route.template.endswith("/issues") and request.method == "POST":
                 self._admit_create(identity, headers)
-            call = Call(request, match.params, viewer or GitHubUser(0, "anonymous", ""),
-                        self._renderer(request), window)
+            call = Call(
+                request,
+                match.params,
+                viewer or GitHubUser(0, "anonymous", ""),
+                self._renderer(request),
+                window,
+            )
             response = match.route.handler(call)
         except GitHubError as error:
             error.headers = {**headers, **error.headers}
             return error.response()
         except ValidationFailed as error:
-            body = {"message": "Validation Failed", "errors": error.errors,
-                    "documentation_url": f"{DOCS}/issues/issues", "status": "422"}
+            body = {
+                "message": "Validation Failed",
+                "errors": error.errors,
+                "documentation_url": f"{DOCS}/issues/issues",
+                "status": "422",
+            }
             return Response.json(422, body, headers)
         except BadRequestBody:
             return GitHubError(400, "Problems parsing JSON", headers=headers).response()
@@ -182,15 +217,18 @@ class GitHubService:
     def _admit_create(self, identity: str, headers: dict[str, str]) -> None:
         wait = self.limiter.admit_create(identity, self.knobs.secondary_limit)
         if wait is not None:
-            raise GitHubError(403, SECONDARY_LIMIT_MESSAGE, SECONDARY_LIMIT_DOCS,
-                              {"retry-after": str(wait)})
+            raise GitHubError(
+                403, SECONDARY_LIMIT_MESSAGE, SECONDARY_LIMIT_DOCS, {"retry-after": str(wait)}
+            )
 
     def _finish(self, response: Response) -> Response:
-        response.headers.update({
-            "X-GitHub-Media-Type": "github.v3; format=json",
-            "x-github-api-version-selected": "2022-11-28",
-            "X-GitHub-Request-Id": f"5B1D:{next(self._request_ids):06X}",
-        })
+        response.headers.update(
+            {
+                "X-GitHub-Media-Type": "github.v3; format=json",
+                "x-github-api-version-selected": "2022-11-28",
+                "X-GitHub-Request-Id": f"5B1D:{next(self._request_ids):06X}",
+            }
+        )
         return response
 
     def _viewer(self, request: Request) -> GitHubUser | None:
@@ -218,8 +256,11 @@ class GitHubService:
         add("GET", "/users/{login}", self.get_user)
         add("GET", "/rate_limit", self.rate_limit, public=True)
         add("GET", repo, lambda c: Response.json(200, c.render.repo(self._repo(c), c.viewer.login)))
-        add("GET", "/repositories/{repo_id}",
-            lambda c: Response.json(200, c.render.repo(self._repo(c), c.viewer.login)))
+        add(
+            "GET",
+            "/repositories/{repo_id}",
+            lambda c: Response.json(200, c.render.repo(self._repo(c), c.viewer.login)),
+        )
         add("GET", f"{repo}/issues", self.list_issues)
         add("GET", "/repositories/{repo_id}/issues", self.list_issues)
         add("POST", f"{repo}/issues", self.create_issue)
@@ -244,8 +285,11 @@ class GitHubService:
     def _repo(self, call: Call) -> GitHubRepo:
         params = call.params
         if "repo_id" in params:
-            found = self.store.repo_by_id(int(params["repo_id"])) if params["repo_id"].isdigit() \
+            found = (
+                self.store.repo_by_id(int(params["repo_id"]))
+                if params["repo_id"].isdigit()
                 else None
+            )
         else:
             found = self.store.find_repo(params["owner"], params["repo"])
         # Private repositories are invisible, not forbidden, to people without access.
@@ -262,10 +306,21 @@ class GitHubService:
 
     def _full_user(self, call: Call, user: GitHubUser) -> dict[str, Any]:
         body = call.render.user(user.login) or {}
-        body.update({"name": user.login, "company": None, "blog": "", "location": None,
-                     "email": None, "bio": None, "public_repos": 0, "followers": 0,
-                     "following": 0, "created_at": "2020-01-01T00:00:00Z",
-                     "updated_at": "2020-01-01T00:00:00Z"})
+        body.update(
+            {
+                "name": user.login,
+                "company": None,
+                "blog": "",
+                "location": None,
+                "email": None,
+                "bio": None,
+                "public_repos": 0,
+                "followers": 0,
+                "following": 0,
+                "created_at": "2020-01-01T00:00:00Z",
+                "updated_at": "2020-01-01T00:00:00Z",
+            }
+        )
         return body
 
     # --- handlers: accounts --------------------------------------------------------------
@@ -285,8 +340,12 @@ class GitHubService:
         resources = {}
         for resource in ("core", "search", "graphql"):
             window = self.limiter.peek(who, resource, viewer is not None)
-            resources[resource] = {"limit": window.limit, "used": window.used,
-                                   "remaining": window.remaining, "reset": int(window.reset)}
+            resources[resource] = {
+                "limit": window.limit,
+                "used": window.used,
+                "remaining": window.remaining,
+                "reset": int(window.reset),
+            }
         return Response.json(200, {"resources": resources, "rate": resources["core"]})
 
     # --- handlers: issues ----------------------------------------------------------------
@@ -315,7 +374,8 @@ class GitHubService:
         selected = [i for i in repo.issues.values() if keep(i)]
         sort = request.param("sort", "created")
         sort_key: Callable[[GitHubIssue], float] = (
-            (lambda i: i.updated_at) if sort == "updated" else (lambda i: float(i.number)))
+            (lambda i: i.updated_at) if sort == "updated" else (lambda i: float(i.number))
+        )
         selected.sort(key=sort_key, reverse=request.param("direction", "desc") != "asc")
         page, links = _paginate(request, selected, f"{self.prefix}/repositories/{repo.id}/issues")
         headers = {"Link": links} if links else {}
@@ -359,8 +419,9 @@ class GitHubService:
         """``PUT …/issues/{number}/labels``: replaces the set."""
         repo = self._repo(call)
         issue = self._issue(call, repo)
-        self.store.edit_issue(repo, issue, call.viewer.login,
-                              {"labels": _label_names(call.request.json())})
+        self.store.edit_issue(
+            repo, issue, call.viewer.login, {"labels": _label_names(call.request.json())}
+        )
         return Response.json(200, self._labels_of(call, repo, issue))
 
     def remove_issue_label(self, call: Call) -> Response:
@@ -370,50 +431,59 @@ class GitHubService:
         name = call.params["name"].lower()
         remaining = [label for label in issue.labels if label.lower() != name]
         if len(remaining) == len(issue.labels):
-            raise GitHubError(404, "Label does not exist",
-                              f"{DOCS}/issues/labels#remove-a-label-from-an-issue")
+            raise GitHubError(
+                404, "Label does not exist", f"{DOCS}/issues/labels#remove-a-label-from-an-issue"
+            )
         self.store.edit_issue(repo, issue, call.viewer.login, {"labels": remaining})
         return Response.json(200, self._labels_of(call, repo, issue))
 
     def _labels_of(self, call: Call, repo: GitHubRepo, issue: GitHubIssue) -> list[dict[str, Any]]:
-        return [call.render.label(repo, found) for name in issue.labels
-                if (found := repo.label(name)) is not None]
+        return [
+            call.render.label(repo, found)
+            for name in issue.labels
+            if (found := repo.label(name)) is not None
+        ]
 
     def list_assignees(self, call: Call) -> Response:
         """``GET …/assignees``: who may be assigned."""
         repo = self._repo(call)
         page, links = _paginate(call.request, sorted(repo.collaborators), call.request.path)
-        return Response.json(200, [call.render.user(login) for login in page],
-                             {"Link": links} if links else {})
+        return Response.json(
+            200, [call.render.user(login) for login in page], {"Link": links} if links else {}
+        )
 
     def check_assignee(self, call: Call) -> Response:
         """``GET …/assignees/{login}``: 204 if assignable, 404 otherwise."""
         repo = self._repo(call)
         if call.params["login"] in repo.collaborators:
             return Response.empty(204)
-        raise GitHubError(404, "Not Found",
-                          f"{DOCS}/issues/assignees#check-if-a-user-can-be-assigned")
+        raise GitHubError(
+            404, "Not Found", f"{DOCS}/issues/assignees#check-if-a-user-can-be-assigned"
+        )
 
     def list_labels(self, call: Call) -> Response:
         """``GET …/labels``."""
         repo = self._repo(call)
         page, links = _paginate(call.request, list(repo.labels.values()), call.request.path)
-        return Response.json(200, [call.render.label(repo, label) for label in page],
-                             {"Link": links} if links else {})
+        return Response.json(
+            200,
+            [call.render.label(repo, label) for label in page],
+            {"Link": links} if links else {},
+        )
 
     def create_label(self, call: Call) -> Response:
         """``POST …/labels`` → 201; needs push access."""
         repo = self._repo(call)
         if not repo.can_push(call.viewer.login):
-            raise GitHubError(403, "Must have push access to repository",
-                              f"{DOCS}/issues/labels#create-a-label")
+            raise GitHubError(
+                403, "Must have push access to repository", f"{DOCS}/issues/labels#create-a-label"
+            )
         body = call.request.json() or {}
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise ValidationFailed({"resource": "Label", "code": "missing_field", "field": "name"})
         if repo.label(name) is not None:
-            raise ValidationFailed({"resource": "Label", "code": "already_exists",
-                                    "field": "name"})
+            raise ValidationFailed({"resource": "Label", "code": "already_exists", "field": "name"})
         color = body.get("color")
         if color is not None and not re.fullmatch(r"[0-9a-fA-F]{6}", str(color)):
             raise ValidationFailed({"resource": "Label", "code": "invalid", "field": "color"})
@@ -463,18 +533,26 @@ class GitHubService:
                     found.append((repo, seen))
         sort = request.param("sort")
         reverse = request.param("order", "desc") != "asc"
-        found.sort(key=lambda pair: pair[1].updated_at if sort == "updated" else pair[1].created_at,
-                   reverse=reverse)
+        found.sort(
+            key=lambda pair: pair[1].updated_at if sort == "updated" else pair[1].created_at,
+            reverse=reverse,
+        )
         per_page = _per_page(request)
         page_number = _page_number(request)
         if (page_number - 1) * per_page >= SEARCH_RESULT_CAP:
-            raise GitHubError(422, "Only the first 1000 search results are available",
-                              "https://docs.github.com/v3/search/")
+            raise GitHubError(
+                422,
+                "Only the first 1000 search results are available",
+                "https://docs.github.com/v3/search/",
+            )
         capped = found[:SEARCH_RESULT_CAP]
         page, links = _paginate(request, capped, request.path)
         items = [{**call.render.issue(repo, issue), "score": 1.0} for repo, issue in page]
-        return Response.json(200, {"total_count": len(found), "incomplete_results": False,
-                                   "items": items}, {"Link": links} if links else {})
+        return Response.json(
+            200,
+            {"total_count": len(found), "incomplete_results": False, "items": items},
+            {"Link": links} if links else {},
+        )
 
     def _search_scope(self, call: Call, query: _SearchQuery) -> list[GitHubRepo]:
         visible = [r for r in self.store.repos.values() if call.viewer.login in r.collaborators]
@@ -482,11 +560,16 @@ class GitHubService:
             return visible
         chosen = [r for r in visible if r.full_name.lower() in query.repos]
         if len(chosen) != len(query.repos):
-            raise ValidationFailed({
-                "message": "The listed users and repositories cannot be searched either because "
-                           "the resources do not exist or you do not have permission to view "
-                           "them.",
-                "resource": "Search", "field": "q", "code": "invalid"})
+            raise ValidationFailed(
+                {
+                    "message": "The listed users and repositories cannot be searched either "
+                    "because the resources do not exist or you do not have permission to view "
+                    "them.",
+                    "resource": "Search",
+                    "field": "q",
+                    "code": "invalid",
+                }
+            )
         return chosen
 
     def graphql(self, call: Call) -> Response:
@@ -495,11 +578,17 @@ class GitHubService:
         if not isinstance(body, Mapping):
             raise GitHubError(400, "Problems parsing JSON")
         window = call.window
-        rate = {"cost": 1, "limit": window.limit, "remaining": window.remaining,
-                "used": window.used, "resetAt": github_time(window.reset)}
+        rate = {
+            "cost": 1,
+            "limit": window.limit,
+            "remaining": window.remaining,
+            "used": window.used,
+            "resetAt": github_time(window.reset),
+        }
         context = GraphQLContext(self.store, call.viewer, call.request.base_url, rate)
-        answer = execute_query(context, body.get("query"), body.get("variables"),
-                               body.get("operationName"))
+        answer = execute_query(
+            context, body.get("query"), body.get("variables"), body.get("operationName")
+        )
         return Response.json(200, answer, {"X-GitHub-Media-Type": "github.v4; format=json"})
 
 
@@ -546,8 +635,16 @@ class _SearchQuery:
                 scopes.update(value.split(","))
             else:
                 terms.append(found.group(0).lower())
-        return cls(frozenset(repos), kind, state, tuple(labels), author, assignee,
-                   frozenset(scopes), tuple(terms))
+        return cls(
+            frozenset(repos),
+            kind,
+            state,
+            tuple(labels),
+            author,
+            assignee,
+            frozenset(scopes),
+            tuple(terms),
+        )
 
     def matches(self, issue: GitHubIssue) -> bool:
         if self.kind == "issue" and issue.is_pull_request:
@@ -563,8 +660,12 @@ class _SearchQuery:
         if self.assignee and self.assignee not in issue.assignees:
             return False
         scopes = self.scopes or {"title", "body"}
-        text = " ".join([issue.title if "title" in scopes else "",
-                         (issue.body or "") if "body" in scopes else ""]).lower()
+        text = " ".join(
+            [
+                issue.title if "title" in scopes else "",
+                (issue.body or "") if "body" in scopes else "",
+            ]
+        ).lower()
         return all(term in text for term in self.terms)
 
 
@@ -614,8 +715,9 @@ def _label_names(body: Any) -> list[str]:
     for item in raw:
         name = item.get("name") if isinstance(item, Mapping) else item
         if not isinstance(name, str):
-            raise ValidationFailed({"value": name, "resource": "Label", "field": "name",
-                                    "code": "invalid"})
+            raise ValidationFailed(
+                {"value": name, "resource": "Label", "field": "name", "code": "invalid"}
+            )
         names.append(name)
     return names
 
@@ -635,7 +737,7 @@ def _paginate(request: Request, items: Sequence[Any], link_path: str) -> tuple[l
     per_page = _per_page(request)
     page = _page_number(request)
     last = max(1, -(-len(items) // per_page))
-    chosen = list(items[(page - 1) * per_page:page * per_page])
+    chosen = list(items[(page - 1) * per_page : page * per_page])
 
     def url(number: int) -> str:
         query = {k: v[0] for k, v in request.query.items() if v}

@@ -138,8 +138,13 @@ class GitHubStore:
         self.users: dict[str, GitHubUser] = {}
         self.repos: dict[str, GitHubRepo] = {}
         self.index: LaggingIndex[tuple[int, int], GitHubIssue] = LaggingIndex()
-        self._next_id = {"user": 1000, "repo": 500000, "label": 7000000, "issue": 3000000000,
-                         "milestone": 9000000}
+        self._next_id = {
+            "user": 1000,
+            "repo": 500000,
+            "label": 7000000,
+            "issue": 3000000000,
+            "milestone": 9000000,
+        }
 
     def _new_id(self, kind: str) -> int:
         self._next_id[kind] += 1
@@ -185,16 +190,21 @@ class GitHubStore:
         """The repository with numeric id ``repo_id``."""
         return next((r for r in self.repos.values() if r.id == repo_id), None)
 
-    def add_label(self, repo: GitHubRepo, name: str, color: str | None = None,
-                  description: str | None = None) -> GitHubLabel:
+    def add_label(
+        self, repo: GitHubRepo, name: str, color: str | None = None, description: str | None = None
+    ) -> GitHubLabel:
         """Create a label; an existing name is returned unchanged."""
         existing = repo.label(name)
         if existing is not None:
             return existing
         label_id = self._new_id("label")
-        label = GitHubLabel(label_id, node_id("LA", label_id), name,
-                            color or _LABEL_COLORS[len(repo.labels) % len(_LABEL_COLORS)],
-                            description)
+        label = GitHubLabel(
+            label_id,
+            node_id("LA", label_id),
+            name,
+            color or _LABEL_COLORS[len(repo.labels) % len(_LABEL_COLORS)],
+            description,
+        )
         repo.labels[name.lower()] = label
         return label
 
@@ -203,15 +213,23 @@ class GitHubStore:
         number = len(repo.milestones) + 1
         milestone_id = self._new_id("milestone")
         now = self.clock.now()
-        milestone = Milestone(milestone_id, node_id("MI", milestone_id), number, title, creator,
-                              now, now)
+        milestone = Milestone(
+            milestone_id, node_id("MI", milestone_id), number, title, creator, now, now
+        )
         repo.milestones[number] = milestone
         return milestone
 
     # --- issues --------------------------------------------------------------------------
 
-    def create_issue(self, repo: GitHubRepo, actor: str, payload: Any, *,
-                     pull_request: bool = False, indexed_at: float | None = None) -> GitHubIssue:
+    def create_issue(
+        self,
+        repo: GitHubRepo,
+        actor: str,
+        payload: Any,
+        *,
+        pull_request: bool = False,
+        indexed_at: float | None = None,
+    ) -> GitHubIssue:
         """Validate and create an issue as ``actor`` would through ``POST …/issues``.
 
         ``indexed_at`` backdates the search-index entry (seeded issues are searchable at once).
@@ -241,26 +259,28 @@ class GitHubStore:
         )
         repo.next_number += 1
         repo.issues[issue.number] = issue
-        self.index.record((repo.id, issue.number), issue,
-                          now if indexed_at is None else indexed_at)
+        self.index.record((repo.id, issue.number), issue, now if indexed_at is None else indexed_at)
         return issue
 
     def edit_issue(self, repo: GitHubRepo, issue: GitHubIssue, actor: str, payload: Any) -> None:
         """Apply ``PATCH …/issues/{n}``: lists given replace the whole set."""
         if not isinstance(payload, Mapping):
             return
-        if "title" in payload and (not isinstance(payload["title"], str)
-                                   or not payload["title"].strip()):
+        if "title" in payload and (
+            not isinstance(payload["title"], str) or not payload["title"].strip()
+        ):
             raise ValidationFailed({"resource": "Issue", "code": "missing_field", "field": "title"})
         _check_text(str(payload.get("title", issue.title)), payload.get("body"))
         state = payload.get("state", issue.state)
         if state not in ("open", "closed"):
-            raise ValidationFailed({"value": state, "resource": "Issue", "field": "state",
-                                    "code": "invalid"})
+            raise ValidationFailed(
+                {"value": state, "resource": "Issue", "field": "state", "code": "invalid"}
+            )
         reason = payload.get("state_reason")
         if reason is not None and reason not in STATE_REASONS:
-            raise ValidationFailed({"value": reason, "resource": "Issue", "field": "state_reason",
-                                    "code": "invalid"})
+            raise ValidationFailed(
+                {"value": reason, "resource": "Issue", "field": "state_reason", "code": "invalid"}
+            )
         labels, assignees, milestone = self._people_and_labels(repo, actor, payload, issue)
         if "title" in payload:
             issue.title = payload["title"]
@@ -274,16 +294,18 @@ class GitHubStore:
             issue.milestone = milestone
         self.set_state(repo, issue, state, reason, actor)
 
-    def set_state(self, repo: GitHubRepo, issue: GitHubIssue, state: str, reason: str | None,
-                  actor: str) -> None:
+    def set_state(
+        self, repo: GitHubRepo, issue: GitHubIssue, state: str, reason: str | None, actor: str
+    ) -> None:
         """Open or close ``issue``; closing defaults to ``completed``, reopening to ``reopened``."""
         now = self.clock.now()
         if state == "closed":
             if issue.state != "closed":
                 issue.closed_at = now
                 issue.closed_by = actor
-            issue.state_reason = reason or (issue.state_reason if issue.state == "closed"
-                                            else "completed")
+            issue.state_reason = reason or (
+                issue.state_reason if issue.state == "closed" else "completed"
+            )
         elif issue.state == "closed":
             issue.closed_at = None
             issue.closed_by = None
@@ -308,8 +330,9 @@ class GitHubStore:
             for raw in payload["labels"]:
                 name = raw.get("name") if isinstance(raw, Mapping) else raw
                 if not isinstance(name, str):
-                    raise ValidationFailed({"value": raw, "resource": "Label", "field": "name",
-                                            "code": "invalid"})
+                    raise ValidationFailed(
+                        {"value": raw, "resource": "Label", "field": "name", "code": "invalid"}
+                    )
                 labels.append(self.add_label(repo, name).name)
             labels = list(dict.fromkeys(labels))
         assignees = None
@@ -319,24 +342,46 @@ class GitHubStore:
         if "assignees" in payload or payload.get("assignee"):
             for login in wanted:
                 if login not in repo.collaborators:
-                    raise ValidationFailed({"value": login, "resource": "Issue",
-                                            "field": "assignees", "code": "invalid"})
+                    raise ValidationFailed(
+                        {
+                            "value": login,
+                            "resource": "Issue",
+                            "field": "assignees",
+                            "code": "invalid",
+                        }
+                    )
             assignees = list(dict.fromkeys(wanted))
         milestone = issue.milestone if issue else None
         if "milestone" in payload:
             milestone = payload["milestone"]
             if milestone is not None and milestone not in repo.milestones:
-                raise ValidationFailed({"value": milestone, "resource": "Issue",
-                                        "field": "milestone", "code": "invalid"})
+                raise ValidationFailed(
+                    {
+                        "value": milestone,
+                        "resource": "Issue",
+                        "field": "milestone",
+                        "code": "invalid",
+                    }
+                )
         return labels, assignees, milestone
 
 
 def _check_text(title: str, body: Any) -> None:
     if len(title) > TITLE_LIMIT:
-        raise ValidationFailed({"resource": "Issue", "code": "custom", "field": "title",
-                                "message": f"title is too long (maximum is {TITLE_LIMIT} "
-                                           "characters)"})
+        raise ValidationFailed(
+            {
+                "resource": "Issue",
+                "code": "custom",
+                "field": "title",
+                "message": f"title is too long (maximum is {TITLE_LIMIT} characters)",
+            }
+        )
     if isinstance(body, str) and len(body) > BODY_LIMIT:
-        raise ValidationFailed({"resource": "Issue", "code": "custom", "field": "body",
-                                "message": f"body is too long (maximum is {BODY_LIMIT} "
-                                           "characters)"})
+        raise ValidationFailed(
+            {
+                "resource": "Issue",
+                "code": "custom",
+                "field": "body",
+                "message": f"body is too long (maximum is {BODY_LIMIT} characters)",
+            }
+        )

@@ -105,12 +105,17 @@ class GitHubRenderer:
     def issue(self, repo: GitHubRepo, issue: GitHubIssue) -> dict[str, Any]:
         """An issue (or pull request) as ``GET …/issues/{n}`` and the list show it."""
         url = f"{self.repo_url(repo)}/issues/{issue.number}"
-        html_url = f"{self.web_root}/{repo.full_name}/{'pull' if issue.is_pull_request else 'issues'}" \
-                   f"/{issue.number}"
+        html_url = (
+            f"{self.web_root}/{repo.full_name}/{'pull' if issue.is_pull_request else 'issues'}"
+            f"/{issue.number}"
+        )
         assignees = [self.user(login) for login in issue.assignees]
         milestone = repo.milestones.get(issue.milestone) if issue.milestone else None
-        labels = [self.label(repo, found) for name in issue.labels
-                  if (found := repo.label(name)) is not None]
+        labels = [
+            self.label(repo, found)
+            for name in issue.labels
+            if (found := repo.label(name)) is not None
+        ]
         body: dict[str, Any] = {
             "url": url,
             "repository_url": self.repo_url(repo),
@@ -133,17 +138,31 @@ class GitHubRenderer:
             "created_at": github_time(issue.created_at),
             "updated_at": github_time(issue.updated_at),
             "closed_at": github_time(issue.closed_at),
-            "author_association": "OWNER" if issue.user == repo.owner else (
-                "COLLABORATOR" if issue.user in repo.collaborators else "NONE"),
+            "author_association": "OWNER"
+            if issue.user == repo.owner
+            else ("COLLABORATOR" if issue.user in repo.collaborators else "NONE"),
             "active_lock_reason": None,
             "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
-            "issue_dependencies_summary": {"blocked_by": 0, "total_blocked_by": 0,
-                                           "blocking": 0, "total_blocking": 0},
+            "issue_dependencies_summary": {
+                "blocked_by": 0,
+                "total_blocked_by": 0,
+                "blocking": 0,
+                "total_blocking": 0,
+            },
             "body": issue.body,
             "closed_by": self.user(issue.closed_by),
-            "reactions": {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0,
-                          "laugh": 0, "hooray": 0, "confused": 0, "heart": 0, "rocket": 0,
-                          "eyes": 0},
+            "reactions": {
+                "url": f"{url}/reactions",
+                "total_count": 0,
+                "+1": 0,
+                "-1": 0,
+                "laugh": 0,
+                "hooray": 0,
+                "confused": 0,
+                "heart": 0,
+                "rocket": 0,
+                "eyes": 0,
+            },
             "timeline_url": f"{url}/timeline",
             "performed_via_github_app": None,
             "state_reason": issue.state_reason,
@@ -196,6 +215,11 @@ class GitHubRenderer:
             "open_issues_count": open_issues,
             "open_issues": open_issues,
             "default_branch": "main",
-            "permissions": {"admin": rank >= 3, "maintain": rank >= 3, "push": rank >= 2,
-                            "triage": rank >= 1, "pull": True},
+            "permissions": {
+                "admin": rank >= 3,
+                "maintain": rank >= 3,
+                "push": rank >= 2,
+                "triage": rank >= 1,
+                "pull": True,
+            },
         }

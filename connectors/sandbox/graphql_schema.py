@@ -58,12 +58,14 @@ class GraphQLContext:
     rate_limit: dict[str, Any]
 
 
-def execute_query(context: GraphQLContext, query: Any, variables: Any,
-                  operation_name: Any) -> dict[str, Any]:
+def execute_query(
+    context: GraphQLContext, query: Any, variables: Any, operation_name: Any
+) -> dict[str, Any]:
     """Run one GraphQL request and shape the answer as GitHub does."""
     if not isinstance(query, str):
-        return {"errors": [{"message": "A query attribute must be specified and must be a "
-                                       "string."}]}
+        return {
+            "errors": [{"message": "A query attribute must be specified and must be a string."}]
+        }
     try:
         document = parse(query)
     except GraphQLSyntaxError as error:
@@ -94,8 +96,9 @@ def _format(error: GraphQLError) -> dict[str, Any]:
     if error.path:
         formatted["path"] = list(error.path)
     if error.locations:
-        formatted["locations"] = [{"line": loc.line, "column": loc.column}
-                                  for loc in error.locations]
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     formatted["message"] = error.message
     return formatted
 
@@ -110,21 +113,33 @@ def _offset(cursor: str | None, connection: str) -> int | None:
     try:
         return int(base64.b64decode(cursor).decode().rsplit(":", 1)[1])
     except (ValueError, IndexError) as exc:
-        raise GitHubGraphQLError(f"`{cursor}` does not appear to be a valid cursor.",
-                                 "INVALID_CURSOR_ARGUMENTS") from exc
+        raise GitHubGraphQLError(
+            f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS"
+        ) from exc
 
 
-def _connection(items: Sequence[Any], name: str, first: int | None, last: int | None,
-                after: str | None, before: str | None) -> dict[str, Any]:
+def _connection(
+    items: Sequence[Any],
+    name: str,
+    first: int | None,
+    last: int | None,
+    after: str | None,
+    before: str | None,
+) -> dict[str, Any]:
     if first is None and last is None:
-        raise GitHubGraphQLError(f"You must provide a `first` or `last` value to properly "
-                                 f"paginate the `{name}` connection.",
-                                 "MISSING_PAGINATION_BOUNDARIES")
+        raise GitHubGraphQLError(
+            f"You must provide a `first` or `last` value to properly "
+            f"paginate the `{name}` connection.",
+            "MISSING_PAGINATION_BOUNDARIES",
+        )
     for argument, value in (("first", first), ("last", last)):
         if value is not None and value > CONNECTION_LIMIT:
-            raise GitHubGraphQLError(f"Requesting {value} records on the `{name}` connection "
-                                     f"exceeds the `{argument}` limit of {CONNECTION_LIMIT} "
-                                     "records.", "EXCESSIVE_PAGINATION")
+            raise GitHubGraphQLError(
+                f"Requesting {value} records on the `{name}` connection "
+                f"exceeds the `{argument}` limit of {CONNECTION_LIMIT} "
+                "records.",
+                "EXCESSIVE_PAGINATION",
+            )
     after_index = _offset(after, name)
     before_index = _offset(before, name)
     start = after_index + 1 if after_index is not None else 0
@@ -202,17 +217,31 @@ class _Issue:
             return None
         return {"id": found.node_id, "number": found.number, "title": found.title}
 
-    def labels(self, info: Info, first: int | None = None, last: int | None = None,
-               after: str | None = None, before: str | None = None) -> dict[str, Any]:
+    def labels(
+        self,
+        info: Info,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
         found = [label for name in self._issue.labels if (label := self._repo.label(name))]
         nodes = [_Label(lab.node_id, lab.name, lab.color, lab.description) for lab in found]
         return _connection(nodes, "labels", first, last, after, before)
 
-    def assignees(self, info: Info, first: int | None = None,
-                  last: int | None = None, after: str | None = None,
-                  before: str | None = None) -> dict[str, Any]:
-        users = [self._context.store.users[login] for login in self._issue.assignees
-                 if login in self._context.store.users]
+    def assignees(
+        self,
+        info: Info,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
+        users = [
+            self._context.store.users[login]
+            for login in self._issue.assignees
+            if login in self._context.store.users
+        ]
         nodes = [_User(self._context, user) for user in users]
         return _connection(nodes, "assignees", first, last, after, before)
 
@@ -250,33 +279,44 @@ class _Repository:
     def issue(self, info: Info, number: int) -> _Issue:
         found = self._repo.issues.get(number)
         if found is None or found.is_pull_request:
-            raise GitHubGraphQLError(f"Could not resolve to an Issue with the number of {number}.",
-                                     "NOT_FOUND")
+            raise GitHubGraphQLError(
+                f"Could not resolve to an Issue with the number of {number}.", "NOT_FOUND"
+            )
         return _Issue(self._context, self._repo, found)
 
     def pullRequest(self, info: Info, number: int) -> _PullRequest:
         found = self._repo.issues.get(number)
         if found is None or not found.is_pull_request:
-            raise GitHubGraphQLError(f"Could not resolve to a PullRequest with the number of "
-                                     f"{number}.", "NOT_FOUND")
+            raise GitHubGraphQLError(
+                f"Could not resolve to a PullRequest with the number of {number}.", "NOT_FOUND"
+            )
         return _PullRequest(self._context, self._repo, found)
 
-    def issueOrPullRequest(self, info: Info,
-                           number: int) -> _Issue | _PullRequest:
+    def issueOrPullRequest(self, info: Info, number: int) -> _Issue | _PullRequest:
         found = self._repo.issues.get(number)
         if found is None:
-            raise GitHubGraphQLError(f"Could not resolve to an issue or pull request with the "
-                                     f"number of {number}.", "NOT_FOUND")
+            raise GitHubGraphQLError(
+                f"Could not resolve to an issue or pull request with the number of {number}.",
+                "NOT_FOUND",
+            )
         if found.is_pull_request:
             return _PullRequest(self._context, self._repo, found)
         return _Issue(self._context, self._repo, found)
 
-    def issues(self, info: Info, first: int | None = None, last: int | None = None,
-               after: str | None = None, before: str | None = None,
-               labels: list[str] | None = None, states: list[str] | None = None) -> dict[str, Any]:
+    def issues(
+        self,
+        info: Info,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        labels: list[str] | None = None,
+        states: list[str] | None = None,
+    ) -> dict[str, Any]:
         wanted_labels = {name.lower() for name in labels or []}
         selected = [
-            issue for issue in sorted(self._repo.issues.values(), key=lambda i: i.number)
+            issue
+            for issue in sorted(self._repo.issues.values(), key=lambda i: i.number)
             if not issue.is_pull_request
             and (not states or issue.state.upper() in states)
             and (not wanted_labels or wanted_labels & {name.lower() for name in issue.labels})
@@ -294,8 +334,9 @@ class _Query:
     def repository(self, info: Info, owner: str, name: str) -> _Repository:
         repo = self._context.store.find_repo(owner, name)
         if repo is None or self._context.viewer.login not in repo.collaborators:
-            raise GitHubGraphQLError(f"Could not resolve to a Repository with the name "
-                                     f"'{owner}/{name}'.", "NOT_FOUND")
+            raise GitHubGraphQLError(
+                f"Could not resolve to a Repository with the name '{owner}/{name}'.", "NOT_FOUND"
+            )
         return _Repository(self._context, repo)
 
     @property
@@ -309,14 +350,18 @@ class _Query:
     def node(self, info: Info, id: str) -> Any:
         found = self._lookup(id)
         if found is None:
-            raise GitHubGraphQLError(f"Could not resolve to a node with the global id of '{id}'",
-                                     "NOT_FOUND")
+            raise GitHubGraphQLError(
+                f"Could not resolve to a node with the global id of '{id}'", "NOT_FOUND"
+            )
         return found
 
     def nodes(self, info: Info, ids: list[str]) -> list[Any]:
         if len(ids) > NODE_IDS_LIMIT:
-            raise GitHubGraphQLError(f"You may not provide more than {NODE_IDS_LIMIT} node ids; "
-                                     f"you provided {len(ids)}.", "ARGUMENT_LIMIT")
+            raise GitHubGraphQLError(
+                f"You may not provide more than {NODE_IDS_LIMIT} node ids; "
+                f"you provided {len(ids)}.",
+                "ARGUMENT_LIMIT",
+            )
         return [self._lookup(node_id) for node_id in ids]
 
     def _lookup(self, node_id: str) -> Any:
@@ -328,7 +373,10 @@ class _Query:
                 return _Repository(context, repo)
             for issue in repo.issues.values():
                 if issue.node_id == node_id:
-                    return (_PullRequest(context, repo, issue) if issue.is_pull_request
-                            else _Issue(context, repo, issue))
+                    return (
+                        _PullRequest(context, repo, issue)
+                        if issue.is_pull_request
+                        else _Issue(context, repo, issue)
+                    )
         user = next((u for u in context.store.users.values() if u.node_id == node_id), None)
         return _User(context, user) if user else None

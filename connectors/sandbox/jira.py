@@ -52,8 +52,9 @@ class JiraKnobs:
 class JiraError(Exception):
     """An error answer in Jira's ``{"errorMessages": [...], "errors": {...}}`` shape."""
 
-    def __init__(self, status: int, *messages: str,
-                 errors: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, *messages: str, errors: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__("; ".join(messages))
         self.status = status
         self.messages = list(messages)
@@ -84,8 +85,11 @@ class JiraService:
             self._register(version)
         # The jira client lists application links before adding a remote link; the sandbox
         # is linked to nothing.
-        self.router.add("GET", "/rest/applinks/latest/listApplicationlinks",
-                        ("2", lambda q, p, r, u: Response.json(200, [])))
+        self.router.add(
+            "GET",
+            "/rest/applinks/latest/listApplicationlinks",
+            ("2", lambda q, p, r, u: Response.json(200, [])),
+        )
 
     @property
     def clock(self) -> Clock:
@@ -128,26 +132,49 @@ class JiraService:
         retry = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         if fault.kind is FaultKind.TOO_MANY_REQUESTS:
             if self.store.flavour == "cloud":
-                reset = datetime.fromtimestamp(self.clock.now() + (fault.retry_after or 1),
-                                               timezone.utc)
-                headers = {**retry, "X-RateLimit-Limit": "350", "X-RateLimit-Remaining": "0",
-                           "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                           "RateLimit-Reason": "jira-burst-based"}
-                return Response.json(429, {
-                    "errorMessages": ["The request has been rate-limited. Please try again later."],
-                    "errors": {}, "status": 429}, headers)
+                reset = datetime.fromtimestamp(
+                    self.clock.now() + (fault.retry_after or 1), timezone.utc
+                )
+                headers = {
+                    **retry,
+                    "X-RateLimit-Limit": "350",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "RateLimit-Reason": "jira-burst-based",
+                }
+                return Response.json(
+                    429,
+                    {
+                        "errorMessages": [
+                            "The request has been rate-limited. Please try again later."
+                        ],
+                        "errors": {},
+                        "status": 429,
+                    },
+                    headers,
+                )
             # Data Center's rate limiter answers with a Tomcat HTML page.
-            headers = {**retry, "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
-                       "X-RateLimit-FillRate": "5", "X-RateLimit-Interval-Seconds": "1"}
-            return Response.text(429, "<html><body><h1>Rate limit exceeded.</h1></body></html>",
-                                 "text/html;charset=UTF-8", headers)
+            headers = {
+                **retry,
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-FillRate": "5",
+                "X-RateLimit-Interval-Seconds": "1",
+            }
+            return Response.text(
+                429,
+                "<html><body><h1>Rate limit exceeded.</h1></body></html>",
+                "text/html;charset=UTF-8",
+                headers,
+            )
         if fault.kind is FaultKind.SERVER_ERROR:
             return JiraError(500, "Internal server error").response()
         status = fault.kind.status or 500
         reason = "Bad Gateway" if status == 502 else "Service Unavailable"
         headers = retry if status == 503 else {}
-        return Response.text(status, f"<html><body><h1>{status} {reason}</h1></body></html>",
-                             "text/html", headers)
+        return Response.text(
+            status, f"<html><body><h1>{status} {reason}</h1></body></html>", "text/html", headers
+        )
 
     # --- authentication ------------------------------------------------------------------
 
@@ -160,19 +187,29 @@ class JiraService:
                 email, _, token = base64.b64decode(credentials).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return None
-            return next((u for u in users if u.token and u.email.lower() == email.lower()
-                         and u.token == token and u.active), None)
+            return next(
+                (
+                    u
+                    for u in users
+                    if u.token
+                    and u.email.lower() == email.lower()
+                    and u.token == token
+                    and u.active
+                ),
+                None,
+            )
         if self.store.flavour == "server" and scheme.lower() == "bearer":
             return next((u for u in users if u.token and u.token == credentials and u.active), None)
         return None
 
     def _unauthorized(self, request: Request) -> Response:
-        headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED",
-                   "WWW-Authenticate": 'Basic realm="protected-area"'}
+        headers = {
+            "X-Seraph-LoginReason": "AUTHENTICATED_FAILED",
+            "WWW-Authenticate": 'Basic realm="protected-area"',
+        }
         if not request.header("Authorization"):
             headers = {"WWW-Authenticate": 'Basic realm="protected-area"'}
-            return Response.json(401, {"errorMessages": [NOT_AUTHENTICATED], "errors": {}},
-                                 headers)
+            return Response.json(401, {"errorMessages": [NOT_AUTHENTICATED], "errors": {}}, headers)
         if self.store.flavour == "cloud":
             return Response.text(401, BASIC_AUTH_DEPRECATED, headers=headers)
         return Response.json(401, {"errorMessages": [NOT_AUTHENTICATED], "errors": {}}, headers)
@@ -181,23 +218,49 @@ class JiraService:
 
     def _register(self, version: str) -> None:
         def add(method: str, path: str, handler: JiraHandler, *, public: bool = False) -> None:
-            self.router.add(method, f"/rest/api/{version}/{path}", (version, handler),
-                            public=public)
+            self.router.add(
+                method, f"/rest/api/{version}/{path}", (version, handler), public=public
+            )
 
         add("GET", "serverInfo", self.server_info, public=True)
         add("GET", "myself", self.myself)
         add("GET", "field", lambda q, p, r, u: Response.json(200, r.field_list()))
-        add("GET", "issuetype", lambda q, p, r, u: Response.json(
-            200, [r.issue_type(t) for t in self.store.catalogue.issue_types]))
-        add("GET", "priority", lambda q, p, r, u: Response.json(
-            200, [r.priority(x) for x in self.store.catalogue.priorities]))
-        add("GET", "status", lambda q, p, r, u: Response.json(
-            200, [r.status(s) for s in self.store.catalogue.statuses]))
+        add(
+            "GET",
+            "issuetype",
+            lambda q, p, r, u: Response.json(
+                200, [r.issue_type(t) for t in self.store.catalogue.issue_types]
+            ),
+        )
+        add(
+            "GET",
+            "priority",
+            lambda q, p, r, u: Response.json(
+                200, [r.priority(x) for x in self.store.catalogue.priorities]
+            ),
+        )
+        add(
+            "GET",
+            "status",
+            lambda q, p, r, u: Response.json(
+                200, [r.status(s) for s in self.store.catalogue.statuses]
+            ),
+        )
         add("GET", "statuscategory", lambda q, p, r, u: Response.json(200, r.categories()))
-        add("GET", "resolution", lambda q, p, r, u: Response.json(
-            200, [r.resolution(x) for x in self.store.catalogue.resolutions]))
-        add("GET", "project", lambda q, p, r, u: Response.json(
-            200, [r.project(x) for x in self.store.projects.values()]))
+        add(
+            "GET",
+            "resolution",
+            lambda q, p, r, u: Response.json(
+                200, [r.resolution(x) for x in self.store.catalogue.resolutions]
+            ),
+        )
+        add(
+            "GET",
+            "project",
+            lambda q, p, r, u: Response.json(
+                200, [r.project(x) for x in self.store.projects.values()]
+            ),
+        )
         add("GET", "project/{projectIdOrKey}", self.get_project)
         add("GET", "user", self.get_user)
         add("GET", "user/search", self.search_users)
@@ -228,27 +291,32 @@ class JiraService:
 
     # --- handlers: instance and people ---------------------------------------------------
 
-    def server_info(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                    user: JiraUser | None) -> Response:
+    def server_info(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser | None
+    ) -> Response:
         """``GET /serverInfo`` (anonymous, as in real Jira)."""
         return Response.json(200, render.server_info(self.clock.now()))
 
-    def myself(self, request: Request, params: dict[str, str], render: JiraRenderer,
-               user: JiraUser) -> Response:
+    def myself(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /myself``."""
         return Response.json(200, render.myself(user))
 
-    def get_project(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                    user: JiraUser) -> Response:
+    def get_project(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /project/{projectIdOrKey}``."""
         project = self.store.find_project(params["projectIdOrKey"])
         if project is None:
-            raise JiraError(404, f"No project could be found with key "
-                                  f"'{params['projectIdOrKey']}'.")
+            raise JiraError(
+                404, f"No project could be found with key '{params['projectIdOrKey']}'."
+            )
         return Response.json(200, render.project(project, full=True))
 
-    def get_user(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                 user: JiraUser) -> Response:
+    def get_user(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /user?accountId=`` (Cloud) or ``?username=`` (Server)."""
         if self.store.flavour == "cloud":
             found = self.store.users.get(request.param("accountId") or "")
@@ -256,14 +324,18 @@ class JiraService:
             name = request.param("username") or request.param("key")
             found = next((u for u in self.store.users.values() if name in (u.name, u.key)), None)
         if found is None:
-            raise JiraError(404, "Specified user does not exist or you do not have required "
-                                  "permissions")
+            raise JiraError(
+                404, "Specified user does not exist or you do not have required permissions"
+            )
         return Response.json(200, render.user(found))
 
-    def search_users(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def search_users(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /user/search``: Cloud matches ``query``, Server matches ``username``."""
-        text = request.param("query") if self.store.flavour == "cloud" else request.param("username")
+        text = (
+            request.param("query") if self.store.flavour == "cloud" else request.param("username")
+        )
         if text is None:
             wanted = "query" if self.store.flavour == "cloud" else "username"
             raise JiraError(400, f"The '{wanted}' query parameter is required.")
@@ -278,64 +350,75 @@ class JiraService:
             raise JiraError(404, ISSUE_NOT_FOUND)
         return issue
 
-    def create_issue(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def create_issue(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``POST /issue`` → 201 ``{id, key, self}``."""
         payload = request.json()
         values = self.store.parse_create(payload, render.api_version)
         issue = self.store.create_issue(values, user, payload.get("properties") or [])
         return Response.json(201, render.created(issue))
 
-    def create_issues(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                      user: JiraUser) -> Response:
+    def create_issues(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``POST /issue/bulk``: up to 50 issues, each failing or succeeding on its own."""
         payload = request.json()
         updates = payload.get("issueUpdates") if isinstance(payload, Mapping) else None
         if not isinstance(updates, list):
             raise JiraError(400, "Request must contain 'issueUpdates'.")
         if len(updates) > BULK_LIMIT:
-            raise JiraError(400, f"Bulk create is limited to {BULK_LIMIT} issues per request; "
-                                  f"this request has {len(updates)}.")
+            raise JiraError(
+                400,
+                f"Bulk create is limited to {BULK_LIMIT} issues per request; "
+                f"this request has {len(updates)}.",
+            )
         created: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
         for number, update in enumerate(updates):
             try:
                 values = self.store.parse_create(update, render.api_version)
             except FieldErrors as error:
-                failed.append({
-                    "status": 400,
-                    "elementErrors": {"errorMessages": error.messages, "errors": error.errors},
-                    "failedElementNumber": number,
-                })
+                failed.append(
+                    {
+                        "status": 400,
+                        "elementErrors": {"errorMessages": error.messages, "errors": error.errors},
+                        "failedElementNumber": number,
+                    }
+                )
                 continue
             issue = self.store.create_issue(values, user, update.get("properties") or [])
             created.append(render.created(issue))
         status = 400 if updates and not created else 201
         return Response.json(status, {"issues": created, "errors": failed})
 
-    def get_issue(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                  user: JiraUser) -> Response:
+    def get_issue(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /issue/{key}`` with ``fields=`` and ``properties=``."""
         issue = self._issue(params)
         fields = FieldSelection.parse(request.params("fields"), "*all")
         return Response.json(200, render.issue(issue, fields, request.params("properties")))
 
-    def edit_issue(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                   user: JiraUser) -> Response:
+    def edit_issue(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``PUT /issue/{key}`` → 204."""
         issue = self._issue(params)
         self.store.edit_issue(issue, request.json(), render.api_version)
         return Response.empty(204)
 
-    def delete_issue(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def delete_issue(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``DELETE /issue/{key}`` → 204."""
         issue = self._issue(params)
         del self.store.issues[issue.id]
         return Response.empty(204)
 
-    def assign_issue(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def assign_issue(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``PUT /issue/{key}/assignee`` → 204."""
         issue = self._issue(params)
         body = request.json() or {}
@@ -350,8 +433,9 @@ class JiraService:
         self.store.touch(issue)
         return Response.empty(204)
 
-    def get_transitions(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                        user: JiraUser) -> Response:
+    def get_transitions(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /issue/{key}/transitions``: the moves available from the current status."""
         issue = self._issue(params)
         available = self.store.catalogue.available_transitions(issue.status_id)
@@ -362,8 +446,9 @@ class JiraService:
                 entry["fields"] = {}
         return Response.json(200, {"expand": "transitions", "transitions": listed})
 
-    def do_transition(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                      user: JiraUser) -> Response:
+    def do_transition(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``POST /issue/{key}/transitions`` → 204; a done status gets a resolution."""
         issue = self._issue(params)
         body = request.json() or {}
@@ -380,8 +465,13 @@ class JiraService:
                 raise JiraError(400, errors={"resolution": "The resolution selected is invalid."})
         if fields:
             name = next(iter(fields))
-            raise JiraError(400, errors={name: f"Field '{name}' cannot be set. It is not on the "
-                                            "appropriate screen, or unknown."})
+            raise JiraError(
+                400,
+                errors={
+                    name: f"Field '{name}' cannot be set. It is not on the "
+                    "appropriate screen, or unknown."
+                },
+            )
         if resolution is None and transition.resolution is not None:
             resolution = self.store.catalogue.resolution({"name": transition.resolution})
         self.store.move_to_status(issue, transition.to_status, resolution)
@@ -389,16 +479,20 @@ class JiraService:
 
     # --- handlers: properties and remote links -------------------------------------------
 
-    def property_keys(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                      user: JiraUser) -> Response:
+    def property_keys(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /issue/{key}/properties``."""
         issue = self._issue(params)
-        keys = [{"key": k, "self": render.api(f"issue/{issue.key}/properties/{k}")}
-                for k in issue.properties]
+        keys = [
+            {"key": k, "self": render.api(f"issue/{issue.key}/properties/{k}")}
+            for k in issue.properties
+        ]
         return Response.json(200, {"keys": keys})
 
-    def get_property(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def get_property(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /issue/{key}/properties/{propertyKey}``."""
         issue = self._issue(params)
         key = params["propertyKey"]
@@ -406,16 +500,18 @@ class JiraService:
             raise JiraError(404, f"The property with key '{key}' does not exist.")
         return Response.json(200, {"key": key, "value": issue.properties[key]})
 
-    def set_property(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def set_property(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``PUT /issue/{key}/properties/{propertyKey}`` → 201 when new, 200 when replaced."""
         issue = self._issue(params)
         key = params["propertyKey"]
         if len(key) > 255:
             raise JiraError(400, "The property key cannot be longer than 255 characters.")
         if len(request.body) > PROPERTY_VALUE_LIMIT:
-            raise JiraError(400, f"The property value cannot be longer than "
-                                  f"{PROPERTY_VALUE_LIMIT} bytes.")
+            raise JiraError(
+                400, f"The property value cannot be longer than {PROPERTY_VALUE_LIMIT} bytes."
+            )
         value = request.json()
         if value is None:
             raise JiraError(400, "The property value must be a valid JSON value.")
@@ -424,27 +520,32 @@ class JiraService:
         self.store.reindex(issue)
         return Response.empty(201 if is_new else 200)
 
-    def delete_property(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                        user: JiraUser) -> Response:
+    def delete_property(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``DELETE /issue/{key}/properties/{propertyKey}`` → 204."""
         issue = self._issue(params)
         if issue.properties.pop(params["propertyKey"], None) is None:
-            raise JiraError(404, f"The property with key '{params['propertyKey']}' does not "
-                                  "exist.")
+            raise JiraError(404, f"The property with key '{params['propertyKey']}' does not exist.")
         self.store.reindex(issue)
         return Response.empty(204)
 
-    def get_remote_links(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                         user: JiraUser) -> Response:
+    def get_remote_links(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``GET /issue/{key}/remotelink`` (optionally filtered by ``globalId``)."""
         issue = self._issue(params)
         wanted = request.param("globalId")
-        links = [render.remote_link(issue, link) for link in issue.remote_links
-                 if wanted in (None, link.global_id)]
+        links = [
+            render.remote_link(issue, link)
+            for link in issue.remote_links
+            if wanted in (None, link.global_id)
+        ]
         return Response.json(200, links)
 
-    def add_remote_link(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                        user: JiraUser) -> Response:
+    def add_remote_link(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """``POST /issue/{key}/remotelink``; the same ``globalId`` updates instead of adding."""
         issue = self._issue(params)
         body = request.json() or {}
@@ -462,29 +563,35 @@ class JiraService:
 
     # --- handlers: search ----------------------------------------------------------------
 
-    def search_removed(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                       user: JiraUser) -> Response:
+    def search_removed(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """Cloud's old ``/search``: gone since CHANGE-2046."""
         raise JiraError(410, SEARCH_REMOVED)
 
-    def search_jql(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                   user: JiraUser) -> Response:
+    def search_jql(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """Cloud's ``/search/jql``: token paging, no total, an eventually consistent index."""
         args = _SearchArgs.from_request(request)
         query = self._compile(args.jql, validate=True)
         if not query.restricted:
-            raise JiraError(400, "Unbounded JQL queries are not allowed here. Please add a "
-                                  "search restriction to your query.")
+            raise JiraError(
+                400,
+                "Unbounded JQL queries are not allowed here. Please add a "
+                "search restriction to your query.",
+            )
         reconcile = _ints(args.reconcile)
         if len(reconcile) > RECONCILE_LIMIT:
-            raise JiraError(400, f"The number of issues to reconcile cannot exceed "
-                                  f"{RECONCILE_LIMIT}.")
+            raise JiraError(
+                400, f"The number of issues to reconcile cannot exceed {RECONCILE_LIMIT}."
+            )
         fields = FieldSelection.parse(args.fields, "id")
         ceiling = 5000 if fields.only_id else 100
         page_size = max(1, min(args.max_results if args.max_results is not None else 50, ceiling))
         offset = _read_page_token(args.next_page_token, args.jql)
         found = self._search(query, set(reconcile))
-        page = found[offset:offset + page_size]
+        page = found[offset : offset + page_size]
         body: dict[str, Any] = {
             "issues": [render.issue(i, fields, args.properties) for i in page],
         }
@@ -493,18 +600,23 @@ class JiraService:
         body["isLast"] = "nextPageToken" not in body
         return Response.json(200, body)
 
-    def approximate_count(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                          user: JiraUser) -> Response:
+    def approximate_count(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """Cloud's ``/search/approximate-count`` (it sees the same lagging index)."""
         body = request.json() or {}
         query = self._compile(str(body.get("jql", "")), validate=True)
         if not query.restricted:
-            raise JiraError(400, "Unbounded JQL queries are not allowed here. Please add a "
-                                  "search restriction to your query.")
+            raise JiraError(
+                400,
+                "Unbounded JQL queries are not allowed here. Please add a "
+                "search restriction to your query.",
+            )
         return Response.json(200, {"count": len(self._search(query, set()))})
 
-    def search_paged(self, request: Request, params: dict[str, str], render: JiraRenderer,
-                     user: JiraUser) -> Response:
+    def search_paged(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
         """Server's ``/search``: ``startAt``/``maxResults``/``total``."""
         args = _SearchArgs.from_request(request)
         validate = (args.validate_query or "strict").lower() in ("true", "strict")
@@ -512,19 +624,25 @@ class JiraService:
         fields = FieldSelection.parse(args.fields, "*navigable")
         page_size = max(0, min(args.max_results if args.max_results is not None else 50, 1000))
         found = self._search(query, set())
-        page = found[args.start_at:args.start_at + page_size]
-        return Response.json(200, {
-            "expand": "schema,names",
-            "startAt": args.start_at,
-            "maxResults": page_size,
-            "total": len(found),
-            "issues": [render.issue(i, fields, args.properties) for i in page],
-        })
+        page = found[args.start_at : args.start_at + page_size]
+        return Response.json(
+            200,
+            {
+                "expand": "schema,names",
+                "startAt": args.start_at,
+                "maxResults": page_size,
+                "total": len(found),
+                "issues": [render.issue(i, fields, args.properties) for i in page],
+            },
+        )
 
     def _compile(self, jql: str, *, validate: bool) -> CompiledQuery:
         catalogue = self.store.catalogue
         return compile_query(
-            parse_jql(jql), _StoreCatalog(self.store), self.clock.now(), validate=validate,
+            parse_jql(jql),
+            _StoreCatalog(self.store),
+            self.clock.now(),
+            validate=validate,
             status_names={s.id: s.name for s in catalogue.statuses},
         )
 
@@ -532,8 +650,11 @@ class JiraService:
         now = self.clock.now()
         visible: list[JiraIssue] = []
         for issue_id, live in self.store.issues.items():
-            seen = live if issue_id in reconcile else self.store.index.visible(
-                issue_id, now, self.knobs.search_lag)
+            seen = (
+                live
+                if issue_id in reconcile
+                else self.store.index.visible(issue_id, now, self.knobs.search_lag)
+            )
             if seen is not None and query.matches(seen):
                 visible.append(seen)
         return query.sort(visible)  # type: ignore[return-value]

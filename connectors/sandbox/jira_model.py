@@ -110,12 +110,21 @@ class Catalogue:
         """Cloud and Server ship different priority and resolution schemes."""
         statuses = (
             Status(TO_DO_ID, "To Do", "", NEW, "/images/icons/statuses/open.png"),
-            Status(IN_PROGRESS_ID, "In Progress",
-                   "This issue is being actively worked on at the moment by the assignee.",
-                   IN_FLIGHT, "/images/icons/statuses/inprogress.png"),
+            Status(
+                IN_PROGRESS_ID,
+                "In Progress",
+                "This issue is being actively worked on at the moment by the assignee.",
+                IN_FLIGHT,
+                "/images/icons/statuses/inprogress.png",
+            ),
             Status(DONE_ID, "Done", "", DONE, "/images/icons/statuses/closed.png"),
-            Status(WONT_DO_ID, "Won't Do", "This issue won't be actioned.", DONE,
-                   "/images/icons/statuses/generic.png"),
+            Status(
+                WONT_DO_ID,
+                "Won't Do",
+                "This issue won't be actioned.",
+                DONE,
+                "/images/icons/statuses/generic.png",
+            ),
         )
         open_states = frozenset({TO_DO_ID, IN_PROGRESS_ID})
         closed_states = frozenset({DONE_ID, WONT_DO_ID})
@@ -128,43 +137,85 @@ class Catalogue:
         )
         resolutions: tuple[Resolution, ...]
         if flavour == "cloud":
-            names = [("1", "Highest", "#d04437"), ("2", "High", "#f15C75"),
-                     ("3", "Medium", "#f79232"), ("4", "Low", "#707070"), ("5", "Lowest", "#999999")]
+            names = [
+                ("1", "Highest", "#d04437"),
+                ("2", "High", "#f15C75"),
+                ("3", "Medium", "#f79232"),
+                ("4", "Low", "#707070"),
+                ("5", "Lowest", "#999999"),
+            ]
             default_priority = "3"
             resolutions = (
                 Resolution("10000", "Done", "Work has been completed on this issue."),
                 Resolution("10001", "Won't Do", "This issue won't be actioned."),
-                Resolution("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
-                Resolution("10003", "Cannot Reproduce", "All attempts at reproducing this issue "
-                                                       "failed."),
+                Resolution(
+                    "10002", "Duplicate", "The problem is a duplicate of an existing issue."
+                ),
+                Resolution(
+                    "10003", "Cannot Reproduce", "All attempts at reproducing this issue failed."
+                ),
             )
         else:
-            names = [("1", "Blocker", "#cc0000"), ("2", "Critical", "#ff0000"),
-                     ("3", "Major", "#009900"), ("4", "Minor", "#006600"), ("5", "Trivial", "#003300")]
+            names = [
+                ("1", "Blocker", "#cc0000"),
+                ("2", "Critical", "#ff0000"),
+                ("3", "Major", "#009900"),
+                ("4", "Minor", "#006600"),
+                ("5", "Trivial", "#003300"),
+            ]
             default_priority = "3"
             resolutions = (
-                Resolution("1", "Fixed", "A fix for this issue is checked into the tree and tested."),
-                Resolution("2", "Won't Fix", "The problem described is an issue which will never "
-                                             "be fixed."),
+                Resolution(
+                    "1", "Fixed", "A fix for this issue is checked into the tree and tested."
+                ),
+                Resolution(
+                    "2", "Won't Fix", "The problem described is an issue which will never be fixed."
+                ),
                 Resolution("3", "Duplicate", "The problem is a duplicate of an existing issue."),
-                Resolution("5", "Cannot Reproduce", "All attempts at reproducing this issue failed."),
+                Resolution(
+                    "5", "Cannot Reproduce", "All attempts at reproducing this issue failed."
+                ),
                 Resolution("10000", "Done", "Work has been completed on this issue."),
                 Resolution("10001", "Won't Do", "This issue won't be actioned."),
             )
         priorities = tuple(
-            Priority(pid, name, f"{name} priority.", color,
-                     f"/images/icons/priorities/{name.lower()}.svg")
+            Priority(
+                pid,
+                name,
+                f"{name} priority.",
+                color,
+                f"/images/icons/priorities/{name.lower()}.svg",
+            )
             for pid, name, color in names
         )
         issue_types = (
-            IssueType("10001", "Task", "A small, distinct piece of work.", False, 0,
-                      "/images/icons/issuetypes/task.svg"),
-            IssueType("10002", "Bug", "A problem or error.", False, 0,
-                      "/images/icons/issuetypes/bug.svg"),
-            IssueType("10003", "Story", "Functionality or a feature expressed as a user goal.",
-                      False, 0, "/images/icons/issuetypes/story.svg"),
-            IssueType("10000", "Epic", "A big user story that needs to be broken down.", False, 1,
-                      "/images/icons/issuetypes/epic.svg"),
+            IssueType(
+                "10001",
+                "Task",
+                "A small, distinct piece of work.",
+                False,
+                0,
+                "/images/icons/issuetypes/task.svg",
+            ),
+            IssueType(
+                "10002", "Bug", "A problem or error.", False, 0, "/images/icons/issuetypes/bug.svg"
+            ),
+            IssueType(
+                "10003",
+                "Story",
+                "Functionality or a feature expressed as a user goal.",
+                False,
+                0,
+                "/images/icons/issuetypes/story.svg",
+            ),
+            IssueType(
+                "10000",
+                "Epic",
+                "A big user story that needs to be broken down.",
+                False,
+                1,
+                "/images/icons/issuetypes/epic.svg",
+            ),
         )
         return cls(statuses, transitions, priorities, default_priority, issue_types, resolutions)
 
@@ -174,14 +225,14 @@ class Catalogue:
 
     def find_status(self, ref: str) -> Status | None:
         """The status named ``ref`` (case-insensitive) or with id ``ref``."""
-        return next((s for s in self.statuses if ref in (s.id,) or s.name.lower() == ref.lower()),
-                    None)
+        return next(
+            (s for s in self.statuses if ref in (s.id,) or s.name.lower() == ref.lower()), None
+        )
 
     def find_category(self, ref: str) -> StatusCategory | None:
         """The category with key, name or id ``ref``."""
         lowered = ref.lower()
-        return next((c for c in CATEGORIES
-                     if lowered in (c.key, c.name.lower(), str(c.id))), None)
+        return next((c for c in CATEGORIES if lowered in (c.key, c.name.lower(), str(c.id))), None)
 
     def priority(self, ref: Mapping[str, Any]) -> Priority | None:
         """The priority named by ``{"id": …}`` or ``{"name": …}``."""
@@ -292,8 +343,16 @@ class FieldErrors(Exception):
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CREATE_ONLY = {"project", "issuetype"}
-_SETTABLE = {"summary", "description", "environment", "labels", "priority", "assignee",
-             "reporter", "duedate"}
+_SETTABLE = {
+    "summary",
+    "description",
+    "environment",
+    "labels",
+    "priority",
+    "assignee",
+    "reporter",
+    "duedate",
+}
 
 
 class JiraStore:
@@ -313,13 +372,14 @@ class JiraStore:
 
     # --- people and projects -------------------------------------------------------------
 
-    def add_user(self, display_name: str, email: str, *, name: str | None = None,
-                 token: str | None = None) -> JiraUser:
+    def add_user(
+        self, display_name: str, email: str, *, name: str | None = None, token: str | None = None
+    ) -> JiraUser:
         """Create a user; Cloud-style account ids are derived from the email, deterministically."""
         digest = hashlib.sha1(email.encode()).hexdigest()
         user = JiraUser(
             account_id=f"712020:{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-"
-                       f"{digest[20:32]}",
+            f"{digest[20:32]}",
             name=name or email.split("@")[0],
             key=f"JIRAUSER{10000 + len(self.users)}",
             display_name=display_name,
@@ -343,7 +403,11 @@ class JiraStore:
     def find_project(self, ref: str) -> JiraProject | None:
         """The project with key, id or name ``ref``."""
         for project in self.projects.values():
-            if ref.upper() == project.key or ref == project.id or ref.lower() == project.name.lower():
+            if (
+                ref.upper() == project.key
+                or ref == project.id
+                or ref.lower() == project.name.lower()
+            ):
                 return project
         return None
 
@@ -360,9 +424,14 @@ class JiraStore:
     def find_users(self, text: str) -> list[JiraUser]:
         """Users whose name, display name or email starts with ``text`` (Jira's user search)."""
         lowered = text.lower()
-        return [u for u in self.users.values()
-                if any(part.lower().startswith(lowered)
-                       for part in (u.name, u.email, *u.display_name.split()))]
+        return [
+            u
+            for u in self.users.values()
+            if any(
+                part.lower().startswith(lowered)
+                for part in (u.name, u.email, *u.display_name.split())
+            )
+        ]
 
     # --- issues --------------------------------------------------------------------------
 
@@ -377,8 +446,12 @@ class JiraStore:
         """Validate a create request's ``fields``; return normalised values or raise."""
         fields = payload.get("fields") if isinstance(payload, Mapping) else None
         if not isinstance(fields, Mapping):
-            raise FieldErrors({}, ["Issue must have fields."] if fields is None else
-                              ["Can not deserialize instance of fields."])
+            raise FieldErrors(
+                {},
+                ["Issue must have fields."]
+                if fields is None
+                else ["Can not deserialize instance of fields."],
+            )
         values, errors = self._parse_fields(fields, api_version, creating=True)
         if "summary" not in values and "summary" not in errors:
             errors["summary"] = "You must specify a summary of the issue."
@@ -390,9 +463,14 @@ class JiraStore:
             raise FieldErrors(errors)
         return values
 
-    def create_issue(self, values: Mapping[str, Any], actor: JiraUser,
-                     properties: Iterable[Mapping[str, Any]] = (), *,
-                     indexed_at: float | None = None) -> JiraIssue:
+    def create_issue(
+        self,
+        values: Mapping[str, Any],
+        actor: JiraUser,
+        properties: Iterable[Mapping[str, Any]] = (),
+        *,
+        indexed_at: float | None = None,
+    ) -> JiraIssue:
         """Create an issue from values :meth:`parse_create` accepted.
 
         ``indexed_at`` backdates the issue's entry in the search index, for seeded issues that
@@ -408,14 +486,16 @@ class JiraStore:
             summary=values["summary"],
             description=values.get("description"),
             environment=values.get("environment"),
-            priority_id=(values["priority"].id if values.get("priority")
-                         else self.catalogue.default_priority),
+            priority_id=(
+                values["priority"].id if values.get("priority") else self.catalogue.default_priority
+            ),
             status_id=TO_DO_ID,
             resolution_id=None,
             labels=list(values.get("labels", [])),
             assignee=values["assignee"].account_id if values.get("assignee") else None,
-            reporter=(values["reporter"].account_id if values.get("reporter")
-                      else actor.account_id),
+            reporter=(
+                values["reporter"].account_id if values.get("reporter") else actor.account_id
+            ),
             creator=actor.account_id,
             duedate=values.get("duedate"),
             created=now,
@@ -458,19 +538,25 @@ class JiraStore:
         errors: dict[str, str] = {}
         for name, operations in update.items():
             if name not in _SETTABLE:
-                errors[name] = (f"Field '{name}' cannot be set. It is not on the appropriate "
-                                "screen, or unknown.")
+                errors[name] = (
+                    f"Field '{name}' cannot be set. It is not on the appropriate "
+                    "screen, or unknown."
+                )
                 continue
             for operation in operations:
                 for verb, value in operation.items():
                     if name == "labels":
-                        if verb in ("add", "remove") and (not isinstance(value, str)
-                                                          or " " in value):
-                            errors["labels"] = f"The label '{value}' contains spaces which is invalid."
+                        if verb in ("add", "remove") and (
+                            not isinstance(value, str) or " " in value
+                        ):
+                            errors["labels"] = (
+                                f"The label '{value}' contains spaces which is invalid."
+                            )
                         label_ops.append((verb, value))
                     elif verb == "set":
-                        parsed, field_errors = self._parse_fields({name: value}, api_version,
-                                                                  creating=False)
+                        parsed, field_errors = self._parse_fields(
+                            {name: value}, api_version, creating=False
+                        )
                         values.update(parsed)
                         errors.update(field_errors)
                     else:
@@ -494,7 +580,9 @@ class JiraStore:
         """Let the search index learn of a change that does not count as an edit."""
         self.index.record(issue.id, issue, self.clock.now())
 
-    def move_to_status(self, issue: JiraIssue, status_id: str, resolution: Resolution | None) -> None:
+    def move_to_status(
+        self, issue: JiraIssue, status_id: str, resolution: Resolution | None
+    ) -> None:
         """Put ``issue`` in ``status_id``; done statuses carry a resolution, others none."""
         now = self.clock.now()
         target = self.catalogue.status(status_id)
@@ -509,19 +597,28 @@ class JiraStore:
             issue.resolved = None
         self.touch(issue)
 
-    def add_remote_link(self, issue: JiraIssue, payload: Mapping[str, Any]) -> tuple[RemoteLink, bool]:
+    def add_remote_link(
+        self, issue: JiraIssue, payload: Mapping[str, Any]
+    ) -> tuple[RemoteLink, bool]:
         """Add a remote link, or update the one with the same ``globalId``; says if it is new."""
         global_id = payload.get("globalId")
-        existing = next((l for l in issue.remote_links
-                         if global_id is not None and l.global_id == global_id), None)
+        existing = next(
+            (l for l in issue.remote_links if global_id is not None and l.global_id == global_id),
+            None,
+        )
         if existing is not None:
             existing.object = dict(payload["object"])
             existing.application = payload.get("application")
             existing.relationship = payload.get("relationship")
             self.touch(issue)
             return existing, False
-        link = RemoteLink(self._next_link_id, dict(payload["object"]), global_id,
-                          payload.get("application"), payload.get("relationship"))
+        link = RemoteLink(
+            self._next_link_id,
+            dict(payload["object"]),
+            global_id,
+            payload.get("application"),
+            payload.get("relationship"),
+        )
         self._next_link_id += 1
         issue.remote_links.append(link)
         self.touch(issue)
@@ -529,8 +626,9 @@ class JiraStore:
 
     # --- field parsing -------------------------------------------------------------------
 
-    def _parse_fields(self, fields: Mapping[str, Any], api_version: str,
-                      creating: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    def _parse_fields(
+        self, fields: Mapping[str, Any], api_version: str, creating: bool
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for name, raw in fields.items():
@@ -539,8 +637,10 @@ class JiraStore:
             elif name in _SETTABLE:
                 parsed = self._parse_settable(name, raw, api_version)
             else:
-                parsed = _Invalid(f"Field '{name}' cannot be set. It is not on the appropriate "
-                                  "screen, or unknown.")
+                parsed = _Invalid(
+                    f"Field '{name}' cannot be set. It is not on the appropriate "
+                    "screen, or unknown."
+                )
             if isinstance(parsed, _Invalid):
                 errors[name] = parsed.message
             else:
@@ -617,8 +717,9 @@ def _parse_rich_text(raw: Any, api_version: str) -> Any:
     if api_version == "3":
         if isinstance(raw, Mapping) and raw.get("type") == "doc":
             return dict(raw)
-        return _Invalid("Operation value must be an Atlassian Document (see the Atlassian "
-                        "Document Format)")
+        return _Invalid(
+            "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+        )
     if isinstance(raw, str):
         return raw
     return _Invalid("Operation value must be a string")

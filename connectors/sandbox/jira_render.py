@@ -37,8 +37,13 @@ SYSTEM_FIELDS: tuple[tuple[str, str, bool, tuple[str, ...], str], ...] = (
     ("project", "Project", True, ("project",), "project"),
     ("status", "Status", True, ("status",), "status"),
     ("statusCategory", "Status Category", False, ("statusCategory",), "statusCategory"),
-    ("statuscategorychangedate", "Status Category Changed", True,
-     ("statusCategoryChangedDate",), "datetime"),
+    (
+        "statuscategorychangedate",
+        "Status Category Changed",
+        True,
+        ("statusCategoryChangedDate",),
+        "datetime",
+    ),
     ("priority", "Priority", True, ("priority",), "priority"),
     ("resolution", "Resolution", True, ("resolution",), "resolution"),
     ("resolutiondate", "Resolved", True, ("resolutiondate", "resolved"), "datetime"),
@@ -61,8 +66,9 @@ SYSTEM_FIELDS: tuple[tuple[str, str, bool, tuple[str, ...], str], ...] = (
     ("attachment", "Attachment", False, ("attachments",), "array"),
 )
 _FIELD_IDS = tuple(f[0] for f in SYSTEM_FIELDS if f[0] not in ("issuekey", "statusCategory"))
-_NAVIGABLE = tuple(f[0] for f in SYSTEM_FIELDS
-                   if f[2] and f[0] not in ("issuekey", "statusCategory"))
+_NAVIGABLE = tuple(
+    f[0] for f in SYSTEM_FIELDS if f[2] and f[0] not in ("issuekey", "statusCategory")
+)
 _ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
 
@@ -151,8 +157,10 @@ class JiraRenderer:
         """A user as Cloud (by accountId) or Server (by name and key) shows one."""
         if user is None:
             return None
-        avatars = {size: f"{self.base_url}/secure/useravatar?size={size}&ownerId={user.name}"
-                   for size in ("48x48", "24x24", "16x16", "32x32")}
+        avatars = {
+            size: f"{self.base_url}/secure/useravatar?size={size}&ownerId={user.name}"
+            for size in ("48x48", "24x24", "16x16", "32x32")
+        }
         if self.cloud:
             return {
                 "self": self.api(f"user?accountId={user.account_id}"),
@@ -178,12 +186,14 @@ class JiraRenderer:
     def myself(self, user: JiraUser) -> dict[str, Any]:
         """``GET /myself``."""
         body = self.user(user) or {}
-        body.update({
-            "locale": "en_US",
-            "groups": {"size": 1, "items": []},
-            "applicationRoles": {"size": 1, "items": []},
-            "expand": "groups,applicationRoles",
-        })
+        body.update(
+            {
+                "locale": "en_US",
+                "groups": {"size": 1, "items": []},
+                "applicationRoles": {"size": 1, "items": []},
+                "expand": "groups,applicationRoles",
+            }
+        )
         if not self.cloud:
             body["deleted"] = False
         return body
@@ -257,8 +267,12 @@ class JiraRenderer:
 
     def priority_ref(self, priority: Priority) -> dict[str, Any]:
         """A priority as embedded in an issue."""
-        return {"self": self.api(f"priority/{priority.id}"), "iconUrl": self.base_url + priority.icon,
-                "name": priority.name, "id": priority.id}
+        return {
+            "self": self.api(f"priority/{priority.id}"),
+            "iconUrl": self.base_url + priority.icon,
+            "name": priority.name,
+            "id": priority.id,
+        }
 
     def issue_type(self, issue_type: IssueType) -> dict[str, Any]:
         """An issue type."""
@@ -277,13 +291,19 @@ class JiraRenderer:
 
     def resolution(self, resolution: Resolution) -> dict[str, Any]:
         """A resolution."""
-        return {"self": self.api(f"resolution/{resolution.id}"), "id": resolution.id,
-                "description": resolution.description, "name": resolution.name}
+        return {
+            "self": self.api(f"resolution/{resolution.id}"),
+            "id": resolution.id,
+            "description": resolution.description,
+            "name": resolution.name,
+        }
 
     def project(self, project: JiraProject, *, full: bool = False) -> dict[str, Any]:
         """A project; ``full`` adds what ``GET /project/{key}`` shows beyond an issue's summary."""
-        avatars = {size: f"{self.base_url}/secure/projectavatar?size={size}&pid={project.id}"
-                   for size in ("48x48", "24x24", "16x16", "32x32")}
+        avatars = {
+            size: f"{self.base_url}/secure/projectavatar?size={size}&pid={project.id}"
+            for size in ("48x48", "24x24", "16x16", "32x32")
+        }
         body: dict[str, Any] = {
             "self": self.api(f"project/{project.id}"),
             "id": project.id,
@@ -295,16 +315,18 @@ class JiraRenderer:
         if self.cloud:
             body["simplified"] = False
         if full:
-            body.update({
-                "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
-                "description": "",
-                "lead": self.user(self.store.users.get(project.lead)),
-                "issueTypes": [self.issue_type(t) for t in self.store.catalogue.issue_types],
-                "assigneeType": "UNASSIGNED",
-                "versions": [],
-                "components": [],
-                "archived": False,
-            })
+            body.update(
+                {
+                    "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+                    "description": "",
+                    "lead": self.user(self.store.users.get(project.lead)),
+                    "issueTypes": [self.issue_type(t) for t in self.store.catalogue.issue_types],
+                    "assigneeType": "UNASSIGNED",
+                    "versions": [],
+                    "components": [],
+                    "archived": False,
+                }
+            )
         return body
 
     def transition(self, transition: Transition) -> dict[str, Any]:
@@ -356,8 +378,11 @@ class JiraRenderer:
             "key": issue.key,
         }
         if properties:
-            wanted = issue.properties if "*all" in properties else {
-                k: v for k, v in issue.properties.items() if k in properties}
+            wanted = (
+                issue.properties
+                if "*all" in properties
+                else {k: v for k, v in issue.properties.items() if k in properties}
+            )
             body["properties"] = dict(wanted)
         if not fields.only_id:
             every = self._fields(issue)
@@ -397,8 +422,13 @@ class JiraRenderer:
             "environment": self.rich_text(issue.environment),
             "duedate": issue.duedate,
             "votes": {"self": f"{issue_url}/votes", "votes": 0, "hasVoted": False},
-            "comment": {"comments": [], "self": f"{issue_url}/comment", "maxResults": 0,
-                        "total": 0, "startAt": 0},
+            "comment": {
+                "comments": [],
+                "self": f"{issue_url}/comment",
+                "maxResults": 0,
+                "total": 0,
+                "startAt": 0,
+            },
             "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
         }
 
@@ -411,8 +441,8 @@ class JiraRenderer:
                 "key": field_id,
                 "name": name,
                 "custom": False,
-                "orderable": field_id not in ("issuekey", "status", "created", "updated",
-                                              "creator", "statusCategory"),
+                "orderable": field_id
+                not in ("issuekey", "status", "created", "updated", "creator", "statusCategory"),
                 "navigable": navigable,
                 "searchable": True,
                 "clauseNames": list(clauses),

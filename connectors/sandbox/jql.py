@@ -26,10 +26,35 @@ class JqlError(ValueError):
 # Fields real Jira knows but the sandbox does not evaluate: rejected with a sandbox-specific
 # message rather than Jira's "does not exist", which would be a lie.
 _KNOWN_UNSUPPORTED = {
-    "assignee", "reporter", "creator", "resolution", "resolved", "priority", "type", "issuetype",
-    "summary", "description", "text", "comment", "duedate", "due", "component", "fixversion",
-    "affectedversion", "sprint", "parent", "epic link", "watcher", "votes", "environment",
-    "resolutiondate", "lastviewed", "filter", "issue.property", "category", "level",
+    "assignee",
+    "reporter",
+    "creator",
+    "resolution",
+    "resolved",
+    "priority",
+    "type",
+    "issuetype",
+    "summary",
+    "description",
+    "text",
+    "comment",
+    "duedate",
+    "due",
+    "component",
+    "fixversion",
+    "affectedversion",
+    "sprint",
+    "parent",
+    "epic link",
+    "watcher",
+    "votes",
+    "environment",
+    "resolutiondate",
+    "lastviewed",
+    "filter",
+    "issue.property",
+    "category",
+    "level",
 }
 _FIELD_ALIASES = {
     "project": "project",
@@ -55,8 +80,15 @@ _OPERATORS = {
     "created": {"=", "!=", ">", ">=", "<", "<="},
     "updated": {"=", "!=", ">", ">=", "<", "<="},
 }
-_SORTABLE = {"key": "key", "issuekey": "key", "id": "key", "created": "created",
-             "updated": "updated", "status": "status", "project": "project"}
+_SORTABLE = {
+    "key": "key",
+    "issuekey": "key",
+    "id": "key",
+    "created": "created",
+    "updated": "updated",
+    "status": "status",
+    "project": "project",
+}
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -140,8 +172,10 @@ def _tokenize(text: str) -> list[_Token]:
             break
         found = _TOKEN.match(text, position)
         if not found or found.end() == position:
-            raise JqlError(f"Error in the JQL Query: The character '{text[position]}' is a "
-                           f"reserved JQL character. (line 1, character {position + 1})")
+            raise JqlError(
+                f"Error in the JQL Query: The character '{text[position]}' is a "
+                f"reserved JQL character. (line 1, character {position + 1})"
+            )
         kind = found.lastgroup or "word"
         tokens.append(_Token(kind, found.group(kind), found.start(kind)))
         position = found.end()
@@ -162,8 +196,10 @@ class _Parser:
             order = self._order_list()
         if not self._done():
             token = self.tokens[self.i]
-            raise JqlError(f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got "
-                           f"'{token.text}'. (line 1, character {token.position + 1})")
+            raise JqlError(
+                f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got "
+                f"'{token.text}'. (line 1, character {token.position + 1})"
+            )
         return Query(where, order)
 
     def _done(self) -> bool:
@@ -184,9 +220,13 @@ class _Parser:
     def _unexpected(self, wanted: str) -> None:
         token = self._peek()
         if token is None:
-            raise JqlError(f"Error in the JQL Query: Expecting {wanted} but got the end of the query.")
-        raise JqlError(f"Error in the JQL Query: Expecting {wanted} but got '{token.text}'. "
-                       f"(line 1, character {token.position + 1})")
+            raise JqlError(
+                f"Error in the JQL Query: Expecting {wanted} but got the end of the query."
+            )
+        raise JqlError(
+            f"Error in the JQL Query: Expecting {wanted} but got '{token.text}'. "
+            f"(line 1, character {token.position + 1})"
+        )
 
     def _or(self) -> Node:
         parts = [self._and()]
@@ -232,8 +272,9 @@ class _Parser:
         field = _field(name)
         operator = self._operator()
         if operator not in _OPERATORS[field]:
-            raise JqlError(f"The operator '{operator.upper()}' is not supported by the '{name}' "
-                           "field.")
+            raise JqlError(
+                f"The operator '{operator.upper()}' is not supported by the '{name}' field."
+            )
         if operator in ("in", "not in"):
             values = self._value_list()
         elif operator in ("is", "is not"):
@@ -267,8 +308,9 @@ class _Parser:
         if token.kind == "op" and token.text in ("~", "!~"):
             raise JqlError(f"The pmsync sandbox does not support the JQL operator '{token.text}'.")
         if token.kind == "word" and token.lower in ("was", "changed"):
-            raise JqlError(f"The pmsync sandbox does not support the JQL operator "
-                           f"'{token.text.upper()}'.")
+            raise JqlError(
+                f"The pmsync sandbox does not support the JQL operator '{token.text.upper()}'."
+            )
         raise JqlError(
             f"Error in the JQL Query: Expecting operator but got '{token.text}'. The valid "
             "operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and "
@@ -294,8 +336,9 @@ class _Parser:
             return _unquote(token)
         following = self._peek()
         if following is not None and following.kind == "op" and following.text == "(":
-            raise JqlError(f"The pmsync sandbox does not support the JQL function "
-                           f"'{token.text}()'.")
+            raise JqlError(
+                f"The pmsync sandbox does not support the JQL function '{token.text}()'."
+            )
         return token.text
 
     def _order_list(self) -> tuple[OrderBy, ...]:
@@ -380,7 +423,7 @@ Predicate = Callable[[JqlIssue], bool]
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """A query bound to the tracker's names: filter with :meth:`matches`, order with :meth:`sort`."""
+    """A query bound to the tracker's names; :meth:`matches` filters, :meth:`sort` orders."""
 
     predicate: Predicate
     order: tuple[OrderBy, ...]
@@ -501,9 +544,12 @@ class _Compiler:
         moment = self._moment(clause.field, clause.values[0])
         attribute = clause.field
         compare: dict[str, Callable[[float, float], bool]] = {
-            "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
-            ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-            "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+            "=": lambda a, b: a == b,
+            "!=": lambda a, b: a != b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
         }
         test = compare[clause.operator]
         # JQL compares at minute precision: truncate the issue's timestamp the same way.
@@ -527,4 +573,3 @@ class _Compiler:
             "format e.g. '-5d', '4w 2d'."
         )
         return 0.0
-

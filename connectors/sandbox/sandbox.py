@@ -1,4 +1,4 @@
-"""Starting a sandbox: in-process for tests (:class:`Sandbox`) or in the foreground (:func:`serve`)."""
+"""Starting a sandbox: in-process (:class:`Sandbox`) or in the foreground (:func:`serve`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import shlex
 import sys
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from connectors.sandbox.admin import AdminService, SandboxAdmin
 from connectors.sandbox.core import DEFAULT, SandboxCore, SandboxOptions
@@ -76,10 +76,14 @@ class Sandbox:
         """Bind the port and serve on a background thread."""
         if self._thread is not None:
             raise RuntimeError("this sandbox is already running")
-        services: list[Service] = [AdminService(self.admin, self.env), self.core.jira,
-                                   self.core.github]
-        server = SandboxHTTPServer((self.host, self.port), services, self.core.faults,
-                                   self.core.log, self.core.knobs)
+        services: list[Service] = [
+            AdminService(self.admin, self.env),
+            self.core.jira,
+            self.core.github,
+        ]
+        server = SandboxHTTPServer(
+            (self.host, self.port), services, self.core.faults, self.core.log, self.core.knobs
+        )
         self.port = int(server.server_address[1])
         self._thread = ServerThread(server)
         self._thread.start()
@@ -94,8 +98,12 @@ class Sandbox:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
     @property
@@ -140,14 +148,22 @@ class Sandbox:
 
 def serve(port: int, flavour: str, github_layout: str, host: str = "127.0.0.1") -> None:
     """Run a sandbox in the foreground until Ctrl-C, after printing the environment for pmsync."""
-    sandbox = Sandbox(flavour=flavour, github_layout=github_layout,  # type: ignore[arg-type]
-                      port=port, host=host)
+    # The strings come from a command line; SandboxOptions rejects anything but the literals.
+    sandbox = Sandbox(
+        flavour=cast(Flavour, flavour),
+        github_layout=cast(Layout, github_layout),
+        port=port,
+        host=host,
+    )
     stop = threading.Event()
     with sandbox:
-        auth = "email + API token (Basic)" if flavour == "cloud" else "personal access token " \
-                                                                      "(Bearer)"
-        print(f"# pmsync sandbox: Jira {flavour} ({auth}) and GitHub ({github_layout} layout) "
-              f"on {sandbox.url}")
+        auth = (
+            "email + API token (Basic)" if flavour == "cloud" else "personal access token (Bearer)"
+        )
+        print(
+            f"# pmsync sandbox: Jira {flavour} ({auth}) and GitHub ({github_layout} layout) "
+            f"on {sandbox.url}"
+        )
         print(f"# Admin API: {sandbox.url}/_sandbox/state. Press Ctrl-C to stop.")
         for name, value in sandbox.env().items():
             print(f"export {name}={shlex.quote(value)}")

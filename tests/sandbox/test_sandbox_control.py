@@ -35,7 +35,8 @@ def control(request: pytest.FixtureRequest, sandbox: Sandbox) -> SandboxControl:
 
 
 def test_seeding_and_status_changes_show_through_the_clients(
-        sandbox: Sandbox, control: SandboxControl) -> None:
+    sandbox: Sandbox, control: SandboxControl
+) -> None:
     control.seed_jira_project("SRE", "Site Reliability")
     keys = control.seed_jira_issues(2, project="SRE", labels=["pmsync"], status="In Progress")
     control.set_jira_status(keys[0], category="done")
@@ -45,23 +46,23 @@ def test_seeding_and_status_changes_show_through_the_clients(
     control.seed_github_repo("acme/runbooks")
     control.seed_github_user("carol", token="carol-token", repo="acme/runbooks")
     numbers = control.seed_github_issues(2, repo="acme/runbooks", labels=["pmsync"])
-    control.set_github_state(numbers[1], "closed", state_reason="not_planned",
-                             repo="acme/runbooks")
+    control.set_github_state(numbers[1], "closed", state_reason="not_planned", repo="acme/runbooks")
     issue = github_client(sandbox, "carol-token").get_repo("acme/runbooks").get_issue(numbers[1])
     assert (issue.state, issue.state_reason) == ("closed", "not_planned")
 
 
-def test_state_and_request_counts_are_readable(sandbox: Sandbox,
-                                               control: SandboxControl) -> None:
+def test_state_and_request_counts_are_readable(sandbox: Sandbox, control: SandboxControl) -> None:
     jira = jira_client(sandbox)
-    jira.create_issues([{"project": "OPS", "summary": "a", "issuetype": {"name": "Task"}}],
-                       prefetch=False)
+    jira.create_issues(
+        [{"project": "OPS", "summary": "a", "issuetype": {"name": "Task"}}], prefetch=False
+    )
     counts = control.request_counts()
     assert counts[("POST", "/rest/api/2/issue/bulk")] == 1
     assert counts[("GET", "/rest/api/2/serverInfo")] == 1
     issues = control.jira_issues()
     assert [(i["key"], i["statusCategory"], i["summary"]) for i in issues] == [
-        ("OPS-1", "new", "a")]
+        ("OPS-1", "new", "a")
+    ]
     state = control.state()
     assert [p["key"] for p in state["jira"]["projects"]] == ["OPS"]
     assert state["github"]["repos"][0]["full_name"] == sandbox.github_repo
@@ -83,10 +84,22 @@ def test_reset_returns_to_the_seeded_start(sandbox: Sandbox, control: SandboxCon
     assert [i.key for i in jira.enhanced_search_issues("project = OPS")] == ["OPS-1"]
 
 
-def test_faults_and_limits_can_be_set_at_run_time(sandbox: Sandbox,
-                                                  control: SandboxControl) -> None:
-    control.set_faults(FaultPlan((FaultRule(FaultKind.SERVICE_UNAVAILABLE, service="jira",
-                                            route="*/myself", nth=(1,), retry_after=0),)))
+def test_faults_and_limits_can_be_set_at_run_time(
+    sandbox: Sandbox, control: SandboxControl
+) -> None:
+    control.set_faults(
+        FaultPlan(
+            (
+                FaultRule(
+                    FaultKind.SERVICE_UNAVAILABLE,
+                    service="jira",
+                    route="*/myself",
+                    nth=(1,),
+                    retry_after=0,
+                ),
+            )
+        )
+    )
     jira = jira_client(sandbox)
     with pytest.raises(JIRAError) as raised:
         jira.myself()
@@ -148,22 +161,39 @@ def test_a_sandbox_runs_once_and_frees_its_port() -> None:
 def test_serve_prints_the_environment_and_stops_on_ctrl_c() -> None:
     code = "from connectors.sandbox import serve; serve(0, 'server', 'ghes')"
     process = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(9)]
-        exports = dict(line.removeprefix("export ").strip().split("=", 1)
-                       for line in lines if line.startswith("export "))
-        assert sorted(exports) == sorted([
-            "PMSYNC_JIRA__URL", "PMSYNC_JIRA__EMAIL", "PMSYNC_JIRA__TOKEN", "PMSYNC_JIRA__PROJECT",
-            "PMSYNC_GITHUB__API_URL", "PMSYNC_GITHUB__TOKEN", "PMSYNC_GITHUB__REPO"])
+        exports = dict(
+            line.removeprefix("export ").strip().split("=", 1)
+            for line in lines
+            if line.startswith("export ")
+        )
+        assert sorted(exports) == sorted(
+            [
+                "PMSYNC_JIRA__URL",
+                "PMSYNC_JIRA__EMAIL",
+                "PMSYNC_JIRA__TOKEN",
+                "PMSYNC_JIRA__PROJECT",
+                "PMSYNC_GITHUB__API_URL",
+                "PMSYNC_GITHUB__TOKEN",
+                "PMSYNC_GITHUB__REPO",
+            ]
+        )
         assert exports["PMSYNC_GITHUB__API_URL"].endswith("/api/v3")
         info = requests.get(f"{exports['PMSYNC_JIRA__URL']}/rest/api/2/serverInfo", timeout=5)
         assert info.json()["deploymentType"] == "Server"
         repo = requests.get(
             f"{exports['PMSYNC_GITHUB__API_URL']}/repos/{exports['PMSYNC_GITHUB__REPO']}",
-            headers={"Authorization": f"token {exports['PMSYNC_GITHUB__TOKEN']}"}, timeout=5)
+            headers={"Authorization": f"token {exports['PMSYNC_GITHUB__TOKEN']}"},
+            timeout=5,
+        )
         assert repo.status_code == 200
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0

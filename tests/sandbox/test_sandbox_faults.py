@@ -34,14 +34,16 @@ def test_jira_cloud_429_carries_retry_after_and_rate_limit_headers() -> None:
         assert response.headers["Retry-After"] == "1"
         assert response.headers["X-RateLimit-Remaining"] == "0"
         assert response.json()["errorMessages"] == [
-            "The request has been rate-limited. Please try again later."]
+            "The request has been rate-limited. Please try again later."
+        ]
         assert sb.admin.jira_issues() == []
         assert client.create_issue(fields=TASK).key == "OPS-1"  # only the first create failed
 
 
 def test_jira_server_429_is_an_html_page_with_token_bucket_headers() -> None:
-    with Sandbox(flavour="server",
-                 faults=_plan(FaultKind.TOO_MANY_REQUESTS, CREATE_JIRA, retry_after=0)) as sb:
+    with Sandbox(
+        flavour="server", faults=_plan(FaultKind.TOO_MANY_REQUESTS, CREATE_JIRA, retry_after=0)
+    ) as sb:
         with pytest.raises(JIRAError) as raised:
             jira_client(sb).create_issue(fields=TASK)
         response = raised.value.response
@@ -51,11 +53,16 @@ def test_jira_server_429_is_an_html_page_with_token_bucket_headers() -> None:
         assert response.headers["Retry-After"] == "0"
 
 
-@pytest.mark.parametrize("kind", [FaultKind.SERVER_ERROR, FaultKind.BAD_GATEWAY,
-                                  FaultKind.SERVICE_UNAVAILABLE])
+@pytest.mark.parametrize(
+    "kind", [FaultKind.SERVER_ERROR, FaultKind.BAD_GATEWAY, FaultKind.SERVICE_UNAVAILABLE]
+)
 def test_server_errors_reach_both_clients(kind: FaultKind) -> None:
-    plan = FaultPlan((FaultRule(kind, **CREATE_JIRA, nth=(1,)),  # type: ignore[arg-type]
-                      FaultRule(kind, **CREATE_GITHUB, nth=(1,))))  # type: ignore[arg-type]
+    plan = FaultPlan(
+        (
+            FaultRule(kind, **CREATE_JIRA, nth=(1,)),  # type: ignore[arg-type]
+            FaultRule(kind, **CREATE_GITHUB, nth=(1,)),
+        )
+    )  # type: ignore[arg-type]
     with Sandbox(faults=plan) as sb:
         with pytest.raises(JIRAError) as jira_raised:
             jira_client(sb).create_issue(fields=TASK)
@@ -79,8 +86,12 @@ def test_github_429_names_the_secondary_limit_and_when_to_retry() -> None:
 
 
 def test_a_reset_connection_writes_nothing() -> None:
-    plan = FaultPlan((FaultRule(FaultKind.RESET, **CREATE_JIRA, nth=(1,)),  # type: ignore[arg-type]
-                      FaultRule(FaultKind.RESET, **CREATE_GITHUB, nth=(1,))))  # type: ignore[arg-type]
+    plan = FaultPlan(
+        (
+            FaultRule(FaultKind.RESET, **CREATE_JIRA, nth=(1,)),  # type: ignore[arg-type]
+            FaultRule(FaultKind.RESET, **CREATE_GITHUB, nth=(1,)),
+        )
+    )  # type: ignore[arg-type]
     with Sandbox(faults=plan) as sb:
         with pytest.raises(requests.exceptions.ConnectionError):
             jira_client(sb).create_issue(fields=TASK)
@@ -122,7 +133,7 @@ def test_a_lost_response_commits_the_github_write() -> None:
 
 
 def test_a_sandbox_bug_answers_500_instead_of_dropping_the_connection(
-        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(ref: str) -> None:
         raise RuntimeError("boom")
@@ -156,8 +167,7 @@ def _statuses(sb: Sandbox, count: int) -> list[int]:
 
 
 def test_probabilistic_faults_repeat_exactly_for_the_same_seed() -> None:
-    plan = FaultPlan((FaultRule(FaultKind.SERVICE_UNAVAILABLE, service="github",
-                                probability=0.5),))
+    plan = FaultPlan((FaultRule(FaultKind.SERVICE_UNAVAILABLE, service="github", probability=0.5),))
     with Sandbox(faults=plan, seed=7) as sb:
         first = _statuses(sb, 24)
         sb.admin.reset()
@@ -170,19 +180,32 @@ def test_probabilistic_faults_repeat_exactly_for_the_same_seed() -> None:
 
 
 def test_schedules_pick_the_nth_matching_requests_and_times_caps_a_rule() -> None:
-    plan = FaultPlan((
-        FaultRule(FaultKind.SERVER_ERROR, service="github", route="/repos/{owner}/{repo}",
-                  nth=(2, 3)),
-        FaultRule(FaultKind.BAD_GATEWAY, service="github", route="/repos/{owner}/{repo}",
-                  probability=1.0, times=1),
-    ))
+    plan = FaultPlan(
+        (
+            FaultRule(
+                FaultKind.SERVER_ERROR, service="github", route="/repos/{owner}/{repo}", nth=(2, 3)
+            ),
+            FaultRule(
+                FaultKind.BAD_GATEWAY,
+                service="github",
+                route="/repos/{owner}/{repo}",
+                probability=1.0,
+                times=1,
+            ),
+        )
+    )
     with Sandbox(faults=plan) as sb:
         assert _statuses(sb, 5) == [502, 500, 500, 200, 200]
 
 
 def test_rules_only_count_the_requests_they_match() -> None:
-    plan = FaultPlan((FaultRule(FaultKind.SERVER_ERROR, service="github", method="POST",
-                                route="*/issues", nth=(2,)),))
+    plan = FaultPlan(
+        (
+            FaultRule(
+                FaultKind.SERVER_ERROR, service="github", method="POST", route="*/issues", nth=(2,)
+            ),
+        )
+    )
     with Sandbox(faults=plan) as sb:
         repo = github_client(sb).get_repo(sb.github_repo)
         repo.get_issues().totalCount  # noqa: B018 - a GET on */issues must not count
@@ -201,18 +224,25 @@ def test_faults_can_be_changed_while_running() -> None:
         assert _statuses(sb, 1) == [200]
 
 
-@pytest.mark.parametrize("rule", [
-    {"kind": "500"},
-    {"kind": "500", "probability": 1.5},
-    {"kind": "500", "nth": (0,)},
-    {"kind": "teapot", "nth": (1,)},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "500"},
+        {"kind": "500", "probability": 1.5},
+        {"kind": "500", "nth": (0,)},
+        {"kind": "teapot", "nth": (1,)},
+    ],
+)
 def test_meaningless_rules_are_refused(rule: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         FaultRule(**rule)  # type: ignore[arg-type]
 
 
 def test_plans_round_trip_through_json() -> None:
-    plan = FaultPlan((FaultRule(FaultKind.LOST_RESPONSE, method="POST", nth=(1, 4)),
-                      FaultRule(FaultKind.TOO_MANY_REQUESTS, probability=0.25, retry_after=None)))
+    plan = FaultPlan(
+        (
+            FaultRule(FaultKind.LOST_RESPONSE, method="POST", nth=(1, 4)),
+            FaultRule(FaultKind.TOO_MANY_REQUESTS, probability=0.25, retry_after=None),
+        )
+    )
     assert FaultPlan.from_json(plan.to_json()) == plan

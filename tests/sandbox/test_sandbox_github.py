@@ -27,16 +27,22 @@ query($owner: String!, $name: String!) {
 
 
 def _batch(numbers: list[int]) -> str:
-    aliases = " ".join(f"i{n}: issue(number: {n}) {{ number title state stateReason }}"
-                       for n in numbers)
+    aliases = " ".join(
+        f"i{n}: issue(number: {n}) {{ number title state stateReason }}" for n in numbers
+    )
     return ISSUE_BATCH % aliases
 
 
 def test_create_get_and_close_as_not_planned(sandbox: Sandbox) -> None:
     repo = github_client(sandbox).get_repo(sandbox.github_repo)
     assert repo.url.startswith(sandbox.github_api_url)
-    created = repo.create_issue("Rotate the pager", body="From pm.md", labels=["postmortem"],
-                                assignees=["alice"], milestone=repo.get_milestone(1))
+    created = repo.create_issue(
+        "Rotate the pager",
+        body="From pm.md",
+        labels=["postmortem"],
+        assignees=["alice"],
+        milestone=repo.get_milestone(1),
+    )
     assert (created.number, created.state, created.state_reason) == (1, "open", None)
     assert [label.name for label in created.labels] == ["postmortem"]
     assert [user.login for user in created.assignees] == ["alice"]
@@ -70,7 +76,8 @@ def test_a_non_assignable_login_is_a_422_and_the_check_says_why(sandbox: Sandbox
         repo.create_issue("x", assignees=["outsider"])
     assert raised.value.status == 422
     assert raised.value.data["errors"] == [
-        {"value": "outsider", "resource": "Issue", "field": "assignees", "code": "invalid"}]
+        {"value": "outsider", "resource": "Issue", "field": "assignees", "code": "invalid"}
+    ]
     assert sandbox.admin.github_issues() == []
 
 
@@ -88,10 +95,12 @@ def test_a_private_repository_is_invisible_to_outsiders(sandbox: Sandbox) -> Non
 
 def test_missing_title_is_a_validation_failure(sandbox: Sandbox) -> None:
     response = raw_session(sandbox, "github").post(
-        f"{sandbox.github_api_url}/repos/{sandbox.github_repo}/issues", json={"body": "x"})
+        f"{sandbox.github_api_url}/repos/{sandbox.github_repo}/issues", json={"body": "x"}
+    )
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"resource": "Issue", "code": "missing_field", "field": "title"}]
+        {"resource": "Issue", "code": "missing_field", "field": "title"}
+    ]
 
 
 def test_list_pages_past_one_hundred_and_includes_pull_requests(sandbox: Sandbox) -> None:
@@ -115,12 +124,17 @@ def test_list_link_header_names_next_and_last(sandbox: Sandbox) -> None:
     sandbox.admin.seed_github_issues(250)
     response = raw_session(sandbox, "github").get(
         f"{sandbox.github_api_url}/repos/{sandbox.github_repo}/issues",
-        params={"per_page": "100", "page": "2", "state": "all"})
+        params={"per_page": "100", "page": "2", "state": "all"},
+    )
     links = response.links
     assert len(response.json()) == 100
     pages = {rel: parse_qs(urlsplit(link["url"]).query) for rel, link in links.items()}
     assert {rel: query["page"] for rel, query in pages.items()} == {
-        "prev": ["1"], "next": ["3"], "last": ["3"], "first": ["1"]}
+        "prev": ["1"],
+        "next": ["3"],
+        "last": ["3"],
+        "first": ["1"],
+    }
     assert all(query["state"] == ["all"] for query in pages.values())
     assert links["next"]["url"].startswith(f"{sandbox.github_api_url}/repositories/")
 
@@ -146,8 +160,12 @@ def test_graphql_aliases_batch_issue_lookups(sandbox: Sandbox) -> None:
     owner, name = sandbox.github_repo.split("/")
     _, data = client.requester.graphql_query(_batch(numbers), {"owner": owner, "name": name})
     found = data["data"]["repository"]
-    assert found["i2"] == {"number": 2, "title": "Seeded issue 2", "state": "CLOSED",
-                           "stateReason": "NOT_PLANNED"}
+    assert found["i2"] == {
+        "number": 2,
+        "title": "Seeded issue 2",
+        "state": "CLOSED",
+        "stateReason": "NOT_PLANNED",
+    }
     assert sorted(found) == ["i1", "i2", "i3"]
 
 
@@ -215,7 +233,8 @@ def test_wrong_or_missing_token_is_a_401(sandbox: Sandbox) -> None:
     with pytest.raises(BadCredentialsException):
         github_client(sandbox, "not-a-token").get_repo(sandbox.github_repo)
     response = raw_session(sandbox, "github").get(
-        f"{sandbox.github_api_url}/repos/{sandbox.github_repo}", headers={"Authorization": ""})
+        f"{sandbox.github_api_url}/repos/{sandbox.github_repo}", headers={"Authorization": ""}
+    )
     assert response.status_code == 401
     assert response.json()["message"] == "Requires authentication"
     assert response.headers["x-ratelimit-limit"] == "60"
@@ -224,13 +243,19 @@ def test_wrong_or_missing_token_is_a_401(sandbox: Sandbox) -> None:
 def test_every_answer_carries_rate_limit_headers(sandbox: Sandbox) -> None:
     session = raw_session(sandbox, "github")
     base = sandbox.github_api_url
-    answers = [session.get(f"{base}/repos/{sandbox.github_repo}"),
-               session.get(f"{base}/repos/{sandbox.github_repo}/issues/404"),
-               session.post(f"{base}/graphql", json={"query": "{ viewer { login } }"}),
-               session.get(f"{base}/search/issues", params={"q": "x"})]
+    answers = [
+        session.get(f"{base}/repos/{sandbox.github_repo}"),
+        session.get(f"{base}/repos/{sandbox.github_repo}/issues/404"),
+        session.post(f"{base}/graphql", json={"query": "{ viewer { login } }"}),
+        session.get(f"{base}/search/issues", params={"q": "x"}),
+    ]
     assert [a.status_code for a in answers] == [200, 404, 200, 200]
     assert [a.headers["x-ratelimit-resource"] for a in answers] == [
-        "core", "core", "graphql", "search"]
+        "core",
+        "core",
+        "graphql",
+        "search",
+    ]
     assert [int(a.headers["x-ratelimit-used"]) for a in answers] == [1, 2, 1, 1]
     assert all(int(a.headers["x-ratelimit-reset"]) > 0 for a in answers)
 
@@ -271,9 +296,9 @@ def test_ghes_layout_serves_rest_under_api_v3_and_graphql_at_api_graphql() -> No
         repo = client.get_repo(sandbox.github_repo)
         assert repo.url == f"{sandbox.github_api_url}/repos/{sandbox.github_repo}"
         issue = repo.create_issue("on GHES")
-        _, data = client.requester.graphql_query(_batch([issue.number]),
-                                                 {"owner": "pmsync-sandbox",
-                                                  "name": "postmortems"})
+        _, data = client.requester.graphql_query(
+            _batch([issue.number]), {"owner": "pmsync-sandbox", "name": "postmortems"}
+        )
         assert data["data"]["repository"]["i1"]["title"] == "on GHES"
         counts = sandbox.admin.request_counts()
         assert counts[("POST", "/api/graphql")] == 1

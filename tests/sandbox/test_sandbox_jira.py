@@ -36,9 +36,15 @@ def test_client_detects_the_flavour(any_flavour: Sandbox) -> None:
 
 def test_create_then_get_returns_the_fields_written(any_flavour: Sandbox) -> None:
     client = jira_client(any_flavour)
-    issue = client.create_issue(fields=_task(
-        "Rotate the pager", description="Line one\n\nLine two", labels=["pmsync", "pm-42"],
-        duedate="2030-01-31", priority={"name": client.priorities()[0].name}))
+    issue = client.create_issue(
+        fields=_task(
+            "Rotate the pager",
+            description="Line one\n\nLine two",
+            labels=["pmsync", "pm-42"],
+            duedate="2030-01-31",
+            priority={"name": client.priorities()[0].name},
+        )
+    )
     fetched = client.issue(issue.key)
     assert fetched.key == "OPS-1"
     assert fetched.fields.summary == "Rotate the pager"
@@ -60,20 +66,23 @@ def test_create_rejects_bad_fields_with_jira_messages(sandbox: Sandbox) -> None:
         "summary": "The summary is invalid because it contains newline characters.",
         "duedate": "Error parsing date string: 31/01/2030",
         "customfield_1": "Field 'customfield_1' cannot be set. It is not on the appropriate "
-                         "screen, or unknown.",
+        "screen, or unknown.",
     }
     assert sandbox.admin.jira_issues() == []
 
 
 def test_bulk_create_reports_each_failure_and_creates_the_rest(any_flavour: Sandbox) -> None:
     client = jira_client(any_flavour)
-    results = client.create_issues([
-        _task("first"),
-        {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}},
-        _task("unknown type", issuetype={"name": "Saga"}),
-        _task("unknown priority", priority={"name": "Apocalyptic"}),
-        _task("last"),
-    ], prefetch=False)
+    results = client.create_issues(
+        [
+            _task("first"),
+            {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}},
+            _task("unknown type", issuetype={"name": "Saga"}),
+            _task("unknown priority", priority={"name": "Apocalyptic"}),
+            _task("last"),
+        ],
+        prefetch=False,
+    )
     assert [r["status"] for r in results] == ["Success", "Error", "Error", "Error", "Success"]
     assert results[1]["error"] == {"summary": "You must specify a summary of the issue."}
     assert results[2]["error"] == {"issuetype": "The issue type selected is invalid."}
@@ -85,7 +94,8 @@ def test_bulk_create_reports_each_failure_and_creates_the_rest(any_flavour: Sand
 def test_bulk_create_refuses_more_than_fifty(sandbox: Sandbox) -> None:
     response = raw_session(sandbox, "jira").post(
         f"{sandbox.jira_url}/rest/api/2/issue/bulk",
-        json={"issueUpdates": [{"fields": _task(f"n{i}")} for i in range(51)]})
+        json={"issueUpdates": [{"fields": _task(f"n{i}")} for i in range(51)]},
+    )
     assert response.status_code == 400
     assert response.json()["errorMessages"]
     assert sandbox.admin.jira_issues() == []
@@ -94,13 +104,16 @@ def test_bulk_create_refuses_more_than_fifty(sandbox: Sandbox) -> None:
 def test_bulk_create_where_everything_fails_is_a_400_with_the_errors(sandbox: Sandbox) -> None:
     response = raw_session(sandbox, "jira").post(
         f"{sandbox.jira_url}/rest/api/2/issue/bulk",
-        json={"issueUpdates": [{"fields": {"project": {"key": "NOPE"}}}]})
+        json={"issueUpdates": [{"fields": {"project": {"key": "NOPE"}}}]},
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["issues"] == []
     assert body["errors"][0]["failedElementNumber"] == 0
-    assert body["errors"][0]["elementErrors"]["errors"]["project"] == \
-        "Specify a valid project ID or key"
+    assert (
+        body["errors"][0]["elementErrors"]["errors"]["project"]
+        == "Specify a valid project ID or key"
+    )
 
 
 def test_transitions_are_named_differently_from_their_targets(any_flavour: Sandbox) -> None:
@@ -140,8 +153,9 @@ def test_a_transition_not_available_now_is_rejected(sandbox: Sandbox) -> None:
 def test_edit_replaces_fields_and_applies_label_operations(any_flavour: Sandbox) -> None:
     client = jira_client(any_flavour)
     issue = client.create_issue(fields=_task("old", labels=["keep", "drop"]))
-    issue.update(fields={"summary": "new"}, update={"labels": [{"add": "added"},
-                                                               {"remove": "drop"}]})
+    issue.update(
+        fields={"summary": "new"}, update={"labels": [{"add": "added"}, {"remove": "drop"}]}
+    )
     fetched = client.issue(issue.key)
     assert fetched.fields.summary == "new"
     assert fetched.fields.labels == ["keep", "added"]
@@ -153,14 +167,19 @@ def test_edit_replaces_fields_and_applies_label_operations(any_flavour: Sandbox)
 def test_api_v3_takes_and_returns_atlassian_documents(sandbox: Sandbox) -> None:
     session = raw_session(sandbox, "jira")
     base = f"{sandbox.jira_url}/rest/api/3"
-    rejected = session.post(f"{base}/issue", json={"fields": {**_task("v3"),
-                                                              "description": "plain"}})
+    rejected = session.post(
+        f"{base}/issue", json={"fields": {**_task("v3"), "description": "plain"}}
+    )
     assert rejected.status_code == 400
     assert "Atlassian Document" in rejected.json()["errors"]["description"]
-    doc = {"type": "doc", "version": 1, "content": [
-        {"type": "paragraph", "content": [{"type": "text", "text": "From ADF"}]}]}
-    key = session.post(f"{base}/issue", json={"fields": {**_task("v3"), "description": doc}}
-                       ).json()["key"]
+    doc = {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": "From ADF"}]}],
+    }
+    key = session.post(
+        f"{base}/issue", json={"fields": {**_task("v3"), "description": doc}}
+    ).json()["key"]
     assert session.get(f"{base}/issue/{key}").json()["fields"]["description"] == doc
     v2 = session.get(f"{sandbox.jira_url}/rest/api/2/issue/{key}").json()
     assert v2["fields"]["description"] == "From ADF"
@@ -172,8 +191,9 @@ def test_properties_are_read_back_on_get_and_search(any_flavour: Sandbox) -> Non
     client.add_issue_property(key, "pmsync.item", {"doc": "pm.md", "item": 3})
     assert client.issue_property(key, "pmsync.item").value.item == 3
     assert client.issue(key, properties="pmsync.item").raw["properties"] == {
-        "pmsync.item": {"doc": "pm.md", "item": 3}}
-    search = (client.enhanced_search_issues if client._is_cloud else client.search_issues)
+        "pmsync.item": {"doc": "pm.md", "item": 3}
+    }
+    search = client.enhanced_search_issues if client._is_cloud else client.search_issues
     found = search("project = OPS AND labels = pmsync", properties="pmsync.item")
     assert [i.raw["properties"]["pmsync.item"]["item"] for i in found] == [3]
 
@@ -182,8 +202,9 @@ def test_cloud_search_pages_past_one_hundred_with_tokens(sandbox: Sandbox) -> No
     keys = sandbox.admin.seed_jira_issues(130, labels=["pmsync"])
     client = jira_client(sandbox)
     sandbox.admin.clear_request_log()
-    found = client.enhanced_search_issues("project = OPS AND labels = pmsync ORDER BY key ASC",
-                                          maxResults=0)
+    found = client.enhanced_search_issues(
+        "project = OPS AND labels = pmsync ORDER BY key ASC", maxResults=0
+    )
     assert [i.key for i in found] == keys
     assert sandbox.admin.request_counts()[("GET", "/rest/api/2/search/jql")] == 2
     first = client.enhanced_search_issues("labels = pmsync", maxResults=100, json_result=True)
@@ -218,7 +239,8 @@ def test_cloud_removed_search_answers_410(sandbox: Sandbox) -> None:
 
 def test_server_has_no_search_jql(server_sandbox: Sandbox) -> None:
     response = raw_session(server_sandbox, "jira").get(
-        f"{server_sandbox.jira_url}/rest/api/2/search/jql", params={"jql": "project = OPS"})
+        f"{server_sandbox.jira_url}/rest/api/2/search/jql", params={"jql": "project = OPS"}
+    )
     assert response.status_code == 404
 
 
@@ -245,19 +267,31 @@ def test_search_within_the_lag_sees_the_previous_version(sandbox: Sandbox) -> No
     assert list(client.enhanced_search_issues("labels = moved")) == []
 
 
-@pytest.mark.parametrize(("jql", "message"), [
-    ("assignee = alice", "The pmsync sandbox does not support the JQL field 'assignee'."),
-    ("colour = red", "Field 'colour' does not exist or you do not have permission to view it."),
-    ("project = NOPE", "The value 'NOPE' does not exist for the field 'project'."),
-    ("project = OPS AND", ("Error in the JQL Query: Expecting a field name but got the end of "
-                           "the query.")),
-    ("ORDER BY created", ("Unbounded JQL queries are not allowed here. Please add a search "
-                          "restriction to your query.")),
-])
+@pytest.mark.parametrize(
+    ("jql", "message"),
+    [
+        ("assignee = alice", "The pmsync sandbox does not support the JQL field 'assignee'."),
+        ("colour = red", "Field 'colour' does not exist or you do not have permission to view it."),
+        ("project = NOPE", "The value 'NOPE' does not exist for the field 'project'."),
+        (
+            "project = OPS AND",
+            ("Error in the JQL Query: Expecting a field name but got the end of the query."),
+        ),
+        (
+            "ORDER BY created",
+            (
+                "Unbounded JQL queries are not allowed here. Please add a search "
+                "restriction to your query."
+            ),
+        ),
+    ],
+)
 def test_unsupported_or_invalid_jql_is_a_400_with_jira_error_body(
-        sandbox: Sandbox, jql: str, message: str) -> None:
-    response = raw_session(sandbox, "jira").get(f"{sandbox.jira_url}/rest/api/3/search/jql",
-                                                params={"jql": jql})
+    sandbox: Sandbox, jql: str, message: str
+) -> None:
+    response = raw_session(sandbox, "jira").get(
+        f"{sandbox.jira_url}/rest/api/3/search/jql", params={"jql": jql}
+    )
     assert response.status_code == 400
     assert response.json() == {"errorMessages": [message], "errors": {}}
 
@@ -272,10 +306,12 @@ def test_jql_subset_filters_by_key_status_category_and_updated(sandbox: Sandbox)
         return sorted(i.key for i in client.enhanced_search_issues(jql, maxResults=0))
 
     assert found(f"key in ({keys[0]}, {keys[1]}) AND statusCategory = done") == [keys[1]]
-    assert found("labels = pmsync AND (status = 'In Progress' OR statusCategory = Done)") == \
-        sorted(keys[1:3])
-    assert found("labels = pmsync AND NOT statusCategory in (done, indeterminate)") == \
-        sorted([keys[0], keys[3]])
+    assert found("labels = pmsync AND (status = 'In Progress' OR statusCategory = Done)") == sorted(
+        keys[1:3]
+    )
+    assert found("labels = pmsync AND NOT statusCategory in (done, indeterminate)") == sorted(
+        [keys[0], keys[3]]
+    )
     assert found("labels = pmsync AND updated >= -1h") == sorted(keys)
     assert found("labels = pmsync AND updated >= '2999-01-01'") == []
 
@@ -294,11 +330,13 @@ def test_remote_links_with_a_global_id_are_not_duplicated(sandbox: Sandbox) -> N
     key = client.create_issue(fields=_task("x")).key
     link = {"url": "https://example.com/pm.md", "title": "Postmortem"}
     client.add_remote_link(key, link, globalId="pmsync:pm.md#3")
-    client.add_remote_link(key, {**link, "title": "Postmortem (renamed)"},
-                           globalId="pmsync:pm.md#3")
+    client.add_remote_link(
+        key, {**link, "title": "Postmortem (renamed)"}, globalId="pmsync:pm.md#3"
+    )
     links = client.remote_links(key)
     assert [(r.globalId, r.object.title) for r in links] == [
-        ("pmsync:pm.md#3", "Postmortem (renamed)")]
+        ("pmsync:pm.md#3", "Postmortem (renamed)")
+    ]
     client.add_simple_link(key, link)
     assert len(client.remote_links(key)) == 2
 
@@ -314,8 +352,11 @@ def test_assignment_uses_account_ids_on_cloud_and_names_on_server(any_flavour: S
 @pytest.mark.parametrize("flavour", ["cloud", "server"])
 def test_wrong_credentials_are_refused(flavour: str) -> None:
     with Sandbox(flavour=flavour) as sandbox:  # type: ignore[arg-type]
-        wrong = ({"basic_auth": (sandbox.jira_email, "not-the-token")} if flavour == "cloud"
-                 else {"token_auth": "not-the-token"})
+        wrong = (
+            {"basic_auth": (sandbox.jira_email, "not-the-token")}
+            if flavour == "cloud"
+            else {"token_auth": "not-the-token"}
+        )
         client = jira_client(sandbox, **wrong)  # serverInfo is anonymous, as in real Jira
         with pytest.raises(JIRAError) as raised:
             client.myself()

@@ -60,8 +60,12 @@ def _matching(jql: str, issues: list[Issue]) -> list[str]:
 
 def test_and_binds_tighter_than_or() -> None:
     parsed = parse_jql("project = OPS OR labels = a AND labels = b")
-    assert parsed.where == Or((Clause("project", "=", ("OPS",)),
-                               And((Clause("labels", "=", ("a",)), Clause("labels", "=", ("b",))))))
+    assert parsed.where == Or(
+        (
+            Clause("project", "=", ("OPS",)),
+            And((Clause("labels", "=", ("a",)), Clause("labels", "=", ("b",)))),
+        )
+    )
 
 
 def test_parentheses_not_and_order_by() -> None:
@@ -71,9 +75,12 @@ def test_parentheses_not_and_order_by() -> None:
 
 
 def test_evaluation_over_issues() -> None:
-    issues = [Issue(1, "OPS-1", labels=["pmsync"]), Issue(2, "OPS-2", labels=["PMSYNC", "x"],
-                                                          status_id="10002"),
-              Issue(3, "OPS-3", status_id="3"), Issue(4, "SRE-1", project_key="SRE")]
+    issues = [
+        Issue(1, "OPS-1", labels=["pmsync"]),
+        Issue(2, "OPS-2", labels=["PMSYNC", "x"], status_id="10002"),
+        Issue(3, "OPS-3", status_id="3"),
+        Issue(4, "SRE-1", project_key="SRE"),
+    ]
     assert _matching("labels = pmsync ORDER BY key", issues) == ["OPS-1", "OPS-2"]
     assert _matching("project = OPS AND statusCategory != done", issues) == ["OPS-3", "OPS-1"]
     assert _matching("status in ('In Progress', \"Won't Do\")", issues) == ["OPS-3", "OPS-2"]
@@ -82,8 +89,9 @@ def test_evaluation_over_issues() -> None:
 
 
 def test_dates_compare_at_minute_precision() -> None:
-    issue = Issue(1, "OPS-1", updated=datetime(2030, 6, 1, 11, 30, 45,
-                                               tzinfo=timezone.utc).timestamp())
+    issue = Issue(
+        1, "OPS-1", updated=datetime(2030, 6, 1, 11, 30, 45, tzinfo=timezone.utc).timestamp()
+    )
     assert _matching('updated >= "2030-06-01 11:30"', [issue]) == ["OPS-1"]
     assert _matching('updated > "2030/06/01 11:30"', [issue]) == []
     assert _matching("updated >= -30m", [issue]) == ["OPS-1"]
@@ -92,21 +100,32 @@ def test_dates_compare_at_minute_precision() -> None:
         _matching('updated >= "2030-06-01 11:30:45"', [issue])
 
 
-@pytest.mark.parametrize(("jql", "message"), [
-    ("key in (OPS-1, OPS-9)", "An issue with key 'OPS-9' does not exist for field 'key'."),
-    ("status = Shipped", "The value 'Shipped' does not exist for the field 'status'."),
-    ("statusCategory = finished",
-     "The value 'finished' does not exist for the field 'statusCategory'."),
-    ("labels ~ pm", "The pmsync sandbox does not support the JQL operator '~'."),
-    ("project > OPS", "The operator '>' is not supported by the 'project' field."),
-    ("labels in pmsync", ("Error in the JQL Query: Expecting '(' but got 'pmsync'. "
-                          "(line 1, character 11)")),
-    ("project = currentProject()",
-     "The pmsync sandbox does not support the JQL function 'currentProject()'."),
-    ("priority = High", "The pmsync sandbox does not support the JQL field 'priority'."),
-    ("project = OPS ORDER BY rank", ("Field 'rank' does not exist or you do not have "
-                                     "permission to view it.")),
-])
+@pytest.mark.parametrize(
+    ("jql", "message"),
+    [
+        ("key in (OPS-1, OPS-9)", "An issue with key 'OPS-9' does not exist for field 'key'."),
+        ("status = Shipped", "The value 'Shipped' does not exist for the field 'status'."),
+        (
+            "statusCategory = finished",
+            "The value 'finished' does not exist for the field 'statusCategory'.",
+        ),
+        ("labels ~ pm", "The pmsync sandbox does not support the JQL operator '~'."),
+        ("project > OPS", "The operator '>' is not supported by the 'project' field."),
+        (
+            "labels in pmsync",
+            ("Error in the JQL Query: Expecting '(' but got 'pmsync'. (line 1, character 11)"),
+        ),
+        (
+            "project = currentProject()",
+            "The pmsync sandbox does not support the JQL function 'currentProject()'.",
+        ),
+        ("priority = High", "The pmsync sandbox does not support the JQL field 'priority'."),
+        (
+            "project = OPS ORDER BY rank",
+            ("Field 'rank' does not exist or you do not have permission to view it."),
+        ),
+    ],
+)
 def test_errors_use_jira_wording(jql: str, message: str) -> None:
     with pytest.raises(JqlError) as raised:
         compile_query(parse_jql(jql), Catalog(), NOW)
