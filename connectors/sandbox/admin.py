@@ -3,6 +3,23 @@
 :class:`SandboxAdmin` works in-process; :class:`AdminService` exposes the same operations over
 HTTP under ``/_sandbox/`` (no auth, no faults, not logged) and :class:`RemoteAdmin` is the
 matching client, so a test can steer a sandbox that another process (``pmsync sandbox``) runs.
+
+HTTP endpoints (JSON bodies carry the keyword arguments of the matching method)::
+
+    GET    /_sandbox/env                           PMSYNC_* variables
+    GET    /_sandbox/state                         projects, repositories, all issues
+    POST   /_sandbox/reset                         back to the seeded start
+    GET    /_sandbox/requests                      {"requests": [...], "counts": [...]}
+    DELETE /_sandbox/requests                      clear the request log
+    GET|PUT /_sandbox/faults                       FaultPlan.to_json() / from_json()
+    GET|PATCH /_sandbox/config                     latency, search lags, GitHub limits
+    POST   /_sandbox/clock                         {"advance": seconds}
+    GET|POST /_sandbox/jira/issues                 list / seed_jira_issues
+    POST   /_sandbox/jira/issues/{key}/status      set_jira_status
+    POST   /_sandbox/jira/projects | /jira/users   seed_jira_project / seed_jira_user
+    GET|POST /_sandbox/github/issues               list (?repo=) / seed_github_issues
+    POST   /_sandbox/github/issues/{n}/state       set_github_state
+    POST   /_sandbox/github/repos | /github/users  seed_github_repo / seed_github_user
 """
 
 from __future__ import annotations

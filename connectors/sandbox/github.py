@@ -189,7 +189,7 @@ class GitHubService:
             ).response()
         try:
             if match.route.template.endswith("/issues") and request.method == "POST":
-                self._admit_create(identity, headers)
+                self._admit_create(identity)
             call = Call(
                 request,
                 match.params,
@@ -214,7 +214,7 @@ class GitHubService:
         response.headers.update(headers)
         return response
 
-    def _admit_create(self, identity: str, headers: dict[str, str]) -> None:
+    def _admit_create(self, identity: str) -> None:
         wait = self.limiter.admit_create(identity, self.knobs.secondary_limit)
         if wait is not None:
             raise GitHubError(

@@ -241,21 +241,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if latency > 0:
             time.sleep(latency)
         fault = self.server.faults.decide(service.name, request.method, route)
-        if fault is not None and fault.kind is FaultKind.RESET:
-            self.server.log.finish(entry, None, fault.kind)
+        kind = fault.kind if fault else None
+        if kind is FaultKind.RESET:
+            self.server.log.finish(entry, None, kind)
             self._reset_connection()
             return
-        if fault is not None and fault.kind is not FaultKind.LOST_RESPONSE:
+        if fault is not None and kind is not FaultKind.LOST_RESPONSE:
             response = service.fault_response(request, fault)
         else:
             response = self._run(service, request, match)
-        if fault is not None and fault.kind is FaultKind.LOST_RESPONSE:
-            # The write above is committed; the client never hears about it.
-            self.server.log.finish(entry, response.status, fault.kind)
+        self.server.log.finish(entry, response.status, kind)
+        if kind is FaultKind.LOST_RESPONSE:
+            # The handler above committed the write; the client never hears about it.
             self._drop_connection()
-            return
-        self.server.log.finish(entry, response.status, fault.kind if fault else None)
-        self._write(response)
+        else:
+            self._write(response)
 
     @staticmethod
     def _run(service: Service, request: Request, match: RouteMatch[Any] | None) -> Response:
