@@ -1,0 +1,225 @@
+"""JSON shapes of the fake GitHub, modelled on the recorded payloads in ``api-samples/github``.
+
+``url`` fields point at the sandbox's API root and ``html_url`` fields at its host, so PyGithub,
+which builds follow-up requests from ``url`` fields, stays on the sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from connectors.sandbox.github_model import (
+    GitHubIssue,
+    GitHubLabel,
+    GitHubRepo,
+    GitHubStore,
+    GitHubUser,
+    Milestone,
+    node_id,
+)
+
+
+def github_time(timestamp: float | None) -> str | None:
+    """GitHub's ISO 8601 timestamps: whole seconds, ``Z``."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GitHubRenderer:
+    """Renders store objects for one request."""
+
+    def __init__(self, store: GitHubStore, api_root: str, web_root: str) -> None:
+        self.store = store
+        self.api_root = api_root
+        self.web_root = web_root
+
+    def user(self, login: str | None) -> dict[str, Any] | None:
+        """A user summary as embedded in issues."""
+        if login is None:
+            return None
+        account = self.store.users.get(login) or GitHubUser(0, login, node_id("U", login))
+        url = f"{self.api_root}/users/{login}"
+        return {
+            "login": login,
+            "id": account.id,
+            "node_id": account.node_id,
+            "avatar_url": f"{self.web_root}/avatars/u/{account.id}?v=4",
+            "gravatar_id": "",
+            "url": url,
+            "html_url": f"{self.web_root}/{login}",
+            "followers_url": f"{url}/followers",
+            "following_url": f"{url}/following{{/other_user}}",
+            "gists_url": f"{url}/gists{{/gist_id}}",
+            "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{url}/subscriptions",
+            "organizations_url": f"{url}/orgs",
+            "repos_url": f"{url}/repos",
+            "events_url": f"{url}/events{{/privacy}}",
+            "received_events_url": f"{url}/received_events",
+            "type": "User",
+            "user_view_type": "public",
+            "site_admin": False,
+        }
+
+    def repo_url(self, repo: GitHubRepo) -> str:
+        """The API URL of ``repo``."""
+        return f"{self.api_root}/repos/{repo.full_name}"
+
+    def label(self, repo: GitHubRepo, label: GitHubLabel) -> dict[str, Any]:
+        """A label."""
+        return {
+            "id": label.id,
+            "node_id": label.node_id,
+            "url": f"{self.repo_url(repo)}/labels/{label.name}",
+            "name": label.name,
+            "color": label.color,
+            "default": label.default,
+            "description": label.description,
+        }
+
+    def milestone(self, repo: GitHubRepo, milestone: Milestone) -> dict[str, Any]:
+        """A milestone with its issue counts."""
+        issues = [i for i in repo.issues.values() if i.milestone == milestone.number]
+        url = f"{self.repo_url(repo)}/milestones/{milestone.number}"
+        return {
+            "url": url,
+            "html_url": f"{self.web_root}/{repo.full_name}/milestone/{milestone.number}",
+            "labels_url": f"{url}/labels",
+            "id": milestone.id,
+            "node_id": milestone.node_id,
+            "number": milestone.number,
+            "title": milestone.title,
+            "description": milestone.description,
+            "creator": self.user(milestone.creator),
+            "open_issues": sum(1 for i in issues if i.state == "open"),
+            "closed_issues": sum(1 for i in issues if i.state == "closed"),
+            "state": milestone.state,
+            "created_at": github_time(milestone.created_at),
+            "updated_at": github_time(milestone.updated_at),
+            "due_on": github_time(milestone.due_on),
+            "closed_at": github_time(milestone.closed_at),
+        }
+
+    def issue(self, repo: GitHubRepo, issue: GitHubIssue) -> dict[str, Any]:
+        """An issue (or pull request) as ``GET …/issues/{n}`` and the list show it."""
+        url = f"{self.repo_url(repo)}/issues/{issue.number}"
+        html_url = (
+            f"{self.web_root}/{repo.full_name}/{'pull' if issue.is_pull_request else 'issues'}"
+            f"/{issue.number}"
+        )
+        assignees = [self.user(login) for login in issue.assignees]
+        milestone = repo.milestones.get(issue.milestone) if issue.milestone else None
+        labels = [
+            self.label(repo, found)
+            for name in issue.labels
+            if (found := repo.label(name)) is not None
+        ]
+        body: dict[str, Any] = {
+            "url": url,
+            "repository_url": self.repo_url(repo),
+            "labels_url": f"{url}/labels{{/name}}",
+            "comments_url": f"{url}/comments",
+            "events_url": f"{url}/events",
+            "html_url": html_url,
+            "id": issue.id,
+            "node_id": issue.node_id,
+            "number": issue.number,
+            "title": issue.title,
+            "user": self.user(issue.user),
+            "labels": labels,
+            "state": issue.state,
+            "locked": issue.locked,
+            "assignee": assignees[0] if assignees else None,
+            "assignees": assignees,
+            "milestone": self.milestone(repo, milestone) if milestone else None,
+            "comments": 0,
+            "created_at": github_time(issue.created_at),
+            "updated_at": github_time(issue.updated_at),
+            "closed_at": github_time(issue.closed_at),
+            "author_association": "OWNER"
+            if issue.user == repo.owner
+            else ("COLLABORATOR" if issue.user in repo.collaborators else "NONE"),
+            "active_lock_reason": None,
+            "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
+            "issue_dependencies_summary": {
+                "blocked_by": 0,
+                "total_blocked_by": 0,
+                "blocking": 0,
+                "total_blocking": 0,
+            },
+            "body": issue.body,
+            "closed_by": self.user(issue.closed_by),
+            "reactions": {
+                "url": f"{url}/reactions",
+                "total_count": 0,
+                "+1": 0,
+                "-1": 0,
+                "laugh": 0,
+                "hooray": 0,
+                "confused": 0,
+                "heart": 0,
+                "rocket": 0,
+                "eyes": 0,
+            },
+            "timeline_url": f"{url}/timeline",
+            "performed_via_github_app": None,
+            "state_reason": issue.state_reason,
+        }
+        if issue.is_pull_request:
+            pull_url = f"{self.repo_url(repo)}/pulls/{issue.number}"
+            body["draft"] = False
+            body["pull_request"] = {
+                "url": pull_url,
+                "html_url": html_url,
+                "diff_url": f"{html_url}.diff",
+                "patch_url": f"{html_url}.patch",
+                "merged_at": None,
+            }
+        return body
+
+    def repo(self, repo: GitHubRepo, viewer: str) -> dict[str, Any]:
+        """A repository, with the viewer's permissions."""
+        url = self.repo_url(repo)
+        permission = repo.collaborators.get(viewer, "read")
+        rank = ("read", "triage", "push", "admin").index(permission)
+        open_issues = sum(1 for i in repo.issues.values() if i.state == "open")
+        return {
+            "id": repo.id,
+            "node_id": repo.node_id,
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "private": repo.private,
+            "owner": self.user(repo.owner),
+            "html_url": f"{self.web_root}/{repo.full_name}",
+            "description": "Postmortem action items (pmsync sandbox)",
+            "fork": False,
+            "url": url,
+            "issues_url": f"{url}/issues{{/number}}",
+            "labels_url": f"{url}/labels{{/name}}",
+            "milestones_url": f"{url}/milestones{{/number}}",
+            "assignees_url": f"{url}/assignees{{/user}}",
+            "pulls_url": f"{url}/pulls{{/number}}",
+            "created_at": github_time(repo.created_at),
+            "updated_at": github_time(repo.created_at),
+            "pushed_at": github_time(repo.created_at),
+            "homepage": None,
+            "size": 0,
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "archived": False,
+            "disabled": False,
+            "visibility": "private" if repo.private else "public",
+            "open_issues_count": open_issues,
+            "open_issues": open_issues,
+            "default_branch": "main",
+            "permissions": {
+                "admin": rank >= 3,
+                "maintain": rank >= 3,
+                "push": rank >= 2,
+                "triage": rank >= 1,
+                "pull": True,
+            },
+        }
