@@ -177,3 +177,31 @@ def test_console_script_runs(tmp_path: Path):
         pytest.skip("pmsync console script not installed in this environment")
     result = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "items" in result.stdout and "check" in result.stdout
+
+
+def test_sandbox_command_prints_environment_and_serves(tmp_path: Path):
+    import signal
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "syncer", "sandbox", "--port", "0", "--flavour", "server"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        env: dict[str, str] = {}
+        while len(env) < 7:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert line, proc.stderr.read()  # type: ignore[union-attr]
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].strip().partition("=")
+                env[key] = value
+        assert env["PMSYNC_JIRA__URL"].startswith("http://127.0.0.1:")
+        request = urllib.request.Request(
+            env["PMSYNC_JIRA__URL"] + "/rest/api/2/serverInfo",
+            headers={"Authorization": "Bearer " + env["PMSYNC_JIRA__TOKEN"]},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["deploymentType"] == "Server"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
