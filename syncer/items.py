@@ -184,6 +184,9 @@ class ParsedDocument:
     items: tuple[ActionItem, ...]
     template_rows: tuple[int, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    tables: tuple[Table, ...] = ()  # every table, action-item or not
+    action_tables: tuple[Table, ...] = ()
+    outline: Outline = field(default_factory=lambda: Outline(()))  # table rows never headings
 
 
 def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDocument:
@@ -196,10 +199,12 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]
     items: list[ActionItem] = []
     templates: list[int] = []
+    action_tables: list[Table] = []
     for table in tables:
         columns = map_columns(table.header.texts, options.column_synonyms)
         if not is_action_table(columns):
             continue
+        action_tables.append(table)
         section = _section(outline, table.first_line)
         if not table.rows:
             diagnostics.append(Diagnostic(
@@ -215,7 +220,10 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
                 templates.append(item.line)
             else:
                 items.append(item)
-    return ParsedDocument(doc, metadata, tuple(items), tuple(templates), tuple(diagnostics))
+    return ParsedDocument(
+        doc, metadata, tuple(items), tuple(templates), tuple(diagnostics),
+        tuple(tables), tuple(action_tables), outline,
+    )
 
 
 def normalise_header(text: str) -> str:

@@ -41,14 +41,7 @@ from syncer.annotations import (
     strip_lead,
 )
 from syncer.document import Document, Line
-from syncer.items import (
-    ActionItem,
-    ListAnchor,
-    ParsedDocument,
-    ParseOptions,
-    is_action_table,
-    map_columns,
-)
+from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
 from syncer.normalize import (
     Status,
     StatusMatch,
@@ -59,8 +52,7 @@ from syncer.normalize import (
     parse_status,
     strip_markdown,
 )
-from syncer.outline import PSEUDO_LEVEL, Heading, build_outline
-from syncer.tables import find_tables
+from syncer.outline import PSEUDO_LEVEL, Heading, Outline
 
 ACTION_HEADING = re.compile(
     r"""
@@ -134,16 +126,11 @@ class ListEntry:
 def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDocument:
     """Add the document's list items to ``parsed``; every item, table or list, sorted by line."""
     doc = parsed.doc
-    tables = find_tables(doc)
-    table_lines = frozenset(r.line.number for t in tables for r in t.all_rows)
-    headings = section_headings(doc, table_lines)
+    table_lines = frozenset(r.line.number for t in parsed.tables for r in t.all_rows)
+    headings = section_headings(doc, parsed.outline, table_lines)
     sections = Sections.of(headings)
     heading_lines = frozenset(h.line for h in headings)
-    table_roots = {
-        sections.root_line(table.first_line)
-        for table in tables
-        if is_action_table(map_columns(table.header.texts, options.column_synonyms))
-    }
+    table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
     definitions = link_definitions(doc)
     stops = table_lines | heading_lines
     found: list[ActionItem] = []
@@ -353,14 +340,13 @@ class Sections:
         return place[-1].line if place else None
 
 
-def section_headings(doc: Document, skip: frozenset[int] = frozenset()) -> list[Heading]:
+def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> list[Heading]:
     """The outline's headings plus label lines (``Action items:``, ``What went well:``), less
-    labelled items that only look like headings.
+    labelled items that only look like headings; lines in ``skip`` (table rows) are never labels.
 
     A level-1 heading that opens the document is its title (kind ``"title"``), never a section:
     "# Follow-up review of the checkout outage" does not make the whole document an action list.
     """
-    outline = build_outline(doc, skip=skip)
     # A short line such as "Action point: page earlier" reads like a plain heading to the outline,
     # but it is a labelled item, and what follows it is not its section.
     headings = [

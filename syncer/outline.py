@@ -37,7 +37,7 @@ def _clean(text: str) -> str:
     return text.rstrip(":").strip()
 
 
-def heading_of(line: Line, previous: Line | None = None, following: Line | None = None) -> Heading | None:
+def heading_of(line: Line, previous: Line | None = None) -> Heading | None:
     """The heading this line is, or None."""
     text = line.text
     atx = _ATX.match(text)
@@ -46,12 +46,12 @@ def heading_of(line: Line, previous: Line | None = None, following: Line | None 
     bold = _WHOLLY_BOLD.match(text)
     if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
         return Heading(line.number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
-    if _looks_like_plain_heading(text, previous, following):
+    if _looks_like_plain_heading(text, previous):
         return Heading(line.number, PSEUDO_LEVEL, _clean(text), "plain")
     return None
 
 
-def _looks_like_plain_heading(text: str, previous: Line | None, following: Line | None) -> bool:
+def _looks_like_plain_heading(text: str, previous: Line | None) -> bool:
     stripped = text.strip()
     if not stripped or _LIST_OR_QUOTE.match(text) or text[:1] in (" ", "\t"):
         return False
@@ -80,19 +80,6 @@ class Outline:
         index = bisect_right(self._lines, line - 1)
         return self.headings[index - 1] if index else None
 
-    def enclosing(self, line: int) -> list[Heading]:
-        """The chain of headings that contain ``line``, innermost first."""
-        chain: list[Heading] = []
-        index = bisect_right(self._lines, line - 1)
-        level = PSEUDO_LEVEL + 1
-        for heading in reversed(self.headings[:index]):
-            if heading.level < level or (heading.level == PSEUDO_LEVEL and not chain):
-                chain.append(heading)
-                level = heading.level
-            if level == 1:
-                break
-        return chain
-
 
 def build_outline(doc: Document, skip: frozenset[int] = frozenset()) -> Outline:
     """The outline of a document; lines in ``skip`` (e.g. table rows) are never headings."""
@@ -102,8 +89,7 @@ def build_outline(doc: Document, skip: frozenset[int] = frozenset()) -> Outline:
         if doc.is_hidden(line.number) or line.number in skip:
             continue
         previous = lines[index - 1] if index else None
-        following = lines[index + 1] if index + 1 < len(lines) else None
-        heading = heading_of(line, previous, following)
+        heading = heading_of(line, previous)
         if heading is not None:
             headings.append(heading)
     return Outline(tuple(headings))
