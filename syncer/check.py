@@ -28,16 +28,14 @@ def check_document(parsed: ParsedDocument, as_of: date) -> list[Diagnostic]:
     for item in parsed.items:
         found.extend(check_item(item, as_of))
     found.extend(_duplicate_ids(parsed.items))
-    if parsed.template_rows:
-        severity = "error" if parsed.items else "info"
-        code = "placeholder" if parsed.items else "template-row"
-        for line in parsed.template_rows:
-            message = (
-                "template row left in a filled document: fill it in or delete it"
-                if parsed.items
-                else "template row with placeholders, not an action item"
-            )
-            found.append(Diagnostic(parsed.doc.path, line, severity, code, message))  # type: ignore[arg-type]
+    if parsed.items:
+        code, message = "placeholder", "template row left in a filled document: fill it in or delete it"
+    else:
+        code, message = "template-row", "template row with placeholders, not an action item"
+    found.extend(
+        Diagnostic(parsed.doc.path, line, CHECK_CODES[code], code, message)  # type: ignore[arg-type]
+        for line in parsed.template_rows
+    )
     return sorted(found, key=lambda d: (d.line or 0, d.code))
 
 
@@ -78,10 +76,11 @@ def _looks_yearless(text: str) -> bool:
 
 
 def _duplicate_ids(items: tuple[ActionItem, ...]) -> list[Diagnostic]:
-    counts = Counter(item.id.strip().casefold() for item in items if item.id)
+    ids = {item.line: item.id.strip().casefold() for item in items if item.id}
+    counts = Counter(ids.values())
     return [
         Diagnostic(item.file, item.line, "error", "duplicate-id",
-                   f"id {item.id!r} is used by {counts[item.id.strip().casefold()]} items")
+                   f"id {item.id!r} is used by {counts[ids[item.line]]} items")
         for item in items
-        if item.id and counts[item.id.strip().casefold()] > 1
+        if item.line in ids and counts[ids[item.line]] > 1
     ]

@@ -305,7 +305,7 @@ def _table_item(
     if ticket_text and ticket is None and status is None:
         # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
         status = parse_status(ticket_text, options.status_vocabulary)
-        status_raw = _status_words(ticket_text, status)
+        status_raw = status.raw if status else None
     owner_text = _value(cell("owner"), placeholders, "owner")
     item = ActionItem(
         file=doc.path,
@@ -320,7 +320,7 @@ def _table_item(
         due_raw=due_raw,
         priority=_value(cell("priority"), placeholders, "priority"),
         status=status.status if status else None,
-        status_raw=status_raw if status or status_raw else None,
+        status_raw=status_raw,
         ticket=ticket,
         ticket_raw=ticket_text if ticket else None,
         tracker=_value(cell("tracker"), placeholders, "tracker"),
@@ -333,13 +333,6 @@ def _value(text: str | None, placeholders: tuple[str, ...], field_name: str) -> 
     if text is None or not text.strip() or field_name in placeholders:
         return None
     return text.strip()
-
-
-def _status_words(text: str, status: object) -> str | None:
-    if status is None:
-        return None
-    match = getattr(status, "raw", None)
-    return str(match) if match else text
 
 
 def _is_template(item: ActionItem) -> bool:

@@ -75,13 +75,18 @@ class StatusVocabulary:
         alternatives = "|".join(re.escape(p) for p in phrases)
         return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
+    @cached_property
+    def _status_by_word(self) -> dict[str, Status]:
+        # A word listed under two statuses belongs to the first, as in the vocabulary's order.
+        found: dict[str, Status] = {}
+        for status, words in self.words.items():
+            for word in words:
+                found.setdefault(word.casefold(), status)
+        return found
+
     def status_of_word(self, word: str) -> Status | None:
         """The status a matched word stands for."""
-        folded = word.casefold()
-        for status, words in self.words.items():
-            if folded in (w.casefold() for w in words):
-                return status
-        return None
+        return self._status_by_word.get(word.casefold())
 
 
 def repair_mojibake(text: str) -> str:
