@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
-    InitSettingsSource,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -193,11 +193,16 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
+def resolve_config_file(config_file: Path | None) -> Path | None:
+    """The file given, else the nearest one :func:`find_config_file` finds from here."""
+    return config_file if config_file is not None else find_config_file(Path.cwd())
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from every source; raises ``ConfigError`` naming the bad setting."""
     from syncer.errors import ConfigError
 
-    path = config_file if config_file is not None else find_config_file(Path.cwd())
+    path = resolve_config_file(config_file)
     token = _config_file.set(path)
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -215,42 +220,33 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 
 def settings_origins(config_file: Path | None = None, **overrides: Any) -> dict[str, str]:
     """For each setting given anywhere, the source that decided it ("cli", "env", file…)."""
-    path = config_file if config_file is not None else find_config_file(Path.cwd())
+    path = resolve_config_file(config_file)
     sources: list[tuple[str, dict[str, Any]]] = [
         ("command line", {k: v for k, v in overrides.items() if v is not None}),
-        ("environment (PMSYNC_*)", _env_values()),
+        ("environment (PMSYNC_*)", EnvSettingsSource(Settings)()),
         ("environment (GITHUB_*)", GitHubEnvironmentSource(Settings)()),
         (str(path) if path else "config file", read_config_file(path) if path else {}),
     ]
     origins: dict[str, str] = {}
     for name, values in sources:
-        for key in _flatten(values):
+        for key, _ in setting_leaves(values):
             origins.setdefault(key, name)
     return origins
 
 
-def _env_values() -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, value in os.environ.items():
-        if not name.startswith("PMSYNC_"):
-            continue
-        parts = name[len("PMSYNC_") :].lower().split("__")
-        node = values
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    return values
+# Settings whose value is one mapping as a whole: shown and traced as one setting.
+_WHOLE_MAPPINGS = ("priority_map", "priority_labels")
 
 
-def _flatten(values: dict[str, Any], prefix: str = "") -> list[str]:
-    keys = []
+def setting_leaves(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested settings as ``("jira.project", value)`` pairs, mappings such as priority maps whole."""
+    leaves: list[tuple[str, Any]] = []
     for key, value in values.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            keys.extend(_flatten(value, path + "."))
+        if isinstance(value, dict) and value and key not in _WHOLE_MAPPINGS:
+            leaves.extend(setting_leaves(value, f"{prefix}{key}."))
         else:
-            keys.append(path)
-    return keys
+            leaves.append((f"{prefix}{key}", value))
+    return leaves
 
 
 def masked_dump(settings: Settings) -> dict[str, Any]:

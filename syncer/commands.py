@@ -9,7 +9,14 @@ from typing import Sequence
 import click
 from rich.console import Console
 
-from config.settings import Settings, masked_dump, settings_origins, load_settings
+from config.settings import (
+    Settings,
+    load_settings,
+    masked_dump,
+    resolve_config_file,
+    setting_leaves,
+    settings_origins,
+)
 from syncer.check import check_document
 from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from syncer.extract import Extraction, extract
@@ -71,24 +78,14 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
 
 def run_config(config_file: Path | None, fmt: str) -> int:
     """``pmsync config``: the effective settings, secrets masked, with where each came from."""
-    settings = load_settings(config_file)
-    values = masked_dump(settings)
-    origins = settings_origins(config_file)
+    path = resolve_config_file(config_file)
+    values = masked_dump(load_settings(path))
+    origins = settings_origins(path)
     if fmt == "json":
         click.echo(dumps({"settings": values, "origins": origins}))
         return EXIT_OK
-    for key, value in _leaves(values):
+    for key, value in setting_leaves(values):
         origin = next((o for k, o in origins.items() if k == key or key.startswith(k + ".")),
                       "default")
         click.echo(f"{key} = {value!r}  # {origin}")
     return EXIT_OK
-
-
-def _leaves(values: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
-    leaves: list[tuple[str, object]] = []
-    for key, value in values.items():
-        if isinstance(value, dict) and value and key not in ("priority_map", "priority_labels"):
-            leaves.extend(_leaves(value, f"{prefix}{key}."))
-        else:
-            leaves.append((f"{prefix}{key}", value))
-    return leaves

@@ -205,3 +205,12 @@ def test_sandbox_command_prints_environment_and_serves(tmp_path: Path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+def test_config_traces_a_priority_map_to_its_file(capsys, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pmsync.toml").write_text('[jira.priority_map]\nP1 = "Blocker"\n')
+    code, out, _ = run(capsys, "config")
+    assert code == 0
+    line = next(l for l in out.splitlines() if l.startswith("jira.priority_map ="))
+    assert line.endswith(f"# {tmp_path / 'pmsync.toml'}")
