@@ -143,17 +143,18 @@ def parse_status(text: str, vocabulary: StatusVocabulary | None = None) -> Statu
 _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# Month names and abbreviations as one regex alternation (longest first); match it IGNORECASE.
+MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 
 _ISO = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b")
 _NUMERIC_NO_YEAR = re.compile(r"\b(\d{1,2})/(\d{1,2})\b")
 _DAY_MONTH = re.compile(
-    rf"\b(\d{{1,2}}){_ORD}(?:\s+of)?[\s-]+({_MONTH_RE})\.?(?:,?[\s-]+(\d{{4}}))?\b", re.IGNORECASE
+    rf"\b(\d{{1,2}}){_ORD}(?:\s+of)?[\s-]+({MONTH_NAMES})\.?(?:,?[\s-]+(\d{{4}}))?\b", re.IGNORECASE
 )
 _MONTH_DAY = re.compile(
-    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}(?:,?\s+(\d{{4}}))?\b(?!:)", re.IGNORECASE
+    rf"\b({MONTH_NAMES})\.?\s+(\d{{1,2}}){_ORD}(?:,?\s+(\d{{4}}))?\b(?!:)", re.IGNORECASE
 )
 
 
