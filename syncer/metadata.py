@@ -15,6 +15,7 @@ from syncer.document import Document
 from syncer.normalize import DateOrder, is_placeholder, parse_date, strip_markdown
 from syncer.tables import Table, find_tables
 
+# The first field whose names contain a label takes it, so each label is listed once.
 _LABELS: dict[str, tuple[str, ...]] = {
     "incident_id": ("incident id", "incident", "incident number", "incident no", "id"),
     "incident_date": (
@@ -22,7 +23,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
         "start time", "start", "impact start", "occurred", "when",
     ),
     "severity": ("severity", "incident severity", "sev", "severity level", "impact level"),
-    "title": ("title", "incident title", "incident", "name"),
+    "title": ("title", "incident title", "name"),
 }
 _ID_VALUE = re.compile(r"\b([A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)\b")
 _BOLD_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]{1,40}?):?(?:\*\*|__):?\s*(.*)$")
