@@ -124,6 +124,21 @@ def pull(app: AppContext, paths: tuple[Path, ...], dry_run: bool, check_only: bo
                     verbose=show_all)
 
 
+@cli.command()
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Copy the demo's documents here at the end instead of discarding them.")
+def demo(keep: Path | None) -> int:
+    """Try the whole loop on a local sandbox: push, a teammate's changes, pull, report.
+
+    Needs no credentials and no network, takes a few seconds and leaves nothing behind.
+    """
+    from rich.console import Console
+
+    from syncer.demo import run_demo
+
+    return run_demo(Console(), keep)
+
+
 @cli.command("config")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
 @pass_app
