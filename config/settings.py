@@ -91,6 +91,18 @@ class ParseSettings(BaseModel):
     date_order: Literal["MDY", "DMY"] = "MDY"
 
 
+class RouteRule(BaseModel):
+    """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
+    ``path`` is a glob on the document path)."""
+
+    tracker: Literal["jira", "github"]
+    path: str | None = None
+    section: str | None = None
+    owner: str | None = None
+    title: str | None = None
+    priority: str | None = None
+
+
 class Settings(BaseSettings):
     """Every setting pmsync has; see README for the meaning of each."""
 
@@ -105,6 +117,7 @@ class Settings(BaseSettings):
     jira: JiraSettings = Field(default_factory=JiraSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     owners: dict[str, OwnerIdentity] = Field(default_factory=dict)
+    routes: list[RouteRule] = Field(default_factory=list)
     parse: ParseSettings = Field(default_factory=ParseSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
