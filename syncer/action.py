@@ -446,9 +446,13 @@ def _pull_request_instead(git: Git, event: Event, options: ActionOptions,
 
 
 def _last_line(outcome: Outcome) -> str:
-    lines = [line for line in (outcome.err + outcome.out).splitlines() if line.strip()]
-    interesting = [line for line in lines if "rejected" in line or "error" in line.lower()]
-    return (interesting or lines or ["(no message)"])[-1].strip()
+    """The server's reason for a refusal (``remote:`` lines), else git's own last word."""
+    lines = [line.strip() for line in (outcome.err + outcome.out).splitlines() if line.strip()]
+    remote = [line[7:].strip() for line in lines if line.startswith("remote:")]
+    remote = [line for line in remote if line]
+    rejected = [line.split("\t")[-1] for line in lines if "rejected" in line]
+    parts = remote[-1:] + rejected[-1:]
+    return " ".join(parts) if parts else (lines or ["(no message)"])[-1]
 
 
 def open_pull_request(env: Mapping[str, str], event: Event, head: str, base: str, title: str,
@@ -471,9 +475,9 @@ def open_pull_request(env: Mapping[str, str], event: Event, head: str, base: str
     client = Github(auth=Auth.Token(token),
                     base_url=env.get("GITHUB_API_URL") or "https://api.github.com",
                     retry=None, seconds_between_requests=None, seconds_between_writes=None,
-                    timeout=30)
+                    timeout=30, lazy=True)
     try:
-        repo = client.get_repo(name, lazy=True)
+        repo = client.get_repo(name)
         try:
             return str(repo.create_pull(base=base, head=head, title=title, body=body).html_url)
         except GithubException as exc:
