@@ -164,6 +164,39 @@ def sandbox(port: int, flavour: str, github_layout: str) -> int:
     return EXIT_OK
 
 
+@cli.command("action")
+@click.option("--command", "command", type=click.Choice(["push", "pull", "check", "report"]),
+              default="push", show_default=True, help="What to run on the postmortems in scope.")
+@click.option("--paths", multiple=True, help="Glob(s) of postmortems, ** spans folders; several "
+              "per value one a line or comma-separated.  [default: postmortems/**/*.md]")
+@click.option("--write-back", type=click.Choice(["commit", "pull-request", "none"]),
+              default="commit", show_default=True, help="How edited documents reach the repo.")
+@click.option("--bot-name", default="pmsync[bot]", show_default=True)
+@click.option("--bot-email", default="pmsync[bot]@users.noreply.github.com", show_default=True)
+@click.option("--skip-ci", is_flag=True, help="Add [skip ci] to write-back commits.")
+@click.option("--args", "extra", default="", help="Extra arguments for the command (shell words).")
+@pass_app
+def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: str,
+           bot_name: str, bot_email: str, skip_ci: bool, extra: str) -> int:
+    """Run as the GitHub Action: find the postmortems the event changed, run, write back."""
+    import os
+
+    from syncer.action import ActionOptions, Bot, parse_args, run_action, split_paths
+
+    options = ActionOptions(command, split_paths(paths), write_back, Bot(bot_name, bot_email),
+                            skip_ci, parse_args(extra), app.config_file)
+    result = run_action(options, dict(os.environ))
+    if result.run and result.run.output:
+        click.echo(result.run.output, nl=False)
+    scope = result.scope
+    click.echo(f"pmsync action: skipped: {scope.skipped}" if scope.skipped else
+               f"pmsync action: {len(scope.files)} document(s), {scope.reason}", err=True)
+    if result.write_back and result.write_back.message:
+        click.echo(f"pmsync action: write-back {result.write_back.outcome}: "
+                   f"{result.write_back.message}", err=True)
+    return result.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn every error into a message and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
