@@ -92,10 +92,12 @@ def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> int
               help="Tracker for items that name none (default: the tracker setting).")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True,
               help="json prints one object with per-document and per-item results.")
+@click.option("--close-removed", is_flag=True,
+              help="Close (as not planned) open tickets of items deleted from their document.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
 @pass_app
-def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None, fmt: str,
-         show_all: bool) -> int:
+def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None,
+         close_removed: bool, fmt: str, show_all: bool) -> int:
     """Create or update one ticket per action item and write the links into the documents.
 
     Safe to run again: linked items are updated only where the document changed, and a ticket
@@ -103,8 +105,8 @@ def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str |
     """
     from syncer.commands import run_push
 
-    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker, fmt=fmt,
-                    verbose=show_all)
+    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker,
+                    close_removed=close_removed, fmt=fmt, verbose=show_all)
 
 
 @cli.command()

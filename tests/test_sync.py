@@ -298,3 +298,29 @@ def test_push_json_output_and_no_token(env: tuple[str, Sandbox, Settings], tmp_p
     assert data["command"] == "push" and data["totals"]["created"] == 4
     assert data["documents"][0]["written"] is True
     assert {i["action"] for i in data["documents"][0]["items"]} == {"created"}
+
+
+def test_removed_items_are_reported_then_closed_on_request(
+    env: tuple[str, Sandbox, Settings], tmp_path: Path
+) -> None:
+    name, sandbox, settings = env
+    doc = tmp_path / "pm.md"
+    doc.write_text(TABLE_DOC, encoding="utf-8")
+    pushed, _ = push([doc], settings)
+    gone = keys(pushed)[3]
+    lines = doc.read_text(encoding="utf-8").splitlines(keepends=True)
+    doc.write_text("".join(line for line in lines if "Retire the legacy" not in line), encoding="utf-8")
+
+    reported, _ = push([doc], settings)
+    assert [r.link.key for r in reported.documents[0].removed] == [gone]
+    assert not reported.documents[0].removed[0].closed
+
+    closed, _ = push([doc], settings, close_removed=True)
+    assert closed.documents[0].removed[0].closed
+    from syncer.sync import TrackerPool
+
+    pool = TrackerPool(settings)
+    state = pool.get(name).read([closed.documents[0].removed[0].link])[gone]
+    assert getattr(state, "status", None) is Status.WONT_DO
+    after, _ = push([doc], settings)
+    assert after.documents[0].removed == []
