@@ -65,7 +65,7 @@ STANDARD_PRIORITIES = ("Highest", "High", "Medium", "Low", "Lowest")
 WONT_DO_WORDS = ("won't", "wont", "duplicate", "cannot reproduce", "can't reproduce",
                  "incomplete", "declined", "rejected", "obsolete", "cancel", "abandon",
                  "not a bug", "not needed", "invalid")
-_ACCOUNT_ID = re.compile(r"^(?:[0-9a-f]{24}|\d+:[0-9a-f-]{36})$")
+_ACCOUNT_ID = re.compile(r"^(?:[0-9a-zA-Z]{24}|\d+:[0-9a-f-]{36})$")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9]\d*$")
 _MISSING_KEY = re.compile(r"An issue with key '([^']+)' does not exist")
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -431,14 +431,15 @@ class JiraStore:
         return next((u for u in self.users.values() if u.name == name), None)
 
     def find_users(self, text: str) -> list[JiraUser]:
-        """Users whose name, display name or email starts with ``text`` (Jira's user search)."""
+        """Users whose name, email, display name or a word of it starts with ``text`` (Jira's
+        user search matches prefixes, so ``Jane D`` finds Jane Doe)."""
         lowered = text.lower()
         return [
             u
             for u in self.users.values()
             if any(
                 part.lower().startswith(lowered)
-                for part in (u.name, u.email, *u.display_name.split())
+                for part in (u.name, u.email, u.display_name, *u.display_name.split())
             )
         ]
 
