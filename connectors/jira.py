@@ -18,9 +18,16 @@ import base64
 import json
 import re
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Literal, Mapping, Sequence, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+)
 
 from connectors import retry
 from connectors.base import (
@@ -698,8 +705,8 @@ class JiraTracker:
             lines.append(f"Owner in the document: {draft.owner}")
         if draft.priority:
             lines.append(f"Priority in the document: {draft.priority}")
-        lines += ["", "----", "_Created by pmsync. Summary, assignee, due date and priority follow "
-                  "the postmortem document; change them there._"]
+        lines += ["", "----", ("_Created by pmsync. Summary, assignee, due date and priority "
+                               "follow the postmortem document; change them there._")]
         return "\n".join(lines)
 
     def _document_url(self, draft: Draft) -> str | None:

@@ -7,8 +7,9 @@ connector from even starting into findings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from syncer.errors import PmsyncError
 from syncer.logs import mask_secrets
