@@ -51,6 +51,9 @@ class JiraSettings(BaseModel):
         }
     )
     timeout: float = 30.0
+    #: Jira Cloud's search lags behind writes: after a create whose answer was lost, pmsync
+    #: polls for the new issues this many seconds before it creates the missing ones again.
+    search_lag_wait: float = Field(default=10.0, ge=0)
 
 
 class GitHubSettings(BaseModel):

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import click
 
+from connectors.registry import tracker_names
 from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PmsyncError
 
 FORMATS_DATA = click.Choice(["text", "json"])
@@ -149,6 +150,18 @@ def config_command(app: AppContext, fmt: str) -> int:
     from syncer.commands import run_config
 
     return run_config(app.config_file, fmt)
+
+
+@cli.command()
+@click.option("--tracker", "trackers", multiple=True, type=click.Choice(tracker_names()),
+              help="Tracker to check (repeatable; default: PMSYNC_TRACKER, else every configured).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@pass_app
+def doctor(app: AppContext, trackers: tuple[str, ...], fmt: str) -> int:
+    """Check tracker configuration, credentials, access and mappings; print what to fix."""
+    from syncer.commands import run_doctor
+
+    return run_doctor(app.settings(), trackers, fmt)
 
 
 @cli.command()

@@ -25,6 +25,7 @@ from syncer.render import (
     diagnostic_line,
     dumps,
     github_annotation,
+    print_doctor,
     print_items,
 )
 
@@ -129,3 +130,22 @@ def run_config(config_file: Path | None, fmt: str) -> int:
                       "default")
         click.echo(f"{key} = {value!r}  # {origin}")
     return EXIT_OK
+
+
+def run_doctor(settings: Settings, trackers: Sequence[str], fmt: str) -> int:
+    """``pmsync doctor``: check configuration, access and mappings of each tracker; exit 1 when
+    a check fails, 2 when no tracker is configured."""
+    from syncer.doctor import configured_trackers, diagnose
+
+    names = list(trackers) or configured_trackers(settings)
+    if not names:
+        click.echo("pmsync: error: no tracker configured: set PMSYNC_TRACKER, or PMSYNC_JIRA__URL "
+                   "and PMSYNC_JIRA__PROJECT, or PMSYNC_GITHUB__REPO", err=True)
+        return EXIT_USAGE
+    reports = diagnose(settings, names)
+    ok = all(r.ok for r in reports)
+    if fmt == "json":
+        click.echo(dumps({"ok": ok, "trackers": [r.to_json() for r in reports]}))
+    else:
+        print_doctor(Console(), reports)
+    return EXIT_OK if ok else EXIT_PROBLEMS

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from syncer.items import ActionItem, Diagnostic
+from syncer.logs import mask_secrets
+
+if TYPE_CHECKING:
+    from syncer.doctor import TrackerReport
 
 STATUS_STYLE = {"done": "green", "in_progress": "yellow", "open": "white", "wont_do": "dim"}
 
@@ -148,3 +153,18 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
     if result.interrupted:
         console.print("[red]interrupted:[/] links of tickets created so far were written back; "
                       "run again to finish")
+
+
+def print_doctor(console: Console, reports: Sequence[TrackerReport]) -> None:
+    """One table of findings per tracker: check, result, detail and the fix."""
+    marks = {True: "[green]ok[/]", False: "[red]error[/]"}
+    for report in reports:
+        table = Table(title=mask_secrets(report.description), header_style="bold", expand=False,
+                      title_justify="left")
+        for column in ("check", "result", "detail", "fix"):
+            table.add_column(column)
+        for f in report.findings:
+            result = marks[f.ok] if f.ok or f.severity == "error" else "[yellow]warning[/]"
+            table.add_row(escape(f.check), result, escape(mask_secrets(f.detail)),
+                          escape(mask_secrets(f.fix or "")))
+        console.print(table)

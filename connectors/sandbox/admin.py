@@ -17,6 +17,7 @@ HTTP endpoints (JSON bodies carry the keyword arguments of the matching method):
     GET|POST /_sandbox/jira/issues                 list / seed_jira_issues
     POST   /_sandbox/jira/issues/{key}/status      set_jira_status
     POST   /_sandbox/jira/projects | /jira/users   seed_jira_project / seed_jira_user
+    POST   /_sandbox/jira/required-fields          require_jira_field
     GET|POST /_sandbox/github/issues               list (?repo=) / seed_github_issues
     POST   /_sandbox/github/issues/{n}/state       set_github_state
     POST   /_sandbox/github/repos | /github/users  seed_github_repo / seed_github_user
@@ -77,6 +78,9 @@ class SandboxControl(Protocol):
 
     def jira_issues(self) -> list[dict[str, Any]]:
         """Every Jira issue as it really is (no index lag)."""
+
+    def require_jira_field(self, field_id: str, name: str) -> None:
+        """Make a custom field required on create, as a Jira admin's field configuration does."""
 
     def seed_github_repo(self, full_name: str) -> None:
         """Create a repository the bot can push to."""
@@ -250,6 +254,13 @@ class SandboxAdmin:
         with self._core.lock:
             store = self._core.jira_store
             return [_jira_issue_summary(store, issue) for issue in store.issues.values()]
+
+    def require_jira_field(self, field_id: str, name: str) -> None:
+        """Make custom field ``field_id`` (e.g. ``customfield_10050``) required on create."""
+        if not field_id.startswith("customfield_") or not field_id[12:].isdigit():
+            raise ValueError(f"custom field ids look like customfield_10050, not {field_id!r}")
+        with self._core.lock:
+            self._core.jira_store.required_fields[field_id] = name
 
     # --- GitHub --------------------------------------------------------------------------
 
@@ -563,6 +574,7 @@ class AdminService:
         add("POST", "/_sandbox/jira/issues", lambda q, p, b: {"keys": admin.seed_jira_issues(**b)})
         add("POST", "/_sandbox/jira/projects", lambda q, p, b: admin.seed_jira_project(**b))
         add("POST", "/_sandbox/jira/users", lambda q, p, b: admin.seed_jira_user(**b))
+        add("POST", "/_sandbox/jira/required-fields", lambda q, p, b: admin.require_jira_field(**b))
         add(
             "POST",
             "/_sandbox/jira/issues/{key}/status",
@@ -681,6 +693,10 @@ class RemoteAdmin:
     def jira_issues(self) -> list[dict[str, Any]]:
         """Every Jira issue as it really is (no index lag)."""
         return list(self._call("GET", "jira/issues"))
+
+    def require_jira_field(self, field_id: str, name: str) -> None:
+        """Make a custom field required on create."""
+        self._call("POST", "jira/required-fields", {"field_id": field_id, "name": name})
 
     def seed_github_repo(self, full_name: str) -> None:
         """Create a repository the bot can push to."""
