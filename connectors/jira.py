@@ -46,6 +46,7 @@ from connectors.base import (
     TicketFields,
     TicketLink,
     TicketState,
+    document_label,
     one_line,
 )
 from syncer.errors import ConfigError, TrackerError
@@ -250,6 +251,19 @@ class JiraTracker:
                 if marker is not None and marker not in found:  # the oldest one wins
                     found[marker] = self._state(raw)
         return {m: found[m] for m in markers if m in found}
+
+    def tickets_of(self, document_ids: Sequence[str]) -> dict[str, list[TicketState]]:
+        """Issues carrying each document's label, by ``labels in (…)`` searches of 100 labels."""
+        by_label = {document_label(d): d for d in document_ids}
+        found: dict[str, list[TicketState]] = {d: [] for d in document_ids}
+        for chunk in _chunks(sorted(by_label), PAGE_SIZE):
+            jql = f'project = "{self.project}" AND labels in ({", ".join(chunk)}) ORDER BY key ASC'
+            for raw in self._search(jql):
+                for label in raw["fields"].get("labels") or []:
+                    if label in by_label:
+                        found[by_label[label]].append(self._state(raw))
+                        break
+        return found
 
     def create(self, drafts: Sequence[Draft]) -> list[Outcome]:
         """Bulk-create one issue per draft (50 per request) after looking their markers up."""
@@ -682,7 +696,8 @@ class JiraTracker:
         return {"key": PROPERTY_KEY, "value": json.loads(stamp.to_json())}
 
     def _labels(self, draft: Draft) -> list[str]:
-        labels = [PMSYNC_LABEL, draft.marker.label, *map(label_text, self.settings.labels)]
+        labels = [PMSYNC_LABEL, draft.marker.label, draft.marker.document_label,
+                  *map(label_text, self.settings.labels)]
         if draft.context.incident_id:
             labels.append(label_text(draft.context.incident_id))
         return list(dict.fromkeys(x for x in labels if x))
