@@ -106,7 +106,8 @@ class SandboxControl(Protocol):
     ) -> list[int]:
         """Create issues (or pull requests) directly; returns their numbers.
 
-        ``title`` and ``body`` may contain ``{n}``, the 1-based position in this batch."""
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
 
     def set_github_state(
         self,
@@ -294,7 +295,8 @@ class SandboxAdmin:
     ) -> list[int]:
         """Create issues (or pull requests) directly; returns their numbers.
 
-        ``title`` and ``body`` may contain ``{n}``, the 1-based position in this batch."""
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
         with self._core.lock:
             store = self._core.github_store
             target = self._repo(repo)
@@ -306,7 +308,7 @@ class SandboxAdmin:
                     {
                         "title": title.format(n=n),
                         "labels": list(labels),
-                        "body": body.format(n=n) if body is not None else None,
+                        "body": body.replace("{n}", str(n)) if body is not None else None,
                     },
                     pull_request=pull_requests,
                     indexed_at=0.0,
@@ -721,7 +723,8 @@ class RemoteAdmin:
     ) -> list[int]:
         """Create issues (or pull requests) directly; returns their numbers.
 
-        ``title`` and ``body`` may contain ``{n}``, the 1-based position in this batch."""
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
         answer = self._call(
             "POST",
             "github/issues",
