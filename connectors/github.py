@@ -18,7 +18,7 @@ import math
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -290,6 +290,20 @@ class GitHubTracker:
         )
         return answer
 
+    def _pages(self, url: str, parameters: dict[str, Any], doing: str) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated list, following ``Link: rel="next"``; each page is one
+        request in the retry layer, so a failure repeats one page, not the whole list."""
+        next_url: str | None = url
+        query: dict[str, Any] | None = parameters
+        while next_url is not None:
+            try:
+                headers, page = self._request("GET", next_url, doing, parameters=query)
+            except GithubException as exc:
+                raise self._refused(exc, doing) from None
+            yield from (item for item in page or [] if isinstance(item, dict))
+            found = _NEXT_LINK.search(retry.header_map(headers).get("link", ""))
+            next_url, query = (found.group(1), None) if found else (None, None)
+
     def _repo_missing(self) -> AccessError:
         return AccessError(
             f"GitHub repository {self.repo} was not found at {self.config.api_url}, or the token "
@@ -397,21 +411,15 @@ class GitHubTracker:
         }
         if since is not None:
             parameters["since"] = _iso(since)
-        url: str | None = f"/repos/{self.repo}/issues"
-        while url is not None:
-            try:
-                headers, page = self._request("GET", url, "list pmsync issues",
-                                              parameters=parameters)
-            except GithubException as exc:
-                raise self._refused(exc, "list issues") from None
-            for data in page or []:
-                # The issue list includes pull requests; only the raw key tells them apart.
-                if isinstance(data, dict) and "pull_request" not in data:
-                    self._remember(data)
-            found = _NEXT_LINK.search(retry.header_map(headers).get("link", ""))
-            url, parameters = (found.group(1), None) if found else (None, None)  # type: ignore[assignment]
-        if self._listed_at is None or since is None or since <= self._listed_at:
-            self._listed_at = started if self._listed_at is None else max(self._listed_at, started)
+        for data in self._pages(f"/repos/{self.repo}/issues", parameters, "list issues"):
+            # The issue list includes pull requests; only the raw key tells them apart.
+            if "pull_request" not in data:
+                self._remember(data)
+        # The cache now holds everything up to ``started`` only if this listing reached back to
+        # the previous one (a re-listing after a lost create may look at a later span only).
+        covered = since is None or (self._listed_at is not None and since <= self._listed_at)
+        if covered:
+            self._listed_at = started
 
     def _remember(self, data: dict[str, Any] | _Issue) -> _Issue:
         issue = data if isinstance(data, _Issue) else _Issue.from_rest(data)
@@ -569,18 +577,10 @@ class GitHubTracker:
         """Milestone titles (lower case) → numbers, open and closed (listed once)."""
         if self._milestones is None:
             found: dict[str, int] = {}
-            url: str | None = f"/repos/{self.repo}/milestones"
-            parameters: dict[str, Any] | None = {"state": "all", "per_page": 100}
-            while url is not None:
-                try:
-                    headers, page = self._request("GET", url, "list milestones",
-                                                  parameters=parameters)
-                except GithubException as exc:
-                    raise self._refused(exc, "list milestones") from None
-                for item in page or []:
-                    found.setdefault(str(item["title"]).strip().lower(), int(item["number"]))
-                link = _NEXT_LINK.search(retry.header_map(headers).get("link", ""))
-                url, parameters = (link.group(1), None) if link else (None, None)
+            parameters = {"state": "all", "per_page": 100}
+            for item in self._pages(f"/repos/{self.repo}/milestones", parameters,
+                                    "list milestones"):
+                found.setdefault(str(item["title"]).strip().lower(), int(item["number"]))
             self._milestones = found
         return self._milestones
 
@@ -792,14 +792,8 @@ class GitHubTracker:
         return [Finding("milestone", True, f"{self.config.milestone!r} is milestone #{number}")]
 
     def _check_labels(self) -> Finding:
-        existing: set[str] = set()
-        url: str | None = f"/repos/{self.repo}/labels"
-        parameters: dict[str, Any] | None = {"per_page": 100}
-        while url is not None:
-            headers, page = self._request("GET", url, "list labels", parameters=parameters)
-            existing.update(str(item["name"]).lower() for item in page or [])
-            link = _NEXT_LINK.search(retry.header_map(headers).get("link", ""))
-            url, parameters = (link.group(1), None) if link else (None, None)
+        existing = {str(item["name"]).lower() for item in
+                    self._pages(f"/repos/{self.repo}/labels", {"per_page": 100}, "list labels")}
         wanted = [PMSYNC_LABEL, *self.config.labels, *dict.fromkeys(
             self.config.priority_labels.values())]
         missing = [label for label in wanted if label.lower() not in existing]

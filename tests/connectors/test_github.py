@@ -288,6 +288,18 @@ def test_pull_requests_are_ignored_by_find(sandbox: Sandbox) -> None:
     assert isinstance(outcome, Created) and not outcome.recovered
 
 
+def test_find_pages_through_the_whole_listing(sandbox: Sandbox) -> None:
+    sandbox.admin.seed_github_issues(150, labels=["pmsync"],
+                                     body=stamp_comment(Stamp(Marker("doc", "id:{n}"))))
+    sandbox.admin.seed_github_issues(5, labels=["bug"])  # not pmsync's: not listed
+    sandbox.admin.clear_request_log()
+    wanted = [Marker("doc", f"id:{n}") for n in range(1, 151)]
+    found = tracker_for(sandbox).find(wanted)
+    assert sorted(found) == sorted(wanted)
+    assert found[Marker("doc", "id:150")].link.key.endswith("#150")
+    assert sum(sandbox.admin.request_counts().values()) == 2  # two pages of 100
+
+
 def test_find_lists_once_then_only_what_changed(sandbox: Sandbox) -> None:
     tracker = tracker_for(sandbox)
     created = tracker.create([draft(n) for n in range(3)])
