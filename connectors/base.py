@@ -198,11 +198,16 @@ class Draft:
 
 @dataclass(frozen=True)
 class Created:
-    """A draft that now has a ticket (``recovered`` when it existed already, found by marker)."""
+    """A draft that now has a ticket (``recovered`` when it existed already, found by marker).
+
+    ``notices`` says what the connector degraded on while creating it (e.g. an assignee the
+    tracker refused, so the ticket was created unassigned).
+    """
 
     marker: Marker
     state: TicketState
     recovered: bool = False
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ HTTP endpoints (JSON bodies carry the keyword arguments of the matching method):
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import urllib.error
 import urllib.parse
@@ -104,8 +106,12 @@ class SandboxControl(Protocol):
         labels: Sequence[str] = (),
         pull_requests: bool = False,
         state: str = "open",
+        body: str | None = None,
     ) -> list[int]:
-        """Create issues (or pull requests) directly; returns their numbers."""
+        """Create issues (or pull requests) directly; returns their numbers.
+
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
 
     def set_github_state(
         self,
@@ -296,8 +302,12 @@ class SandboxAdmin:
         labels: Sequence[str] = (),
         pull_requests: bool = False,
         state: str = "open",
+        body: str | None = None,
     ) -> list[int]:
-        """Create issues (or pull requests) directly; returns their numbers."""
+        """Create issues (or pull requests) directly; returns their numbers.
+
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
         with self._core.lock:
             store = self._core.github_store
             target = self._repo(repo)
@@ -306,7 +316,11 @@ class SandboxAdmin:
                 issue = store.create_issue(
                     target,
                     GITHUB_LOGIN,
-                    {"title": title.format(n=n), "labels": list(labels)},
+                    {
+                        "title": title.format(n=n),
+                        "labels": list(labels),
+                        "body": body.replace("{n}", str(n)) if body is not None else None,
+                    },
                     pull_request=pull_requests,
                     indexed_at=0.0,
                 )
@@ -437,11 +451,7 @@ class SandboxAdmin:
                 "github_search_lag": core.github_knobs.search_lag,
                 "secondary_limit": None
                 if limit is None
-                else {
-                    "creates": limit.creates,
-                    "window": limit.window,
-                    "retry_after": limit.retry_after,
-                },
+                else dataclasses.asdict(limit),
                 "primary_limits": {
                     "core": core.limiter.limits.core,
                     "search": core.limiter.limits.search,
@@ -726,8 +736,12 @@ class RemoteAdmin:
         labels: Sequence[str] = (),
         pull_requests: bool = False,
         state: str = "open",
+        body: str | None = None,
     ) -> list[int]:
-        """Create issues (or pull requests) directly; returns their numbers."""
+        """Create issues (or pull requests) directly; returns their numbers.
+
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
         answer = self._call(
             "POST",
             "github/issues",
@@ -738,6 +752,7 @@ class RemoteAdmin:
                 "labels": list(labels),
                 "pull_requests": pull_requests,
                 "state": state,
+                "body": body,
             },
         )
         return list(answer["numbers"])
@@ -808,11 +823,7 @@ class RemoteAdmin:
             body["secondary_limit"] = (
                 None
                 if secondary_limit is None
-                else {
-                    "creates": secondary_limit.creates,
-                    "window": secondary_limit.window,
-                    "retry_after": secondary_limit.retry_after,
-                }
+                else dataclasses.asdict(secondary_limit)
             )
         if primary_limits is not None:
             body["primary_limits"] = {
