@@ -91,6 +91,21 @@ class ParseSettings(BaseModel):
     date_order: Literal["MDY", "DMY"] = "MDY"
 
 
+class ReportSettings(BaseModel):
+    """``pmsync report``: the tracking issue it keeps up to date, and what "due soon" means."""
+
+    tracking_label: str = "pmsync-report"
+    tracking_title: str = "Postmortem action items: overdue report"
+    due_soon_days: int = Field(default=7, ge=0)
+
+
+class SlackSettings(BaseModel):
+    """Where ``pmsync report --post slack`` sends its summary."""
+
+    webhook_url: SecretStr | None = None
+    timeout: float = 10.0
+
+
 class Settings(BaseSettings):
     """Every setting pmsync has; see README for the meaning of each."""
 
@@ -106,6 +121,8 @@ class Settings(BaseSettings):
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     owners: dict[str, OwnerIdentity] = Field(default_factory=dict)
     parse: ParseSettings = Field(default_factory=ParseSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
 
