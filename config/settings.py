@@ -106,6 +106,18 @@ class SlackSettings(BaseModel):
     timeout: float = 10.0
 
 
+class RouteRule(BaseModel):
+    """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
+    ``path`` is a glob on the document path)."""
+
+    tracker: Literal["jira", "github"]
+    path: str | None = None
+    section: str | None = None
+    owner: str | None = None
+    title: str | None = None
+    priority: str | None = None
+
+
 class Settings(BaseSettings):
     """Every setting pmsync has; see README for the meaning of each."""
 
@@ -120,6 +132,7 @@ class Settings(BaseSettings):
     jira: JiraSettings = Field(default_factory=JiraSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     owners: dict[str, OwnerIdentity] = Field(default_factory=dict)
+    routes: list[RouteRule] = Field(default_factory=list)
     parse: ParseSettings = Field(default_factory=ParseSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)

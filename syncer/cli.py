@@ -117,6 +117,60 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
     )
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan and stop; nothing is created or written.")
+@click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
+              help="Tracker for items that name none (default: the tracker setting).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True,
+              help="json prints one object with per-document and per-item results.")
+@click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
+@pass_app
+def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None, fmt: str,
+         show_all: bool) -> int:
+    """Create or update one ticket per action item and write the links into the documents.
+
+    Safe to run again: linked items are updated only where the document changed, and a ticket
+    created by a run that was interrupted is found again by its marker, never created twice.
+    """
+    from syncer.commands import run_push
+
+    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker, fmt=fmt,
+                    verbose=show_all)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 when a document's statuses are out of date (for CI).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
+@pass_app
+def pull(app: AppContext, paths: tuple[Path, ...], dry_run: bool, check_only: bool, fmt: str,
+         show_all: bool) -> int:
+    """Bring each linked ticket's status into its document, in the document's own words."""
+    from syncer.commands import run_pull
+
+    return run_pull(paths, app.settings(), dry_run=dry_run, check=check_only, fmt=fmt,
+                    verbose=show_all)
+
+
+@cli.command()
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Copy the demo's documents here at the end instead of discarding them.")
+def demo(keep: Path | None) -> int:
+    """Try the whole loop on a local sandbox: push, a teammate's changes, pull, report.
+
+    Needs no credentials and no network, takes a few seconds and leaves nothing behind.
+    """
+    from rich.console import Console
+
+    from syncer.demo import run_demo
+
+    return run_demo(Console(), keep)
+
+
 @cli.command("config")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
 @pass_app

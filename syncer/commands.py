@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 from rich.console import Console
@@ -88,6 +88,44 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
     if extraction.errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
+             tracker: str | None = None, fmt: str = "text", verbose: bool = False) -> int:
+    """``pmsync push``: create or update one ticket per item and write the links back."""
+    from syncer.progress import progress_hook
+    from syncer.sync import push
+
+    with progress_hook(enabled=fmt == "text") as hook:
+        result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker, progress=hook)
+    return _finish_sync(result, fmt, verbose)
+
+
+def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
+             check: bool = False, fmt: str = "text", verbose: bool = False) -> int:
+    """``pmsync pull``: bring ticket statuses into the documents; ``check`` writes nothing and
+    exits 1 when a document is out of date."""
+    from syncer.sync import pull
+
+    result = pull(paths, settings, dry_run=dry_run or check)
+    code = _finish_sync(result, fmt, verbose)
+    if check and code == EXIT_OK and result.total("status"):
+        return EXIT_PROBLEMS
+    return code
+
+
+def _finish_sync(result: Any, fmt: str, verbose: bool) -> int:
+    from syncer.render import print_sync, sync_json
+
+    for error in result.errors:
+        click.echo(f"pmsync: error: {error}", err=True)
+    if fmt == "json":
+        click.echo(dumps(sync_json(result)))
+    else:
+        print_sync(Console(), result, verbose)
+    if result.errors:
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if result.failed else EXIT_OK
 
 
 def run_config(config_file: Path | None, fmt: str) -> int:

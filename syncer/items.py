@@ -127,14 +127,17 @@ class ActionItem:
         return owner_handle(self.owner) if self.owner else None
 
     @property
+    def own_title(self) -> str:
+        """The title as people wrote it: without the link write-back appends to a list item."""
+        return _APPENDED_LINK.sub("", self.title) if self.kind == "list" else self.title
+
+    @property
     def key(self) -> str:
         """A stable key for this item within its document: its id, else a digest of its title."""
         if self.id:
             return "id:" + re.sub(r"\s+", "-", self.id.strip().casefold())
-        title = self.title
-        if self.kind == "list":
-            # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
-            title = _APPENDED_LINK.sub("", title)
+        # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
+        title = self.own_title
         plain = re.sub(r"\W+", " ", strip_markdown(title).casefold()).strip()
         return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
 

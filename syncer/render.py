@@ -72,3 +72,71 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     """A diagnostic as a JSON object."""
     return {"file": str(d.file), "line": d.line, "severity": d.severity, "code": d.code,
             "message": d.message}
+
+
+SYNC_COUNTS = ("created", "updated", "linked", "unchanged", "failed", "conflict", "problem")
+_OUTCOME_STYLE = {"created": "green", "updated": "cyan", "linked": "blue", "failed": "red",
+                  "conflict": "magenta", "problem": "red", "status": "cyan", "external": "dim"}
+
+
+def sync_json(result: Any) -> dict[str, Any]:
+    """A push or pull :class:`~syncer.sync.RunResult` as one JSON object."""
+    documents = []
+    for doc in result.documents:
+        documents.append({
+            "file": str(doc.path), "written": doc.written, "error": doc.error,
+            **{_plural(name): doc.count(name) for name in SYNC_COUNTS},
+            "status_changes": doc.count("status"),
+            "items": [item.to_json() for item in doc.items],
+        })
+    totals = {_plural(name): result.total(name) for name in SYNC_COUNTS}
+    totals["status_changes"] = result.total("status")
+    totals["written"] = sum(1 for d in result.documents if d.written)
+    return {
+        "command": result.command, "dry_run": result.dry_run, "interrupted": result.interrupted,
+        "documents": documents, "totals": totals,
+        "errors": [str(e) for e in result.errors],
+    }
+
+
+def _plural(name: str) -> str:
+    return {"conflict": "conflicts", "problem": "problems"}.get(name, name)
+
+
+def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
+    """Per document, the items that changed (all with ``verbose``), then a summary table."""
+    for doc in result.documents:
+        shown = [i for i in doc.items if verbose or i.outcome not in ("unchanged", "external")]
+        if not shown and not doc.error:
+            continue
+        console.print(f"[bold]{doc.path}[/]" + (" [dim](written)[/]" if doc.written else ""))
+        if doc.error:
+            console.print(f"  [red]not written:[/] {doc.error}")
+        if shown:
+            table = Table(header_style="bold", expand=False)
+            for name in ("Line", "Title", "Action", "Ticket", "Detail"):
+                table.add_column(name, overflow="fold")
+            for item in shown:
+                style = _OUTCOME_STYLE.get(item.outcome, "white")
+                table.add_row(str(item.item.line), item.item.title[:80],
+                              f"[{style}]{item.outcome}[/]",
+                              item.link.key if item.link else "",
+                              item.message or item.status or "")
+            console.print(table)
+    summary = Table(title="dry run: nothing written" if result.dry_run else None,
+                    header_style="bold", expand=False)
+    columns = ("status",) if result.command == "pull" else SYNC_COUNTS
+    summary.add_column("Document", overflow="fold")
+    for name in columns:
+        summary.add_column("changed" if name == "status" else name, justify="right")
+    summary.add_column("written")
+    for doc in result.documents:
+        summary.add_row(str(doc.path), *(str(doc.count(n)) for n in columns),
+                        "yes" if doc.written else "no")
+    if len(result.documents) > 1:
+        summary.add_row("[bold]total[/]", *(str(result.total(n)) for n in columns),
+                        str(sum(1 for d in result.documents if d.written)))
+    console.print(summary)
+    if result.interrupted:
+        console.print("[red]interrupted:[/] links of tickets created so far were written back; "
+                      "run again to finish")

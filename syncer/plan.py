@@ -1,0 +1,221 @@
+"""Planning a push: what to do with each item, decided from the document and the tracker state.
+
+Everything here is pure. The sync engine gathers the tracker state first (tickets found by
+marker, linked tickets read in batches, the fields each draft asks for) and hands it to
+:func:`plan_item`; the resulting :class:`ItemPlan` says create, update, link, unchanged,
+conflict or problem, with the reason.
+
+Authority: the document decides title, owner, due date and priority; the tracker decides status.
+A field is pushed only when the document changed it since the last push (the snapshot stored on
+the ticket); when the tracker changed it too, to something else, that is a conflict, reported and
+left alone.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping, Sequence
+
+from config.settings import RouteRule
+from connectors.base import (
+    Draft,
+    DraftContext,
+    Failed,
+    FieldName,
+    Marker,
+    Notice,
+    TicketFields,
+    TicketLink,
+    TicketState,
+)
+from syncer.items import ActionItem, ParsedDocument
+
+Action = Literal["create", "update", "link", "unchanged", "conflict", "problem", "external"]
+
+
+@dataclass(frozen=True)
+class ItemPlan:
+    """The decision for one item, with everything execution and reporting need."""
+
+    item: ActionItem
+    action: Action
+    tracker: str | None = None
+    marker: Marker | None = None
+    draft: Draft | None = None
+    state: TicketState | None = None  # the ticket as it is now, when there is one
+    fields: tuple[FieldName, ...] = ()  # to update
+    conflicts: tuple[FieldName, ...] = ()
+    message: str | None = None
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def link(self) -> TicketLink | None:
+        """The item's ticket, when it has one already."""
+        return self.state.link if self.state else None
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    """The plans for every item of one document."""
+
+    parsed: ParsedDocument
+    document_id: str
+    items: tuple[ItemPlan, ...] = field(default_factory=tuple)
+
+    def count(self, action: Action) -> int:
+        """How many items have ``action``."""
+        return sum(1 for p in self.items if p.action == action)
+
+
+def document_id(path: Path) -> str:
+    """The id markers use for a document: its path from the repository root, with ``/``.
+
+    Outside a git repository the path is taken from the current directory when below it. The id
+    only matters between creating a ticket and writing its link back (crash recovery); once an
+    item is linked, the link in the document is what ties it to its ticket.
+    """
+    path = path.resolve()
+    for parent in path.parents:
+        if (parent / ".git").exists():
+            return path.relative_to(parent).as_posix()
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def item_markers(document: str, items: Sequence[ActionItem]) -> dict[int, Marker]:
+    """A marker per item (by line); a repeated key gets ``~2``, ``~3``… in document order, so
+    two items with the same title still get a ticket each."""
+    seen: dict[str, int] = {}
+    markers: dict[int, Marker] = {}
+    for item in items:
+        key = item.key
+        seen[key] = seen.get(key, 0) + 1
+        markers[item.line] = Marker(document, key if seen[key] == 1 else f"{key}~{seen[key]}")
+    return markers
+
+
+def route(item: ActionItem, path: Path, rules: Sequence[RouteRule], default: str | None,
+          known: Sequence[str]) -> tuple[str | None, str | None]:
+    """The tracker for an item: its Tracker column, else the first matching rule, else the
+    default. Returns ``(tracker, None)`` or ``(None, problem)``."""
+    if item.tracker:
+        name = item.tracker.strip().casefold()
+        for tracker in known:
+            if name == tracker or name.startswith(tracker):
+                return tracker, None
+        return None, f"unknown tracker {item.tracker!r} in the Tracker column (known: {', '.join(known)})"
+    for rule in rules:
+        if _matches(rule, item, path):
+            return rule.tracker, None
+    if default:
+        return default, None
+    return None, "no tracker chosen: set PMSYNC_TRACKER (or tracker in pmsync.toml) or pass --tracker"
+
+
+def _matches(rule: RouteRule, item: ActionItem, path: Path) -> bool:
+    if rule.path and not fnmatch.fnmatch(path.as_posix(), rule.path):
+        return False
+    checks = ((rule.section, item.section), (rule.owner, item.owner), (rule.title, item.title),
+              (rule.priority, item.priority))
+    return all(re.search(pattern, value or "", re.IGNORECASE) for pattern, value in checks if pattern)
+
+
+def make_draft(item: ActionItem, marker: Marker, parsed: ParsedDocument,
+               base_url: str | None) -> Draft:
+    """What the item asks its ticket to be."""
+    context = DraftContext(
+        document=item.file,
+        line=item.line,
+        section=item.section,
+        incident_id=parsed.metadata.incident_id,
+        incident_title=parsed.metadata.title,
+        document_url=_document_url(base_url, marker.document_id, item.line),
+    )
+    return Draft(marker, item.own_title, context, owner=item.owner, due=item.due,
+                 priority=item.priority, status=item.status)
+
+
+def _document_url(base: str | None, doc: str, line: int) -> str | None:
+    if not base:
+        return None
+    return f"{base.rstrip('/')}/{doc}#L{line}"
+
+
+def plan_item(
+    item: ActionItem,
+    *,
+    tracker: str | None,
+    problem: str | None = None,
+    marker: Marker | None = None,
+    draft: Draft | None = None,
+    desired: TicketFields | None = None,
+    notices: tuple[Notice, ...] = (),
+    link: TicketLink | None = None,
+    linked: TicketState | Failed | None = None,
+    found: TicketState | None = None,
+) -> ItemPlan:
+    """Decide one item.
+
+    ``link`` is the item's own ticket reference when a configured tracker owns it, and ``linked``
+    that ticket as read; ``found`` is a ticket carrying the item's marker (a create whose link
+    never reached the document).
+    """
+    base = ItemPlan(item, "problem", tracker, marker, draft, notices=notices)
+    if item.ticket is not None and link is None:
+        return _replace(base, action="external",
+                        message=f"references {item.ticket.display()}, which pmsync does not manage")
+    if link is not None:
+        if isinstance(linked, Failed) or linked is None:
+            reason = linked.message if isinstance(linked, Failed) else "not found"
+            return _replace(base, action="problem", message=f"{link.key}: {reason}")
+        return _compare(_replace(base, action="unchanged", state=linked), marker, desired)
+    if problem is not None:
+        return _replace(base, message=problem)
+    if found is not None:
+        return _compare(_replace(base, action="link", state=found), marker, desired)
+    return _replace(base, action="create")
+
+
+def _compare(plan: ItemPlan, marker: Marker | None, desired: TicketFields | None) -> ItemPlan:
+    """Fields to push and conflicts, against the snapshot stored at the last push."""
+    state = plan.state
+    assert state is not None
+    stamp = state.stamp
+    if desired is None or stamp is None or stamp.synced is None or stamp.marker != marker:
+        return plan  # not a ticket pmsync made for this item: read its status, never edit it
+    synced, current = stamp.synced, state.fields
+    push: list[FieldName] = []
+    conflicts: list[FieldName] = []
+    for name in desired.differing(synced):
+        if getattr(current, name) == getattr(synced, name):
+            push.append(name)
+        elif getattr(current, name) != getattr(desired, name):
+            conflicts.append(name)
+    if conflicts:
+        detail = ", ".join(f"{n}: document {getattr(desired, n)!r}, tracker {getattr(current, n)!r}"
+                           for n in conflicts)
+        return _replace(plan, action="conflict", fields=tuple(push), conflicts=tuple(conflicts),
+                        message=f"changed in both the document and {state.link.key} ({detail})")
+    if push and plan.action == "unchanged":
+        return _replace(plan, action="update", fields=tuple(push))
+    return _replace(plan, fields=tuple(push))
+
+
+def _replace(plan: ItemPlan, **changes: object) -> ItemPlan:
+    from dataclasses import replace
+
+    return replace(plan, **changes)  # type: ignore[arg-type]
+
+
+def counts(plans: Sequence[DocumentPlan]) -> Mapping[str, int]:
+    """Items per action over many documents."""
+    total: dict[str, int] = {}
+    for doc in plans:
+        for item in doc.items:
+            total[item.action] = total.get(item.action, 0) + 1
+    return total

@@ -1,0 +1,79 @@
+"""Status words in a document's own vocabulary.
+
+A document that writes ``✅ Done`` and ``🟡 In Progress`` gets those from ``pmsync pull``; one
+that writes ``Completed`` gets that. When the document has never named a status, the new text
+follows the style of the ones it has (emoji or not, letter case).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Iterable
+
+from syncer.items import ActionItem
+from syncer.normalize import Status, StatusVocabulary, parse_status
+
+DEFAULT_WORDS = {
+    Status.OPEN: "Open",
+    Status.IN_PROGRESS: "In Progress",
+    Status.DONE: "Done",
+    Status.WONT_DO: "Won't Do",
+}
+DEFAULT_EMOJI = {
+    Status.OPEN: "⚪",
+    Status.IN_PROGRESS: "🟡",
+    Status.DONE: "✅",
+    Status.WONT_DO: "❌",
+}
+
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _pure(raw: str, status: Status, vocabulary: StatusVocabulary) -> bool:
+    """Whether ``raw`` says only ``status`` (no dates, notes or links that would be copied)."""
+    if len(raw) > 40 or any(ch in raw for ch in "[]()|"):
+        return False
+    match = parse_status(raw, vocabulary)
+    if match is None or match.status is not status:
+        return False
+    rest = vocabulary.pattern.sub("", raw.replace("’", "'"))
+    return not any(ch.isdigit() for ch in rest) and not _WORDS.findall(rest)
+
+
+class DocumentVocabulary:
+    """The status texts one document uses, and how to say a status in its style."""
+
+    def __init__(self, items: Iterable[ActionItem], vocabulary: StatusVocabulary | None = None) -> None:
+        self.vocabulary = vocabulary or StatusVocabulary.default()
+        self.seen: dict[Status, Counter[str]] = {}
+        self.samples: list[str] = []
+        for item in items:
+            if item.status is None or not item.status_raw or item.kind != "table":
+                continue
+            raw = item.status_raw.strip()
+            self.samples.append(raw)
+            if _pure(raw, item.status, self.vocabulary):
+                self.seen.setdefault(item.status, Counter())[raw] += 1
+
+    def text(self, status: Status) -> str:
+        """How this document writes ``status``."""
+        if status in self.seen:
+            return self.seen[status].most_common(1)[0][0]
+        word = DEFAULT_WORDS[status]
+        if self.samples:
+            letters = "".join(_WORDS.findall(" ".join(self.samples)))
+            if letters and letters == letters.upper():
+                word = word.upper()
+            elif letters and letters == letters.lower():
+                word = word.lower()
+            elif all(s[:1].isupper() and s[1:] == s[1:].lower()
+                     for s in (" ".join(_WORDS.findall(x)) for x in self.samples) if s):
+                word = word[:1] + word[1:].lower()
+            if any(_leading_emoji(s) for s in self.samples):
+                word = f"{DEFAULT_EMOJI[status]} {word}"
+        return word
+
+
+def _leading_emoji(text: str) -> bool:
+    return bool(text) and not text[0].isalnum() and ord(text[0]) > 0x2000

@@ -1,0 +1,525 @@
+"""The sync engine behind ``pmsync push`` and ``pmsync pull``.
+
+Data flows one way: documents are locked and read, items extracted, the tracker state gathered in
+batches, a :mod:`plan <syncer.plan>` made, executed, and each document written back as soon as
+its tickets exist. This is the only module that both talks to trackers and writes files; it
+prints nothing (the commands render its :class:`RunResult`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Literal, Sequence
+
+from config.settings import Settings
+from connectors.base import (
+    Created,
+    Draft,
+    Failed,
+    Marker,
+    Notice,
+    TicketFields,
+    TicketLink,
+    TicketState,
+    Tracker,
+)
+from syncer.discovery import discover
+from syncer.errors import ConfigError, InputError, PmsyncError
+from syncer.extract import extract
+from syncer.items import ActionItem, ParsedDocument, TableAnchor
+from syncer.locks import documents_locked
+from syncer.logs import get_logger
+from syncer.normalize import Status
+from syncer.plan import (
+    DocumentPlan,
+    ItemPlan,
+    document_id,
+    item_markers,
+    make_draft,
+    plan_item,
+    route,
+)
+from syncer.status_text import DocumentVocabulary
+from syncer.writeback import ItemChange, plan_edits, render, write_atomic
+
+log = get_logger("pmsync.sync")
+
+Outcome = Literal["created", "updated", "linked", "unchanged", "failed", "conflict", "problem",
+                  "external", "status", "removed", "closed"]
+#: How many creates go to a tracker at once (Jira's bulk limit); results are written back between.
+CREATE_CHUNK = 50
+
+
+@dataclass
+class ItemResult:
+    """What happened to one item."""
+
+    item: ActionItem
+    outcome: Outcome
+    link: TicketLink | None = None
+    message: str | None = None
+    status: str | None = None  # status text written (pull) or filled (push)
+
+    def to_json(self) -> dict[str, object]:
+        """The machine-readable form in ``--format json`` output."""
+        return {
+            "line": self.item.line, "key": self.item.key, "title": self.item.title,
+            "action": self.outcome, "ticket": self.link.key if self.link else None,
+            "url": self.link.url if self.link else None, "status": self.status,
+            "message": self.message,
+        }
+
+
+@dataclass
+class DocumentResult:
+    """What happened to one document."""
+
+    path: Path
+    items: list[ItemResult] = field(default_factory=list)
+    written: bool = False
+    error: str | None = None
+
+    def count(self, outcome: str) -> int:
+        """Items with ``outcome``."""
+        return sum(1 for i in self.items if i.outcome == outcome)
+
+
+@dataclass
+class RunResult:
+    """The result of a push or pull over many documents."""
+
+    command: Literal["push", "pull"]
+    dry_run: bool
+    documents: list[DocumentResult] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    interrupted: bool = False
+
+    def total(self, outcome: str) -> int:
+        """Items with ``outcome`` over all documents."""
+        return sum(d.count(outcome) for d in self.documents)
+
+    @property
+    def failed(self) -> bool:
+        """Whether anything needs a person: failures, conflicts, problems, unwritten documents."""
+        return self.interrupted or any(
+            d.error or d.count("failed") or d.count("conflict") or d.count("problem")
+            for d in self.documents
+        )
+
+
+class TrackerPool:
+    """The trackers of one run, built on first use from settings (construction does no I/O)."""
+
+    def __init__(self, settings: Settings, default: str | None = None) -> None:
+        self.settings = settings
+        self._default = default
+        self._built: dict[str, Tracker] = {}
+
+    def configured(self) -> list[str]:
+        """Trackers with enough configuration to be reached."""
+        names = []
+        if self.settings.jira.url:
+            names.append("jira")
+        if self.settings.github.repo:
+            names.append("github")
+        return names
+
+    @property
+    def default(self) -> str | None:
+        """``--tracker``, else the ``tracker`` setting, else the only configured tracker."""
+        if self._default:
+            return self._default
+        if self.settings.tracker:
+            return self.settings.tracker
+        configured = self.configured()
+        return configured[0] if len(configured) == 1 else None
+
+    def get(self, name: str) -> Tracker:
+        """The tracker called ``name``."""
+        if name not in self._built:
+            from connectors.registry import build_tracker
+
+            self._built[name] = build_tracker(name, self.settings)
+        return self._built[name]
+
+    def owner_of(self, item: ActionItem) -> tuple[str, TicketLink] | None:
+        """The configured tracker that owns the item's ticket reference, and the link."""
+        if item.ticket is None:
+            return None
+        for name in self.configured():
+            link = self.get(name).owns(item.ticket)
+            if link is not None:
+                return name, link
+        return None
+
+    def close(self) -> None:
+        """Close every tracker built."""
+        for tracker in self._built.values():
+            tracker.close()
+
+
+ProgressHook = Callable[[str, int], None]  # (phase description, items done since last call)
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+def push(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    tracker: str | None = None,
+    pool: TrackerPool | None = None,
+    progress: ProgressHook | None = None,
+) -> tuple[RunResult, list[DocumentPlan]]:
+    """Plan and (unless ``dry_run``) execute a push; returns the result and the plans."""
+    files = discover(paths)
+    own_pool = pool is None
+    pool = pool or TrackerPool(settings, tracker)
+    try:
+        with documents_locked(files):
+            extraction = extract(files, settings)
+            plans = plan_push(extraction.documents, settings, pool)
+            result = RunResult("push", dry_run, errors=list(extraction.errors))
+            if dry_run:
+                result.documents = [_planned(plan) for plan in plans]
+                return result, plans
+            _execute_push(plans, pool, result, progress)
+            return result, plans
+    finally:
+        if own_pool:
+            pool.close()
+
+
+@dataclass
+class _Gathered:
+    """What planning one item needs, filled in by the batched tracker calls."""
+
+    index: int  # of the document
+    item: ActionItem
+    marker: Marker
+    tracker: str | None = None
+    problem: str | None = None
+    link: TicketLink | None = None
+    draft: Draft | None = None
+    desired: TicketFields | None = None
+    notices: tuple[Notice, ...] = ()
+    linked: TicketState | Failed | None = None
+    found: TicketState | None = None
+
+
+def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
+              pool: TrackerPool) -> list[DocumentPlan]:
+    """Gather the tracker state every item needs, in batches per tracker, and plan each item."""
+    rows: list[_Gathered] = []
+    for index, parsed in enumerate(documents):
+        markers = item_markers(document_id(parsed.doc.path), parsed.items)
+        for item in parsed.items:
+            row = _Gathered(index, item, markers[item.line])
+            owned = pool.owner_of(item)
+            if owned is not None:
+                row.tracker, row.link = owned
+            elif item.ticket is None:
+                row.tracker, row.problem = route(item, parsed.doc.path, settings.routes,
+                                                 pool.default, ("jira", "github"))
+                if row.tracker is not None and row.tracker not in pool.configured():
+                    row.problem, row.tracker = _not_configured(row.tracker), None
+            if row.tracker and not row.problem:
+                row.draft = make_draft(item, row.marker, parsed, settings.document_base_url)
+            rows.append(row)
+    _require_trackers(rows)
+    by_tracker: dict[str, list[_Gathered]] = defaultdict(list)
+    for row in rows:
+        if row.tracker:
+            by_tracker[row.tracker].append(row)
+    for name, group in by_tracker.items():
+        _gather(pool.get(name), group)
+    plans: list[list[ItemPlan]] = [[] for _ in documents]
+    for row in rows:
+        plans[row.index].append(plan_item(
+            row.item, tracker=row.tracker, problem=row.problem, marker=row.marker,
+            draft=row.draft, desired=row.desired, notices=row.notices, link=row.link,
+            linked=row.linked, found=row.found,
+        ))
+    return [DocumentPlan(parsed, document_id(parsed.doc.path), tuple(items))
+            for parsed, items in zip(documents, plans)]
+
+
+def _not_configured(name: str) -> str:
+    variable = "PMSYNC_JIRA__URL" if name == "jira" else "PMSYNC_GITHUB__REPO or GITHUB_REPOSITORY"
+    return f"{name} is not configured: set {variable}"
+
+
+def _require_trackers(rows: Sequence[_Gathered]) -> None:
+    """A run where no item can reach any tracker is a configuration error, not N item problems."""
+    problems = [row.problem for row in rows if row.problem]
+    if problems and not any(row.tracker for row in rows):
+        raise ConfigError(problems[0])
+
+
+def _gather(tracker: Tracker, rows: list[_Gathered]) -> None:
+    """Read linked tickets, find marked ones and translate drafts: a few batched calls."""
+    links = [row.link for row in rows if row.link is not None]
+    states = tracker.read(links) if links else {}
+    unlinked = [row.marker for row in rows if row.link is None and row.draft is not None]
+    found = tracker.find(unlinked) if unlinked else {}
+    for row in rows:
+        if row.link is not None:
+            row.linked = states.get(row.link.key)
+        else:
+            row.found = found.get(row.marker)
+        if row.draft is not None:
+            row.desired, row.notices = tracker.desired(row.draft)
+
+
+def _planned(plan: DocumentPlan) -> DocumentResult:
+    """A dry run's result: each item's planned action, nothing done."""
+    result = DocumentResult(plan.parsed.doc.path)
+    for item in plan.items:
+        result.items.append(ItemResult(item.item, _PLANNED[item.action], item.link, item.message))
+    return result
+
+
+_PLANNED: dict[str, Outcome] = {
+    "create": "created", "update": "updated", "link": "linked", "unchanged": "unchanged",
+    "conflict": "conflict", "problem": "problem", "external": "external",
+}
+
+
+@dataclass
+class _DocumentRun:
+    """Execution state of one document's plan."""
+
+    plan: DocumentPlan
+    result: DocumentResult
+    pending: set[int] = field(default_factory=set)  # lines still waiting for a create
+    changes: list[ItemChange] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def vocabulary(self) -> DocumentVocabulary:
+        """How this document writes statuses."""
+        if self._vocabulary is None:
+            self._vocabulary = DocumentVocabulary(self.plan.parsed.items)
+        return self._vocabulary
+
+    _vocabulary: DocumentVocabulary | None = None
+
+
+def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunResult,
+                  progress: ProgressHook | None) -> None:
+    runs = [_DocumentRun(plan, DocumentResult(plan.parsed.doc.path)) for plan in plans]
+    result.documents = [run.result for run in runs]
+    creates: dict[str, list[tuple[_DocumentRun, ItemPlan]]] = defaultdict(list)
+    for run in runs:
+        for item in run.plan.items:
+            if item.action == "create":
+                run.pending.add(item.item.line)
+                creates[str(item.tracker)].append((run, item))
+            else:
+                run.result.items.append(_settle(item, run, pool, progress))
+    try:
+        for run in runs:
+            if not run.pending:
+                _write_back(run)
+        for name, queue in creates.items():
+            tracker = pool.get(name)
+            for start in range(0, len(queue), CREATE_CHUNK):
+                chunk = queue[start : start + CREATE_CHUNK]
+                outcomes = _create(tracker, [plan.draft for _, plan in chunk if plan.draft])
+                for (run, plan), outcome in zip(chunk, outcomes):
+                    run.result.items.append(_created(plan, outcome, run))
+                    run.pending.discard(plan.item.line)
+                    if not run.pending:
+                        _write_back(run)
+                if progress:
+                    progress("creating tickets", len(chunk))
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        # Whatever happened, links of tickets that exist are written, so a re-run links, never
+        # re-creates (it would also find them by marker; this keeps documents current).
+        for run in runs:
+            if not run.done:
+                _write_back(run)
+        if result.interrupted:
+            for run in runs:
+                for plan in run.plan.items:
+                    if plan.item.line in run.pending:
+                        run.result.items.append(ItemResult(plan.item, "failed", message="interrupted"))
+
+
+def _create(tracker: Tracker, drafts: Sequence[Draft]) -> list[Created | Failed]:
+    try:
+        return tracker.create(drafts)
+    except PmsyncError as exc:
+        # A whole-batch failure (rate limit exhausted, auth lost) fails these items, not the run.
+        return [Failed(d.marker, str(exc)) for d in drafts]
+
+
+def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
+            progress: ProgressHook | None) -> ItemResult:
+    """Execute a non-create plan: update fields, write a recovered link, fill an empty status."""
+    item, state = plan.item, plan.state
+    outcome: Outcome = _PLANNED[plan.action]
+    message = plan.message
+    if state is not None and plan.fields and plan.draft is not None:
+        try:
+            state = pool.get(str(plan.tracker)).update(state, plan.draft, plan.fields)
+            log.info("updated", ticket=state.link.key, fields=list(plan.fields))
+            if progress:
+                progress("updating tickets", 1)
+        except PmsyncError as exc:
+            return ItemResult(item, "failed", state.link, f"{state.link.key}: {exc}")
+    if plan.action == "link" and state is not None:
+        run.changes.append(ItemChange(item, ticket=state.link.markdown()))
+    status = _status_fill(item, state, run.vocabulary)
+    if status is not None:
+        run.changes.append(ItemChange(item, status=status))
+    for notice in plan.notices:
+        log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
+    return ItemResult(item, outcome, state.link if state else None, message, status)
+
+
+def _created(plan: ItemPlan, outcome: Created | Failed, run: _DocumentRun) -> ItemResult:
+    item = plan.item
+    if isinstance(outcome, Failed):
+        log.warning("create failed", file=str(item.file), line=item.line, message=outcome.message)
+        return ItemResult(item, "failed", outcome.link, outcome.message)
+    state = outcome.state
+    log.info("linked" if outcome.recovered else "created", ticket=state.link.key,
+             file=str(item.file), line=item.line)
+    status = _status_fill(item, state, run.vocabulary)
+    run.changes.append(ItemChange(item, ticket=state.link.markdown(), status=status))
+    return ItemResult(item, "linked" if outcome.recovered else "created", state.link, None, status)
+
+
+def _status_fill(item: ActionItem, state: TicketState | None,
+                 vocabulary: DocumentVocabulary) -> str | None:
+    """The text for an empty Status cell of a table item (push never adds a Status column)."""
+    if state is None or not isinstance(item.anchor, TableAnchor):
+        return None
+    if "status" not in item.anchor.columns or item.status_raw:
+        return None
+    index = item.anchor.columns["status"]
+    cells = item.anchor.row.cells
+    if index < len(cells) and cells[index].raw.strip():
+        return None  # a placeholder or note a person wrote; left as it is
+    return vocabulary.text(state.status)
+
+
+def _write_back(run: _DocumentRun) -> None:
+    """Write the document's owned cells; a failure is recorded, never raised."""
+    run.done = True
+    if not run.changes:
+        return
+    doc = run.plan.parsed.doc
+    try:
+        data = render(doc, plan_edits(doc, _merge(run.changes)))
+        run.result.written = write_atomic(doc, data)
+    except InputError as exc:
+        run.result.error = str(exc)
+        log.error("write-back failed", file=str(doc.path), error=str(exc))
+
+
+def _merge(changes: Iterable[ItemChange]) -> list[ItemChange]:
+    """One change per item (a link and a status fill for the same row become one)."""
+    merged: dict[int, ItemChange] = {}
+    for change in changes:
+        line = change.item.line
+        if line in merged:
+            old = merged[line]
+            change = replace(old, ticket=change.ticket or old.ticket,
+                             status=change.status if change.status is not None else old.status,
+                             checked=change.checked if change.checked is not None else old.checked)
+        merged[line] = change
+    return list(merged.values())
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+def pull(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    pool: TrackerPool | None = None,
+) -> RunResult:
+    """Bring each linked ticket's status into its document, in the document's own words."""
+    files = discover(paths)
+    own_pool = pool is None
+    pool = pool or TrackerPool(settings)
+    try:
+        with documents_locked(files):
+            extraction = extract(files, settings)
+            result = RunResult("pull", dry_run, errors=list(extraction.errors))
+            owned: dict[str, list[tuple[int, ActionItem, TicketLink]]] = defaultdict(list)
+            for index, parsed in enumerate(extraction.documents):
+                result.documents.append(DocumentResult(parsed.doc.path))
+                for item in parsed.items:
+                    found = pool.owner_of(item)
+                    if found is not None:
+                        owned[found[0]].append((index, item, found[1]))
+            states: dict[tuple[int, int], TicketState | Failed] = {}
+            for name, entries in owned.items():
+                read = pool.get(name).read([link for _, _, link in entries])
+                for index, item, link in entries:
+                    states[(index, item.line)] = read.get(link.key) or Failed(None, "not found", link)
+            for index, parsed in enumerate(extraction.documents):
+                _pull_document(parsed, index, states, result.documents[index], dry_run)
+            return result
+    finally:
+        if own_pool:
+            pool.close()
+
+
+def _pull_document(parsed: ParsedDocument, index: int,
+                   states: dict[tuple[int, int], TicketState | Failed],
+                   result: DocumentResult, dry_run: bool) -> None:
+    vocabulary = DocumentVocabulary(parsed.items)
+    changes: list[ItemChange] = []
+    for item in parsed.items:
+        state = states.get((index, item.line))
+        if state is None:
+            continue
+        if isinstance(state, Failed):
+            result.items.append(ItemResult(item, "failed", state.link, state.message))
+            continue
+        change = _status_change(item, state.status, vocabulary)
+        if change is None:
+            result.items.append(ItemResult(item, "unchanged", state.link))
+            continue
+        changes.append(change)
+        text = change.status if change.status is not None else ("[x]" if change.checked else "[ ]")
+        result.items.append(ItemResult(item, "status", state.link,
+                                       f"{_status_name(item.status)} → {state.status.value}", text))
+    if changes and not dry_run:
+        doc = parsed.doc
+        try:
+            result.written = write_atomic(doc, render(doc, plan_edits(doc, changes)))
+        except InputError as exc:
+            result.error = str(exc)
+
+
+def _status_name(status: Status | None) -> str:
+    return status.value if status else "none"
+
+
+def _status_change(item: ActionItem, status: Status, vocabulary: DocumentVocabulary) -> ItemChange | None:
+    """The edit that makes the item say ``status``, or None when it already does or cannot."""
+    if isinstance(item.anchor, TableAnchor):
+        if item.status is status:
+            return None
+        return ItemChange(item, status=vocabulary.text(status))
+    if item.anchor.checkbox is None:
+        return None  # a plain bullet has nowhere to say its status
+    checked = item.status is Status.DONE
+    if status is Status.DONE and not checked:
+        return ItemChange(item, checked=True)
+    if status in (Status.OPEN, Status.IN_PROGRESS) and checked:
+        return ItemChange(item, checked=False)
+    return None
