@@ -6,7 +6,9 @@ The webhook URL is a secret (whoever has it can post to the channel): it is regi
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import re
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 
@@ -62,9 +64,12 @@ def post_message(settings: Settings, payload: Mapping[str, Any]) -> None:
     except requests.HTTPError as exc:
         response = exc.response
         status = response.status_code if response is not None else "?"
-        reason = (response.text if response is not None else "").strip()[:200]
+        text = (response.text if response is not None else "").strip()
+        # Slack answers with a code such as ``no_service``; anything else may echo the URL.
+        reason = text if re.fullmatch(r"[a-z_]{1,60}", text) else ""
         hint = " (the webhook was revoked or mistyped)" if status in (403, 404, 410) else ""
-        raise TrackerError(f"Slack refused the message: HTTP {status} {reason}{hint}") from None
+        raise TrackerError(f"Slack refused the message: HTTP {status}"
+                           f"{' ' + reason if reason else ''}{hint}") from None
     except requests.RequestException as exc:
         # requests' messages name the URL, which is the secret: give the kind of failure only.
         raise TrackerError(f"Slack webhook unreachable: {type(exc).__name__}") from None

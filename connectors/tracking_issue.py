@@ -9,8 +9,9 @@ blindly posting twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from config.settings import Settings
 from connectors.base import AccessError, AuthError
@@ -52,7 +53,7 @@ def _github(settings: Settings) -> tuple[Any, str]:
     register_secret(token)
     client = Github(
         auth=Auth.Token(token), base_url=settings.github.api_url.rstrip("/"),
-        timeout=int(settings.github.timeout), per_page=100,
+        timeout=int(settings.github.timeout), per_page=100, lazy=True,
         # connectors.retry is the one retry layer; PyGithub's own would resend POSTs.
         retry=None, seconds_between_requests=None, seconds_between_writes=None,
     )
@@ -82,7 +83,7 @@ def upsert_tracking_issue(settings: Settings, body: str) -> TrackingIssue:
     client, repo_name = _github(settings)
     label, title = settings.report.tracking_label, settings.report.tracking_title
     try:
-        repo = client.get_repo(repo_name, lazy=True)
+        repo = client.get_repo(repo_name)
 
         def labelled() -> list[Any]:
             issues = repo.get_issues(state="all", labels=[label], sort="created",

@@ -207,22 +207,17 @@ def _read_states(extraction: Extraction, settings: Settings,
                  trackers: Sequence[Tracker] | None) -> TicketStates:
     if trackers is not None:
         return read_ticket_states(extraction.documents, trackers)
-    from connectors.registry import build_tracker
+    from syncer.sync import TrackerPool
 
-    names = [name for name, configured in (("jira", settings.jira.url),
-                                           ("github", settings.github.repo)) if configured]
-    if settings.tracker and settings.tracker in names:
-        names.remove(settings.tracker)
-        names.insert(0, settings.tracker)
+    pool = TrackerPool(settings)
+    names = pool.configured()
     if not names:
         raise ConfigError("--refresh reads ticket states from a tracker: set PMSYNC_JIRA__URL "
                           "or PMSYNC_GITHUB__REPO (and its token)")
-    built = [build_tracker(name, settings) for name in names]
     try:
-        return read_ticket_states(extraction.documents, built)
+        return read_ticket_states(extraction.documents, [pool.get(name) for name in names])
     finally:
-        for tracker in built:
-            tracker.close()
+        pool.close()
 
 
 def _post(target: str, report: Report, settings: Settings) -> str:

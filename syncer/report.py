@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 from connectors.base import TicketLink, TicketState, Tracker
 from syncer.items import ActionItem, ParsedDocument

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import PurePath
-from typing import Any, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -71,7 +72,7 @@ def _days(entry: Entry) -> str:
         return ""
     if days > 0:
         return f"{days}"
-    return "today" if days == 0 else f"in {-days}"
+    return "today" if days == 0 else f"{-days}"
 
 
 def _rate(completion: Completion) -> str:
@@ -133,7 +134,7 @@ def _maybe_grouped(report: Report, entries: Sequence[Entry]) -> list[tuple[str |
 
 def _text_table(section: str, entries: Sequence[Entry]) -> Table:
     table = Table(header_style="bold", expand=False)
-    lead = {"overdue": "Days late", "due_soon": "Due in", "incomplete": "Missing"}[section]
+    lead = {"overdue": "Days late", "due_soon": "Days left", "incomplete": "Missing"}[section]
     table.add_column(lead, no_wrap=True, justify="right" if section != "incomplete" else "left")
     table.add_column("Due", no_wrap=True)
     table.add_column("Action item (where)", overflow="fold", ratio=1)
@@ -170,8 +171,7 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
     """
     m = report.metrics
     out = [f"## Postmortem action items as of {report.as_of.isoformat()}", "",
-           f"**{m.overdue} overdue** · {m.due_soon} due in the next {report.due_soon_days} days · "
-           f"{m.incomplete} incomplete · {m.items} action items in {m.documents} postmortems", ""]
+           f"**{m.overdue} overdue** · " + _headline(report).split(" · ", 1)[1], ""]
     titles = {"overdue": f"Overdue ({m.overdue})",
               "due_soon": f"Due in the next {report.due_soon_days} days ({m.due_soon})",
               "incomplete": f"Incomplete: no owner or no due date ({m.incomplete})"}
@@ -183,8 +183,8 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
         shown = entries[:max_rows] if max_rows is not None else entries
         for group, members in _maybe_grouped(report, shown):
             if group is not None:
-                out += [f"#### {GROUP_TITLE[report.group_by or 'owner']}: {_cell(group)} "
-                        f"({len(members)})", ""]
+                heading = GROUP_TITLE[report.group_by or "owner"]
+                out += [f"#### {heading}: {_cell(group)} ({len(members)})", ""]
             out += _markdown_table(section, members, document_base_url) + [""]
         if len(shown) < len(entries):
             out += [f"…and {len(entries) - len(shown)} more (see `pmsync report` for all).", ""]
@@ -220,9 +220,10 @@ def _postmortem(entry: Entry) -> str:
 
 
 def _markdown_table(section: str, entries: Sequence[Entry], base_url: str | None) -> list[str]:
-    first = {"overdue": "Days overdue", "due_soon": "Due in (days)", "incomplete": "Missing"}
-    rows = [f"| {first[section]} | Due | Action item | Owner | Status | Ticket | Postmortem | "
-            "Where |", "| ---: | --- | --- | --- | --- | --- | --- | --- |"]
+    first = {"overdue": "Days overdue", "due_soon": "Days left", "incomplete": "Missing"}
+    align = "---" if section == "incomplete" else "---:"
+    header = f"| {first[section]} | Due | Action item | Owner | Status | Ticket | Postmortem | Where |"
+    rows = [header, f"| {align} | --- | --- | --- | --- | --- | --- | --- |"]
     for e in entries:
         lead = " ".join(e.missing) if section == "incomplete" else _days(e)
         rows.append(
