@@ -92,8 +92,13 @@ def _median(report: Report) -> str:
 # --- text ---------------------------------------------------------------------------------
 
 
-def print_text(console: Console, report: Report) -> None:
-    """The report as rich tables on ``console``."""
+#: A terminal shows at most this many rows per list; the full lists are in JSON and CSV (and
+#: rich needs about a millisecond per row, so thousands of rows would take seconds).
+TEXT_ROWS = 50
+
+
+def print_text(console: Console, report: Report, max_rows: int = TEXT_ROWS) -> None:
+    """The report as rich tables on ``console``, at most ``max_rows`` rows per list."""
     console.print(f"[bold]Postmortem action items as of {report.as_of.isoformat()}[/]")
     console.print(_headline(report))
     titles = {"overdue": f"Overdue ({report.metrics.overdue})",
@@ -105,11 +110,15 @@ def print_text(console: Console, report: Report) -> None:
         if not entries:
             console.print(EMPTY[section].format(days=report.due_soon_days))
             continue
-        for group, members in _maybe_grouped(report, entries):
+        shown = entries[:max_rows]
+        for group, members in _maybe_grouped(report, shown):
             if group is not None:
-                console.print(f"[bold]{GROUP_TITLE[report.group_by or 'owner']}: {group}[/] "
-                              f"({len(members)})")
+                heading = escape(f"{GROUP_TITLE[report.group_by or 'owner']}: {group}")
+                console.print(f"[bold]{heading}[/] ({len(members)})")
             console.print(_text_table(section, members))
+        if len(shown) < len(entries):
+            console.print(f"…and {len(entries) - len(shown)} more: --format csv or json lists "
+                          "them all.")
     console.print()
     console.print("[bold]Metrics[/]")
     m = report.metrics
@@ -119,7 +128,10 @@ def print_text(console: Console, report: Report) -> None:
         f"{label} {m.overdue_buckets.get(label, 0)}" for label, _, _ in AGE_BUCKETS))
     for title, rows in (("severity", m.by_severity), ("postmortem", m.by_postmortem)):
         if rows:
-            console.print(_completion_table(f"Completion by {title}", rows))
+            console.print(_completion_table(f"Completion by {title}", rows[:max_rows]))
+        if len(rows) > max_rows:
+            console.print(f"…and {len(rows) - max_rows} more postmortems: --format json or markdown "
+                          "lists them all.")
     console.print(_median(report))
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
@@ -187,7 +199,7 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
                 out += [f"#### {heading}: {_cell(group)} ({len(members)})", ""]
             out += _markdown_table(section, members, document_base_url) + [""]
         if len(shown) < len(entries):
-            out += [f"…and {len(entries) - len(shown)} more (see `pmsync report` for all).", ""]
+            out += [f"…and {len(entries) - len(shown)} more (`pmsync report --format csv` lists them all).", ""]
     out += ["### Charts", ""] + _charts(report)
     out += ["### Metrics", ""] + _markdown_metrics(report)
     if report.notes:
