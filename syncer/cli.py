@@ -124,10 +124,12 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
               help="Tracker for items that name none (default: the tracker setting).")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True,
               help="json prints one object with per-document and per-item results.")
+@click.option("--close-removed", is_flag=True,
+              help="Close (as not planned) open tickets of items deleted from their document.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
 @pass_app
-def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None, fmt: str,
-         show_all: bool) -> int:
+def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None,
+         close_removed: bool, fmt: str, show_all: bool) -> int:
     """Create or update one ticket per action item and write the links into the documents.
 
     Safe to run again: linked items are updated only where the document changed, and a ticket
@@ -135,8 +137,8 @@ def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str |
     """
     from syncer.commands import run_push
 
-    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker, fmt=fmt,
-                    verbose=show_all)
+    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker,
+                    close_removed=close_removed, fmt=fmt, verbose=show_all)
 
 
 @cli.command()
@@ -194,6 +196,39 @@ def sandbox(port: int, flavour: str, github_layout: str) -> int:
 
     serve(port=port, flavour=flavour, github_layout=github_layout)
     return EXIT_OK
+
+
+@cli.command("action")
+@click.option("--command", "command", type=click.Choice(["push", "pull", "check", "report"]),
+              default="push", show_default=True, help="What to run on the postmortems in scope.")
+@click.option("--paths", multiple=True, help="Glob(s) of postmortems, ** spans folders; several "
+              "per value one a line or comma-separated.  [default: postmortems/**/*.md]")
+@click.option("--write-back", type=click.Choice(["commit", "pull-request", "none"]),
+              default="commit", show_default=True, help="How edited documents reach the repo.")
+@click.option("--bot-name", default="pmsync[bot]", show_default=True)
+@click.option("--bot-email", default="pmsync[bot]@users.noreply.github.com", show_default=True)
+@click.option("--skip-ci", is_flag=True, help="Add [skip ci] to write-back commits.")
+@click.option("--args", "extra", default="", help="Extra arguments for the command (shell words).")
+@pass_app
+def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: str,
+           bot_name: str, bot_email: str, skip_ci: bool, extra: str) -> int:
+    """Run as the GitHub Action: find the postmortems the event changed, run, write back."""
+    import os
+
+    from syncer.action import ActionOptions, Bot, parse_args, run_action, split_paths
+
+    options = ActionOptions(command, split_paths(paths), write_back, Bot(bot_name, bot_email),
+                            skip_ci, parse_args(extra), app.config_file)
+    result = run_action(options, dict(os.environ))
+    if result.run and result.run.output:
+        click.echo(result.run.output, nl=False)
+    scope = result.scope
+    click.echo(f"pmsync action: skipped: {scope.skipped}" if scope.skipped else
+               f"pmsync action: {len(scope.files)} document(s), {scope.reason}", err=True)
+    if result.write_back and result.write_back.message:
+        click.echo(f"pmsync action: write-back {result.write_back.outcome}: "
+                   f"{result.write_back.message}", err=True)
+    return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -91,13 +91,15 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
 
 
 def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
-             tracker: str | None = None, fmt: str = "text", verbose: bool = False) -> int:
+             tracker: str | None = None, close_removed: bool = False, fmt: str = "text",
+             verbose: bool = False) -> int:
     """``pmsync push``: create or update one ticket per item and write the links back."""
     from syncer.progress import progress_hook
     from syncer.sync import push
 
     with progress_hook(enabled=fmt == "text") as hook:
-        result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker, progress=hook)
+        result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker,
+                         close_removed=close_removed, progress=hook)
     return _finish_sync(result, fmt, verbose)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
 
@@ -197,13 +198,21 @@ def _compare(plan: ItemPlan, marker: Marker | None, desired: TicketFields | None
         elif getattr(current, name) != getattr(desired, name):
             conflicts.append(name)
     if conflicts:
-        detail = ", ".join(f"{n}: document {getattr(desired, n)!r}, tracker {getattr(current, n)!r}"
-                           for n in conflicts)
+        detail = "; ".join(f"{n}: document {_shown(getattr(desired, n))}, "
+                           f"tracker {_shown(getattr(current, n))}" for n in conflicts)
         return _replace(plan, action="conflict", fields=tuple(push), conflicts=tuple(conflicts),
                         message=f"changed in both the document and {state.link.key} ({detail})")
     if push and plan.action == "unchanged":
         return _replace(plan, action="update", fields=tuple(push))
     return _replace(plan, fields=tuple(push))
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, date):
+        return value.isoformat()
+    return f"'{value}'"
 
 
 def _replace(plan: ItemPlan, **changes: object) -> ItemPlan:

@@ -88,6 +88,7 @@ def sync_json(result: Any) -> dict[str, Any]:
             **{_plural(name): doc.count(name) for name in SYNC_COUNTS},
             "status_changes": doc.count("status"),
             "items": [item.to_json() for item in doc.items],
+            "removed": [r.to_json() for r in getattr(doc, "removed", [])],
         })
     totals = {_plural(name): result.total(name) for name in SYNC_COUNTS}
     totals["status_changes"] = result.total("status")
@@ -107,7 +108,8 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
     """Per document, the items that changed (all with ``verbose``), then a summary table."""
     for doc in result.documents:
         shown = [i for i in doc.items if verbose or i.outcome not in ("unchanged", "external")]
-        if not shown and not doc.error:
+        removed = getattr(doc, "removed", [])
+        if not shown and not doc.error and not removed:
             continue
         console.print(f"[bold]{doc.path}[/]" + (" [dim](written)[/]" if doc.written else ""))
         if doc.error:
@@ -123,6 +125,12 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                               item.link.key if item.link else "",
                               item.message or item.status or "")
             console.print(table)
+        for ticket in removed:
+            what = ("closed as not planned" if ticket.closed
+                    else f"not closed: {ticket.message}" if ticket.message
+                    else "still open; --close-removed closes it")
+            console.print(f"  [yellow]removed from the document:[/] {ticket.link.key} "
+                          f"{ticket.title[:60]!r}: {what}")
     summary = Table(title="dry run: nothing written" if result.dry_run else None,
                     header_style="bold", expand=False)
     columns = ("status",) if result.command == "pull" else SYNC_COUNTS

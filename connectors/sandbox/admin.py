@@ -513,6 +513,7 @@ def _github_issue_summary(issue: Any) -> dict[str, Any]:
         "milestone": issue.milestone,
         "pull_request": issue.is_pull_request,
         "user": issue.user,
+        **({"head": issue.head_ref, "base": issue.base_ref} if issue.is_pull_request else {}),
     }
 
 

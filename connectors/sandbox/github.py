@@ -188,7 +188,8 @@ class GitHubService:
                 headers,
             ).response()
         try:
-            if match.route.template.endswith("/issues") and request.method == "POST":
+            creates = match.route.template.endswith(("/issues", "/pulls"))
+            if creates and request.method == "POST":
                 self._admit_create(identity)
             call = Call(
                 request,
@@ -277,6 +278,9 @@ class GitHubService:
         add("GET", f"{repo}/labels/{{name}}", self.get_label)
         add("GET", f"{repo}/milestones", self.list_milestones)
         add("GET", f"{repo}/milestones/{{number}}", self.get_milestone)
+        add("GET", f"{repo}/pulls", self.list_pulls)
+        add("POST", f"{repo}/pulls", self.create_pull)
+        add("GET", f"{repo}/pulls/{{number}}", self.get_pull)
         add("GET", "/search/issues", self.search_issues)
         self.router.add("POST", self.graphql_path, self.graphql)
 
@@ -399,6 +403,51 @@ class GitHubService:
         issue = self._issue(call, repo)
         self.store.edit_issue(repo, issue, call.viewer.login, call.request.json())
         return Response.json(200, call.render.issue(repo, issue))
+
+    # --- handlers: pull requests (records only: the sandbox has no git data) -------------
+
+    def list_pulls(self, call: Call) -> Response:
+        """``GET …/pulls``: ``state``, ``head`` (``owner:branch``) and ``base`` filters."""
+        repo = self._repo(call)
+        request = call.request
+        state = request.param("state", "open")
+        head = request.param("head")
+        head_branch = head.rpartition(":")[2] if head else None
+        head_owner = head.rpartition(":")[0] if head else ""
+        base = request.param("base")
+        selected = [
+            i
+            for i in sorted(repo.issues.values(), key=lambda i: -i.number)
+            if i.is_pull_request
+            and (state == "all" or i.state == state)
+            and (head_branch is None or i.head_ref == head_branch)
+            and (not head_owner or head_owner.lower() == repo.owner.lower())
+            and (base is None or i.base_ref == base)
+        ]
+        page, links = _paginate(request, selected, request.path)
+        headers = {"Link": links} if links else {}
+        return Response.json(200, [call.render.pull(repo, i) for i in page], headers)
+
+    def create_pull(self, call: Call) -> Response:
+        """``POST …/pulls`` → 201; needs push access to the repository."""
+        repo = self._repo(call)
+        if not repo.can_push(call.viewer.login):
+            raise GitHubError(
+                403,
+                "Resource not accessible by personal access token",
+                f"{DOCS}/pulls/pulls#create-a-pull-request",
+            )
+        pull = self.store.create_pull(repo, call.viewer.login, call.request.json())
+        body = call.render.pull(repo, pull)
+        return Response.json(201, body, {"Location": body["url"]})
+
+    def get_pull(self, call: Call) -> Response:
+        """``GET …/pulls/{number}`` (an issue number answers 404 here)."""
+        repo = self._repo(call)
+        issue = self._issue(call, repo)
+        if not issue.is_pull_request:
+            raise GitHubError(404, "Not Found", f"{DOCS}/pulls/pulls#get-a-pull-request")
+        return Response.json(200, call.render.pull(repo, issue))
 
     # --- handlers: labels, assignees, milestones -----------------------------------------
 

@@ -90,6 +90,10 @@ class GitHubIssue:
     closed_by: str | None = None
     locked: bool = False
     is_pull_request: bool = False
+    #: Pull requests only: the branches, as given (the sandbox keeps no git data).
+    head_ref: str | None = None
+    base_ref: str | None = None
+    draft: bool = False
 
 
 @dataclass
@@ -261,6 +265,68 @@ class GitHubStore:
         repo.issues[issue.number] = issue
         self.index.record((repo.id, issue.number), issue, now if indexed_at is None else indexed_at)
         return issue
+
+    def create_pull(self, repo: GitHubRepo, actor: str, payload: Any) -> GitHubIssue:
+        """Validate and open a pull request as ``POST …/pulls`` does, without git data.
+
+        The branches are not checked against any repository content (the sandbox has none);
+        what GitHub validates on the request itself is: ``title``, ``head`` and ``base`` are
+        required, ``head`` may be ``owner:branch``, a branch cannot be merged into itself, and
+        one open pull request per head and base.
+        """
+        if not isinstance(payload, Mapping):
+            payload = {}
+        for name in ("title", "head", "base"):
+            value = payload.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationFailed(
+                    {"resource": "PullRequest", "code": "missing_field", "field": name}
+                )
+        head = str(payload["head"])
+        owner, _, branch = head.rpartition(":")
+        if owner and owner.lower() != repo.owner.lower():
+            raise ValidationFailed({"resource": "PullRequest", "code": "invalid", "field": "head"})
+        base = str(payload["base"])
+        if branch == base:
+            raise ValidationFailed(
+                {
+                    "resource": "PullRequest",
+                    "code": "custom",
+                    "message": f"No commits between {base} and {branch}",
+                }
+            )
+        if self.open_pull(repo, branch, base) is not None:
+            raise ValidationFailed(
+                {
+                    "resource": "PullRequest",
+                    "code": "custom",
+                    "message": f"A pull request already exists for {repo.owner}:{branch}.",
+                }
+            )
+        _check_text(str(payload["title"]), payload.get("body"))
+        issue = self.create_issue(
+            repo,
+            actor,
+            {"title": payload["title"], "body": payload.get("body")},
+            pull_request=True,
+        )
+        issue.head_ref, issue.base_ref = branch, base
+        issue.draft = bool(payload.get("draft", False))
+        return issue
+
+    def open_pull(self, repo: GitHubRepo, head: str, base: str | None) -> GitHubIssue | None:
+        """The open pull request from branch ``head`` (into ``base``, when given)."""
+        return next(
+            (
+                i
+                for i in repo.issues.values()
+                if i.is_pull_request
+                and i.state == "open"
+                and i.head_ref == head
+                and (base is None or i.base_ref == base)
+            ),
+            None,
+        )
 
     def edit_issue(self, repo: GitHubRepo, issue: GitHubIssue, actor: str, payload: Any) -> None:
         """Apply ``PATCH …/issues/{n}``: lists given replace the whole set."""

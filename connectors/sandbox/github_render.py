@@ -6,6 +6,7 @@ which builds follow-up requests from ``url`` fields, stays on the sandbox.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,6 +26,34 @@ def github_time(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# What a pull request shares with its issue; the rest of its shape is its own.
+_PULL_FIELDS_FROM_ISSUE = [
+    "id",
+    "node_id",
+    "html_url",
+    "number",
+    "state",
+    "locked",
+    "title",
+    "user",
+    "body",
+    "labels",
+    "milestone",
+    "active_lock_reason",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "assignee",
+    "assignees",
+    "author_association",
+]
+
+
+def _fake_sha(repo: GitHubRepo, ref: str | None) -> str:
+    # The sandbox keeps no git objects: a stable stand-in with the shape of a commit id.
+    return hashlib.sha1(f"{repo.full_name}:{ref}".encode()).hexdigest()
 
 
 class GitHubRenderer:
@@ -178,6 +207,54 @@ class GitHubRenderer:
                 "merged_at": None,
             }
         return body
+
+    def pull(self, repo: GitHubRepo, issue: GitHubIssue) -> dict[str, Any]:
+        """A pull request as ``POST …/pulls`` and ``GET …/pulls/{n}`` show it (no git data)."""
+        as_issue = self.issue(repo, issue)
+        url = f"{self.repo_url(repo)}/pulls/{issue.number}"
+        html_url = as_issue["html_url"]
+        body = {key: as_issue[key] for key in _PULL_FIELDS_FROM_ISSUE}
+        body.update(
+            {
+                "url": url,
+                "diff_url": f"{html_url}.diff",
+                "patch_url": f"{html_url}.patch",
+                "issue_url": as_issue["url"],
+                "commits_url": f"{url}/commits",
+                "review_comments_url": f"{url}/comments",
+                "comments_url": as_issue["comments_url"],
+                "statuses_url": f"{self.repo_url(repo)}/statuses/{_fake_sha(repo, issue.head_ref)}",
+                "merged_at": None,
+                "merge_commit_sha": None,
+                "requested_reviewers": [],
+                "requested_teams": [],
+                "head": self._branch(repo, issue.head_ref),
+                "base": self._branch(repo, issue.base_ref),
+                "draft": issue.draft,
+                "merged": False,
+                "mergeable": None,
+                "rebaseable": None,
+                "mergeable_state": "unknown",
+                "merged_by": None,
+                "comments": 0,
+                "review_comments": 0,
+                "maintainer_can_modify": False,
+                "commits": 1,
+                "additions": 0,
+                "deletions": 0,
+                "changed_files": 0,
+            }
+        )
+        return body
+
+    def _branch(self, repo: GitHubRepo, ref: str | None) -> dict[str, Any]:
+        return {
+            "label": f"{repo.owner}:{ref}",
+            "ref": ref,
+            "sha": _fake_sha(repo, ref),
+            "user": self.user(repo.owner),
+            "repo": self.repo(repo, repo.owner),
+        }
 
     def repo(self, repo: GitHubRepo, viewer: str) -> dict[str, Any]:
         """A repository, with the viewer's permissions."""

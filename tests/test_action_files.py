@@ -1,0 +1,126 @@
+"""action.yml and every workflow file: valid against GitHub's schemas, pinned and injection-safe.
+
+The schemas are the ones vendored in check-jsonschema (``--builtin-schema``): nothing is fetched,
+which the test enforces by pointing any proxy at a closed port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import ROOT
+
+WORKFLOWS = sorted([*ROOT.glob(".github/workflows/*.yml"), *ROOT.glob("examples/workflows/*.yml")])
+ACTION = ROOT / "action.yml"
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+OUR_ACTION = "OWNER/pmsync@v1"  # the placeholder users replace with this repository at a SHA
+OFFLINE = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+           "NO_PROXY": ""}
+
+
+def load(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text())
+
+
+def schema_check(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)],
+        capture_output=True, text=True, env=OFFLINE, check=False, timeout=120,
+    )
+
+
+def test_there_are_the_three_example_workflows_and_ci() -> None:
+    names = {p.name for p in WORKFLOWS}
+    assert {"ci.yml", "pmsync-push.yml", "pmsync-check.yml", "pmsync-weekly.yml"} <= names
+
+
+def test_workflows_match_githubs_schema_offline() -> None:
+    done = schema_check("vendor.github-workflows", *WORKFLOWS)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_action_matches_githubs_schema_offline() -> None:
+    done = schema_check("vendor.github-actions", ACTION)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_schema_check_does_fail_on_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    assert schema_check("vendor.github-workflows", broken).returncode == 1
+
+
+def steps(document: Any) -> list[dict[str, Any]]:
+    if "runs" in document:
+        return list(document["runs"]["steps"])
+    return [s for job in document["jobs"].values() for s in job.get("steps", [])]
+
+
+@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
+def test_actions_are_pinned_by_commit_sha(path: Path) -> None:
+    for step in steps(load(path)):
+        uses = step.get("uses")
+        if uses and uses != OUR_ACTION and not uses.startswith("./"):
+            assert PINNED.match(uses), f"{path.name}: {uses} is not pinned to a commit SHA"
+
+
+@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
+def test_no_expression_is_pasted_into_a_script(path: Path) -> None:
+    # ${{ }} in run: is script injection waiting to happen; values go through env: instead.
+    for step in steps(load(path)):
+        run = step.get("run", "")
+        assert "${{" not in run, f"{path.name}: step {step.get('name')!r} interpolates into run:"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_have_minimal_permissions_and_no_pull_request_target(path: Path) -> None:
+    workflow = load(path)
+    assert "pull_request_target" not in workflow["on"]
+    assert "permissions" in workflow
+    if "pull_request" in workflow["on"]:
+        # Pull requests, forks' included, get a read-only token: nothing writes.
+        assert workflow["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("examples/workflows/*.yml")), ids=lambda p: p.name)
+def test_example_workflows_never_run_two_syncs_at_once(path: Path) -> None:
+    workflow = load(path)
+    assert "group" in workflow["concurrency"]
+    writes = any(value == "write" for value in workflow["permissions"].values())
+    if writes:
+        # Syncs share one group and queue: cancelling one halfway could lose a write-back.
+        assert workflow["concurrency"] == {"group": "pmsync-${{ github.repository }}",
+                                           "cancel-in-progress": False}
+
+
+def test_action_inputs_outputs_and_installation() -> None:
+    action = load(ACTION)
+    assert set(action["inputs"]) >= {"command", "paths", "config", "write-back", "python-version"}
+    assert action["inputs"]["paths"]["default"] == "postmortems/**/*.md"
+    assert set(action["outputs"]) >= {"created", "updated", "failed"}
+    assert action["runs"]["using"] == "composite"
+    scripts = "\n".join(s.get("run", "") for s in steps(action))
+    assert 'pip install --quiet --disable-pip-version-check "$ACTION_PATH"' in scripts
+    assert "pmsync\" \"${config[@]}\" action" in scripts
+    # Every input the script reads arrives through env:.
+    env = {k for s in steps(action) for k in s.get("env", {})}
+    assert set(re.findall(r"\$(INPUT_\w+)", scripts)) <= env
+
+
+def test_examples_call_the_action_with_the_documented_commands() -> None:
+    examples = {p.stem: load(p) for p in ROOT.glob("examples/workflows/*.yml")}
+    used = {name: [s.get("with", {}) for s in steps(w) if s.get("uses") == OUR_ACTION]
+            for name, w in examples.items()}
+    assert [w["command"] for w in used["pmsync-push"]] == ["push"]
+    assert [w["command"] for w in used["pmsync-check"]] == ["check"]
+    assert used["pmsync-check"][0]["write-back"] == "none"
+    assert [w["command"] for w in used["pmsync-weekly"]] == ["pull", "report"]
+    assert "--post github-issue --github-summary" in used["pmsync-weekly"][1]["args"]

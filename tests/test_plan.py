@@ -1,0 +1,139 @@
+"""Push planning: pure decisions from an item and the tracker state."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from config.settings import RouteRule
+from connectors.base import Failed, Marker, Stamp, TicketFields, TicketLink, TicketState
+from syncer.document import parse_document
+from syncer.items import ActionItem, parse_items
+from syncer.normalize import Status, parse_ticket
+from syncer.plan import document_id, item_markers, plan_item, route
+
+TABLE = """## Action items
+
+| Action | Owner | Due | Tracker |
+|---|---|---|---|
+| Add alerting | @maria | 2025-04-01 | |
+| Add alerting | @devon | 2025-04-02 | github |
+| Fix the runbook | @devon | 2025-04-03 | linear |
+"""
+LINK = TicketLink("jira", "OPS-1", "http://127.0.0.1/browse/OPS-1")
+MARKER = Marker("pm/a.md", "t:abc")
+SYNCED = TicketFields("Add alerting", "acc-maria", date(2025, 4, 1), "High")
+
+
+def items() -> tuple[ActionItem, ...]:
+    return parse_items(parse_document(Path("pm/a.md"), TABLE.encode())).items
+
+
+def state(fields: TicketFields = SYNCED, stamp: Stamp | None = Stamp(MARKER, SYNCED)) -> TicketState:
+    return TicketState(LINK, fields, Status.OPEN, "To Do", stamp=stamp)
+
+
+def test_new_item_is_created() -> None:
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=SYNCED)
+    assert plan.action == "create"
+
+
+def test_ticket_found_by_marker_is_linked_not_created() -> None:
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=SYNCED, found=state())
+    assert plan.action == "link" and plan.link == LINK and plan.fields == ()
+
+
+def test_reference_to_an_unmanaged_tracker_is_left_alone() -> None:
+    item = replace(items()[0], ticket=parse_ticket("b/123456"))
+    plan = plan_item(item, tracker="jira", marker=MARKER)
+    assert plan.action == "external" and "b/123456" in (plan.message or "")
+
+
+def test_linked_and_unchanged() -> None:
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=SYNCED, link=LINK,
+                     linked=state())
+    assert plan.action == "unchanged" and plan.fields == ()
+
+
+def test_document_change_is_pushed() -> None:
+    desired = replace(SYNCED, due=date(2025, 5, 1))
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=desired, link=LINK,
+                     linked=state())
+    assert plan.action == "update" and plan.fields == ("due",)
+
+
+def test_tracker_only_change_is_kept() -> None:
+    edited = replace(SYNCED, title="Add alerting (edited in Jira)")
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=SYNCED, link=LINK,
+                     linked=state(fields=edited))
+    assert plan.action == "unchanged" and plan.fields == ()
+
+
+def test_both_changed_is_a_conflict() -> None:
+    desired = replace(SYNCED, due=date(2025, 5, 1), priority="Low")
+    current = replace(SYNCED, due=date(2025, 6, 1))
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=desired, link=LINK,
+                     linked=state(fields=current))
+    assert plan.action == "conflict"
+    assert plan.conflicts == ("due",) and plan.fields == ("priority",)
+    assert "2025-05-01" in (plan.message or "") and "2025-06-01" in (plan.message or "")
+
+
+def test_same_change_on_both_sides_is_no_conflict() -> None:
+    desired = replace(SYNCED, due=date(2025, 5, 1))
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=desired, link=LINK,
+                     linked=state(fields=desired))
+    assert plan.action == "unchanged"
+
+
+def test_hand_linked_ticket_is_never_edited() -> None:
+    desired = replace(SYNCED, title="Something else")
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, desired=desired, link=LINK,
+                     linked=state(stamp=None))
+    assert plan.action == "unchanged" and plan.fields == ()
+
+
+def test_unreadable_linked_ticket_is_a_problem() -> None:
+    plan = plan_item(items()[0], tracker="jira", marker=MARKER, link=LINK,
+                     linked=Failed(None, "Issue does not exist", LINK))
+    assert plan.action == "problem" and "OPS-1: Issue does not exist" == plan.message
+
+
+def test_repeated_titles_get_distinct_markers() -> None:
+    found = item_markers("pm/a.md", items())
+    first, second, _ = (found[i.line] for i in items())
+    assert first.item_key != second.item_key and second.item_key.endswith("~2")
+    assert first.digest != second.digest
+
+
+def test_route_by_column_rule_and_default() -> None:
+    first, second, third = items()
+    known = ("jira", "github")
+    assert route(first, Path("pm/a.md"), [], "jira", known) == ("jira", None)
+    assert route(second, Path("pm/a.md"), [], "jira", known) == ("github", None)
+    name, problem = route(third, Path("pm/a.md"), [], "jira", known)
+    assert name is None and "linear" in (problem or "")
+    rules = [RouteRule(tracker="github", owner="maria")]
+    assert route(first, Path("pm/a.md"), rules, "jira", known) == ("github", None)
+    rules = [RouteRule(tracker="github", path="other/*")]
+    assert route(first, Path("pm/a.md"), rules, "jira", known) == ("jira", None)
+    name, problem = route(first, Path("pm/a.md"), [], None, known)
+    assert name is None and "PMSYNC_TRACKER" in (problem or "")
+
+
+def test_document_id_is_relative_to_the_repository(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    doc = tmp_path / "postmortems" / "a.md"
+    doc.parent.mkdir()
+    doc.write_text("x")
+    assert document_id(doc) == "postmortems/a.md"
+
+
+@pytest.mark.parametrize("title", ["Add alerting", "Add  alerting"])
+def test_marker_digest_is_stable(title: str) -> None:
+    assert Marker("a.md", "t:1").digest == Marker("a.md", "t:1").digest
+    assert Marker("a.md", "t:1").label.startswith("pmsync-")

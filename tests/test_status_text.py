@@ -1,0 +1,48 @@
+"""Statuses written in a document's own words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncer.document import parse_document
+from syncer.items import parse_items
+from syncer.normalize import Status
+from syncer.status_text import DocumentVocabulary
+
+
+def vocabulary(statuses: list[str]) -> DocumentVocabulary:
+    rows = "\n".join(f"| Task {n} | @a | {s} |" for n, s in enumerate(statuses))
+    text = f"## Action items\n\n| Action | Owner | Status |\n|---|---|---|\n{rows}\n"
+    parsed = parse_items(parse_document(Path("doc.md"), text.encode()))
+    return DocumentVocabulary(parsed.items)
+
+
+def test_reuses_the_documents_emoji_words() -> None:
+    words = vocabulary(["✅ Done", "🟡 In Progress", "⚪ Open"])
+    assert words.text(Status.DONE) == "✅ Done"
+    assert words.text(Status.IN_PROGRESS) == "🟡 In Progress"
+
+
+def test_reuses_a_synonym_the_document_uses() -> None:
+    assert vocabulary(["Completed", "Open"]).text(Status.DONE) == "Completed"
+
+
+def test_most_common_spelling_wins() -> None:
+    assert vocabulary(["done", "Done", "done"]).text(Status.DONE) == "done"
+
+
+@pytest.mark.parametrize(("seen", "expected"), [
+    (["OPEN", "OPEN"], "DONE"),
+    (["open", "in progress"], "done"),
+    (["🟡 In progress"], "✅ Done"),
+    ([], "Done"),
+])
+def test_unseen_status_follows_the_documents_style(seen: list[str], expected: str) -> None:
+    assert vocabulary(seen).text(Status.DONE) == expected
+
+
+def test_notes_and_dates_are_not_copied() -> None:
+    words = vocabulary(["Done (2025-03-02, see PR)", "Open"])
+    assert words.text(Status.DONE) == "Done"
