@@ -88,6 +88,38 @@ def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> int
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the report is for (default: today).")
+@click.option("--refresh", is_flag=True,
+              help="Read the tickets' current states from the trackers first (writes nothing).")
+@click.option("--group-by", type=click.Choice(["owner", "postmortem", "tracker", "priority"]),
+              default=None, help="Group the listed items.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "csv"]),
+              default="text", show_default=True)
+@click.option("--github-summary", is_flag=True,
+              help="Also append the Markdown report to $GITHUB_STEP_SUMMARY.")
+@click.option("--post", type=click.Choice(["github-issue", "slack"]), multiple=True,
+              help="Deliver the report: update the tracking issue, or post to Slack (repeatable).")
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any item is overdue.")
+@pass_app
+def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
+           group_by: str | None, fmt: str, github_summary: bool, post: tuple[str, ...],
+           fail_on_overdue: bool) -> int:
+    """Report overdue, due-soon and incomplete action items in PATHS, with follow-up metrics.
+
+    Exits 0 whether or not items are overdue, unless --fail-on-overdue.
+    """
+    from syncer.commands import run_report
+
+    return run_report(
+        paths, app.settings(), as_of=as_of.date() if as_of else date.today(), fmt=fmt,
+        group_by=group_by, refresh=refresh, github_summary=github_summary,  # type: ignore[arg-type]
+        post=post, fail_on_overdue=fail_on_overdue,
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop; nothing is created or written.")
 @click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
               help="Tracker for items that name none (default: the tracker setting).")

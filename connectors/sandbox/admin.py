@@ -21,6 +21,8 @@ HTTP endpoints (JSON bodies carry the keyword arguments of the matching method):
     GET|POST /_sandbox/github/issues               list (?repo=) / seed_github_issues
     POST   /_sandbox/github/issues/{n}/state       set_github_state
     POST   /_sandbox/github/repos | /github/users  seed_github_repo / seed_github_user
+    POST   /_sandbox/slack/hook[/{token}]          a Slack incoming webhook: answers "ok"
+    GET    /_sandbox/slack/messages                slack_messages
 """
 
 from __future__ import annotations
@@ -157,6 +159,9 @@ class SandboxControl(Protocol):
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's time forward (past a lag or a rate-limit window)."""
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Every message posted to the Slack webhook, oldest first: ``{"hook", "payload"}``."""
 
 
 class SandboxAdmin:
@@ -463,6 +468,23 @@ class SandboxAdmin:
         """Move the sandbox's time forward (past a lag or a rate-limit window)."""
         self._core.clock.advance(seconds)
 
+    # --- Slack ---------------------------------------------------------------------------
+
+    def receive_slack_post(self, hook: str, payload: Any) -> Response:
+        """Take a webhook post as Slack does: 200 ``ok``, or 400 for a message without text."""
+        if not isinstance(payload, dict):
+            return Response.text(400, "invalid_payload")
+        if not payload.get("text") and not payload.get("blocks"):
+            return Response.text(400, "no_text")
+        with self._core.lock:
+            self._core.slack_messages.append({"hook": hook, "payload": payload})
+        return Response.text(200, "ok")
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Every message posted to the Slack webhook, oldest first: ``{"hook", "payload"}``."""
+        with self._core.lock:
+            return [dict(message) for message in self._core.slack_messages]
+
 
 def _jira_bot(store: JiraStore) -> str:
     return next(u.account_id for u in store.users.values() if u.token)
@@ -551,6 +573,8 @@ class AdminService:
             return Response.json(400, {"error": str(error)})
         if result is None:
             return Response.empty(204)
+        if isinstance(result, Response):
+            return result
         return Response.json(200, result)
 
     def fault_response(self, request: Request, fault: Any) -> Response:
@@ -603,6 +627,13 @@ class AdminService:
             "/_sandbox/github/issues/{number}/state",
             lambda q, p, b: admin.set_github_state(int(p["number"]), **b),
         )
+        add("POST", "/_sandbox/slack/hook", lambda q, p, b: admin.receive_slack_post("", b))
+        add(
+            "POST",
+            "/_sandbox/slack/hook/{token}",
+            lambda q, p, b: admin.receive_slack_post(p["token"], b),
+        )
+        add("GET", "/_sandbox/slack/messages", lambda q, p, b: admin.slack_messages())
 
 
 def _config_args(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -836,3 +867,7 @@ class RemoteAdmin:
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's time forward (past a lag or a rate-limit window)."""
         self._call("POST", "clock", {"advance": seconds})
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Every message posted to the Slack webhook, oldest first: ``{"hook", "payload"}``."""
+        return list(self._call("GET", "slack/messages"))
