@@ -51,6 +51,9 @@ class JiraSettings(BaseModel):
         }
     )
     timeout: float = 30.0
+    #: Jira Cloud's search lags behind writes: after a create whose answer was lost, pmsync
+    #: polls for the new issues this many seconds before it creates the missing ones again.
+    search_lag_wait: float = Field(default=10.0, ge=0)
 
 
 class GitHubSettings(BaseModel):
@@ -91,6 +94,21 @@ class ParseSettings(BaseModel):
     date_order: Literal["MDY", "DMY"] = "MDY"
 
 
+class ReportSettings(BaseModel):
+    """``pmsync report``: the tracking issue it keeps up to date, and what "due soon" means."""
+
+    tracking_label: str = "pmsync-report"
+    tracking_title: str = "Postmortem action items: overdue report"
+    due_soon_days: int = Field(default=7, ge=0)
+
+
+class SlackSettings(BaseModel):
+    """Where ``pmsync report --post slack`` sends its summary."""
+
+    webhook_url: SecretStr | None = None
+    timeout: float = 10.0
+
+
 class RouteRule(BaseModel):
     """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
     ``path`` is a glob on the document path)."""
@@ -119,6 +137,8 @@ class Settings(BaseSettings):
     owners: dict[str, OwnerIdentity] = Field(default_factory=dict)
     routes: list[RouteRule] = Field(default_factory=list)
     parse: ParseSettings = Field(default_factory=ParseSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
 

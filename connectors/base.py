@@ -48,6 +48,16 @@ class Marker:
         """The per-item label, e.g. ``pmsync-3f2a9c0d11e4b7a2`` (Jira labels allow no spaces)."""
         return f"{PMSYNC_LABEL}-{self.digest}"
 
+    @property
+    def document_label(self) -> str:
+        """The label all tickets of one document share, to find items removed from it."""
+        return document_label(self.document_id)
+
+
+def document_label(document_id: str) -> str:
+    """``pmsync-doc-`` and 12 hex digits of the document id."""
+    return f"{PMSYNC_LABEL}-doc-{hashlib.sha256(document_id.encode()).hexdigest()[:12]}"
+
 
 @dataclass(frozen=True)
 class TicketFields:
@@ -188,11 +198,16 @@ class Draft:
 
 @dataclass(frozen=True)
 class Created:
-    """A draft that now has a ticket (``recovered`` when it existed already, found by marker)."""
+    """A draft that now has a ticket (``recovered`` when it existed already, found by marker).
+
+    ``notices`` says what the connector degraded on while creating it (e.g. an assignee the
+    tracker refused, so the ticket was created unassigned).
+    """
 
     marker: Marker
     state: TicketState
     recovered: bool = False
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,6 +275,10 @@ class Tracker(Protocol):
         Never creates a second ticket for a marker: a create whose outcome is unknown (lost
         response, timeout) is resolved by looking the marker up before anything is retried.
         """
+        ...
+
+    def tickets_of(self, document_ids: Sequence[str]) -> dict[str, list[TicketState]]:
+        """Every ticket pmsync made for each document, by a consistent read, batched."""
         ...
 
     def update(self, state: TicketState, draft: Draft, fields: Sequence[FieldName]) -> TicketState:

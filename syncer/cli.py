@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import click
 
+from connectors.registry import tracker_names
 from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PmsyncError
 
 FORMATS_DATA = click.Choice(["text", "json"])
@@ -87,15 +88,49 @@ def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> int
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the report is for (default: today).")
+@click.option("--refresh", is_flag=True,
+              help="Read the tickets' current states from the trackers first (writes nothing).")
+@click.option("--group-by", type=click.Choice(["owner", "postmortem", "tracker", "priority"]),
+              default=None, help="Group the listed items.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "csv"]),
+              default="text", show_default=True)
+@click.option("--github-summary", is_flag=True,
+              help="Also append the Markdown report to $GITHUB_STEP_SUMMARY.")
+@click.option("--post", type=click.Choice(["github-issue", "slack"]), multiple=True,
+              help="Deliver the report: update the tracking issue, or post to Slack (repeatable).")
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any item is overdue.")
+@pass_app
+def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
+           group_by: str | None, fmt: str, github_summary: bool, post: tuple[str, ...],
+           fail_on_overdue: bool) -> int:
+    """Report overdue, due-soon and incomplete action items in PATHS, with follow-up metrics.
+
+    Exits 0 whether or not items are overdue, unless --fail-on-overdue.
+    """
+    from syncer.commands import run_report
+
+    return run_report(
+        paths, app.settings(), as_of=as_of.date() if as_of else date.today(), fmt=fmt,
+        group_by=group_by, refresh=refresh, github_summary=github_summary,  # type: ignore[arg-type]
+        post=post, fail_on_overdue=fail_on_overdue,
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop; nothing is created or written.")
 @click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
               help="Tracker for items that name none (default: the tracker setting).")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True,
               help="json prints one object with per-document and per-item results.")
+@click.option("--close-removed", is_flag=True,
+              help="Close (as not planned) open tickets of items deleted from their document.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
 @pass_app
-def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None, fmt: str,
-         show_all: bool) -> int:
+def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None,
+         close_removed: bool, fmt: str, show_all: bool) -> int:
     """Create or update one ticket per action item and write the links into the documents.
 
     Safe to run again: linked items are updated only where the document changed, and a ticket
@@ -103,8 +138,8 @@ def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str |
     """
     from syncer.commands import run_push
 
-    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker, fmt=fmt,
-                    verbose=show_all)
+    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker,
+                    close_removed=close_removed, fmt=fmt, verbose=show_all)
 
 
 @cli.command()
@@ -147,6 +182,18 @@ def config_command(app: AppContext, fmt: str) -> int:
     from syncer.commands import run_config
 
     return run_config(app.config_file, fmt)
+
+
+@cli.command()
+@click.option("--tracker", "trackers", multiple=True, type=click.Choice(tracker_names()),
+              help="Tracker to check (repeatable; default: PMSYNC_TRACKER, else every configured).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@pass_app
+def doctor(app: AppContext, trackers: tuple[str, ...], fmt: str) -> int:
+    """Check tracker configuration, credentials, access and mappings; print what to fix."""
+    from syncer.commands import run_doctor
+
+    return run_doctor(app.settings(), trackers, fmt)
 
 
 @cli.command()

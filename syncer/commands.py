@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 from rich.console import Console
@@ -18,15 +19,29 @@ from config.settings import (
     settings_origins,
 )
 from syncer.check import check_document
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ConfigError
 from syncer.extract import Extraction, extract
 from syncer.render import (
     diagnostic_json,
     diagnostic_line,
     dumps,
     github_annotation,
+    print_doctor,
     print_items,
 )
+from syncer.report import GroupBy, Report, TicketStates, build_report, read_ticket_states
+from syncer.report_render import (
+    GITHUB_BODY_LIMIT,
+    markdown_within,
+    print_text,
+    report_csv,
+    report_json,
+    report_markdown,
+    slack_message,
+)
+
+if TYPE_CHECKING:
+    from connectors.base import Tracker
 
 
 def _report_errors(extraction: Extraction) -> None:
@@ -77,13 +92,15 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
 
 
 def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
-             tracker: str | None = None, fmt: str = "text", verbose: bool = False) -> int:
+             tracker: str | None = None, close_removed: bool = False, fmt: str = "text",
+             verbose: bool = False) -> int:
     """``pmsync push``: create or update one ticket per item and write the links back."""
     from syncer.progress import progress_hook
     from syncer.sync import push
 
     with progress_hook(enabled=fmt == "text") as hook:
-        result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker, progress=hook)
+        result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker,
+                         close_removed=close_removed, progress=hook)
     return _finish_sync(result, fmt, verbose)
 
 
@@ -127,3 +144,114 @@ def run_config(config_file: Path | None, fmt: str) -> int:
                       "default")
         click.echo(f"{key} = {value!r}  # {origin}")
     return EXIT_OK
+
+
+def run_doctor(settings: Settings, trackers: Sequence[str], fmt: str) -> int:
+    """``pmsync doctor``: check configuration, access and mappings of each tracker; exit 1 when
+    a check fails, 2 when no tracker is configured."""
+    from syncer.doctor import configured_trackers, diagnose
+
+    names = list(trackers) or configured_trackers(settings)
+    if not names:
+        click.echo("pmsync: error: no tracker configured: set PMSYNC_TRACKER, or PMSYNC_JIRA__URL "
+                   "and PMSYNC_JIRA__PROJECT, or PMSYNC_GITHUB__REPO", err=True)
+        return EXIT_USAGE
+    reports = diagnose(settings, names)
+    ok = all(r.ok for r in reports)
+    if fmt == "json":
+        click.echo(dumps({"ok": ok, "trackers": [r.to_json() for r in reports]}))
+    else:
+        print_doctor(Console(), reports)
+    return EXIT_OK if ok else EXIT_PROBLEMS
+
+
+REPORT_FORMATS = ("text", "markdown", "json", "csv")
+POST_TARGETS = ("github-issue", "slack")
+#: GitHub shows at most 1 MiB of step summary per step.
+STEP_SUMMARY_LIMIT = 1024 * 1024 - 1024
+
+
+def run_report(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    as_of: date,
+    fmt: str = "text",
+    group_by: GroupBy | None = None,
+    refresh: bool = False,
+    github_summary: bool = False,
+    post: Sequence[str] = (),
+    fail_on_overdue: bool = False,
+    trackers: Sequence[Tracker] | None = None,
+) -> int:
+    """``pmsync report``: overdue, due-soon and incomplete items with follow-up metrics.
+
+    Exit 0 whether or not items are overdue, unless ``fail_on_overdue`` (then 1 when any are);
+    2 when a document cannot be read (nothing is printed or posted then).
+    """
+    summary_file = _step_summary_file() if github_summary else None
+    extraction = extract(paths, settings)
+    if extraction.errors:
+        _report_errors(extraction)
+        return EXIT_USAGE
+    states = None
+    if refresh:
+        states = _read_states(extraction, settings, trackers)
+    report = build_report(extraction.documents, as_of, states=states, group_by=group_by,
+                          due_soon_days=settings.report.due_soon_days)
+    base_url = settings.document_base_url
+    if fmt == "json":
+        click.echo(report_json(report))
+    elif fmt == "csv":
+        click.echo(report_csv(report), nl=False)
+    elif fmt == "markdown":
+        click.echo(report_markdown(report, document_base_url=base_url), nl=False)
+    else:
+        print_text(Console(), report)
+    if summary_file is not None:
+        text = markdown_within(report, STEP_SUMMARY_LIMIT, document_base_url=base_url)
+        with summary_file.open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    for target in post:
+        click.echo(f"pmsync: {_post(target, report, settings)}", err=True)
+    return EXIT_PROBLEMS if fail_on_overdue and report.overdue else EXIT_OK
+
+
+def _step_summary_file() -> Path:
+    name = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
+    if not name:
+        raise ConfigError("--github-summary needs GITHUB_STEP_SUMMARY, which GitHub Actions "
+                          "sets in a workflow step; run it there, or set it to a file path")
+    return Path(name)
+
+
+def _read_states(extraction: Extraction, settings: Settings,
+                 trackers: Sequence[Tracker] | None) -> TicketStates:
+    if trackers is not None:
+        return read_ticket_states(extraction.documents, trackers)
+    from syncer.sync import TrackerPool
+
+    pool = TrackerPool(settings)
+    names = pool.configured()
+    if not names:
+        raise ConfigError("--refresh reads ticket states from a tracker: set PMSYNC_JIRA__URL "
+                          "or PMSYNC_GITHUB__REPO (and its token)")
+    try:
+        return read_ticket_states(extraction.documents, [pool.get(name) for name in names])
+    finally:
+        pool.close()
+
+
+def _post(target: str, report: Report, settings: Settings) -> str:
+    if target == "slack":
+        from connectors.slack import post_message
+
+        post_message(settings, slack_message(report))
+        return "posted the summary to Slack"
+    from connectors.tracking_issue import upsert_tracking_issue
+
+    body = markdown_within(report, GITHUB_BODY_LIMIT - 200,
+                           document_base_url=settings.document_base_url)
+    body += "\n<sub>Kept up to date by `pmsync report --post github-issue`.</sub>\n"
+    issue = upsert_tracking_issue(settings, body)
+    return f"tracking issue #{issue.number} {issue.action}: {issue.url}"

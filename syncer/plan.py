@@ -193,7 +193,9 @@ def _compare(plan: ItemPlan, marker: Marker | None, desired: TicketFields | None
     push: list[FieldName] = []
     conflicts: list[FieldName] = []
     for name in desired.differing(synced):
-        if getattr(current, name) == getattr(synced, name):
+        # A field the document left empty at the last push may hold the tracker's default
+        # (Jira's default priority): filling it from the document is no conflict.
+        if getattr(current, name) == getattr(synced, name) or getattr(synced, name) is None:
             push.append(name)
         elif getattr(current, name) != getattr(desired, name):
             conflicts.append(name)

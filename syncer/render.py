@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from syncer.items import ActionItem, Diagnostic
+from syncer.logs import mask_secrets
+
+if TYPE_CHECKING:
+    from syncer.doctor import TrackerReport
 
 STATUS_STYLE = {"done": "green", "in_progress": "yellow", "open": "white", "wont_do": "dim"}
 
@@ -88,6 +93,7 @@ def sync_json(result: Any) -> dict[str, Any]:
             **{_plural(name): doc.count(name) for name in SYNC_COUNTS},
             "status_changes": doc.count("status"),
             "items": [item.to_json() for item in doc.items],
+            "removed": [r.to_json() for r in getattr(doc, "removed", [])],
         })
     totals = {_plural(name): result.total(name) for name in SYNC_COUNTS}
     totals["status_changes"] = result.total("status")
@@ -107,7 +113,8 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
     """Per document, the items that changed (all with ``verbose``), then a summary table."""
     for doc in result.documents:
         shown = [i for i in doc.items if verbose or i.outcome not in ("unchanged", "external")]
-        if not shown and not doc.error:
+        removed = getattr(doc, "removed", [])
+        if not shown and not doc.error and not removed:
             continue
         console.print(f"[bold]{doc.path}[/]" + (" [dim](written)[/]" if doc.written else ""))
         if doc.error:
@@ -123,6 +130,12 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                               item.link.key if item.link else "",
                               item.message or item.status or "")
             console.print(table)
+        for ticket in removed:
+            what = ("closed as not planned" if ticket.closed
+                    else f"not closed: {ticket.message}" if ticket.message
+                    else "still open; --close-removed closes it")
+            console.print(f"  [yellow]removed from the document:[/] {ticket.link.key} "
+                          f"{ticket.title[:60]!r}: {what}")
     summary = Table(title="dry run: nothing written" if result.dry_run else None,
                     header_style="bold", expand=False)
     columns = ("status",) if result.command == "pull" else SYNC_COUNTS
@@ -140,3 +153,18 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
     if result.interrupted:
         console.print("[red]interrupted:[/] links of tickets created so far were written back; "
                       "run again to finish")
+
+
+def print_doctor(console: Console, reports: Sequence[TrackerReport]) -> None:
+    """One table of findings per tracker: check, result, detail and the fix."""
+    marks = {True: "[green]ok[/]", False: "[red]error[/]"}
+    for report in reports:
+        table = Table(title=mask_secrets(report.description), header_style="bold", expand=False,
+                      title_justify="left")
+        for column in ("check", "result", "detail", "fix"):
+            table.add_column(column)
+        for f in report.findings:
+            result = marks[f.ok] if f.ok or f.severity == "error" else "[yellow]warning[/]"
+            table.add_row(escape(f.check), result, escape(mask_secrets(f.detail)),
+                          escape(mask_secrets(f.fix or "")))
+        console.print(table)

@@ -73,6 +73,21 @@ class ItemResult:
 
 
 @dataclass
+class RemovedTicket:
+    """An open ticket pmsync made for an item that is no longer in its document."""
+
+    link: TicketLink
+    title: str
+    closed: bool = False
+    message: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The machine-readable form."""
+        return {"ticket": self.link.key, "url": self.link.url, "title": self.title,
+                "closed": self.closed, "message": self.message}
+
+
+@dataclass
 class DocumentResult:
     """What happened to one document."""
 
@@ -80,6 +95,7 @@ class DocumentResult:
     items: list[ItemResult] = field(default_factory=list)
     written: bool = False
     error: str | None = None
+    removed: list[RemovedTicket] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         """Items with ``outcome``."""
@@ -172,10 +188,15 @@ def push(
     *,
     dry_run: bool = False,
     tracker: str | None = None,
+    close_removed: bool = False,
     pool: TrackerPool | None = None,
     progress: ProgressHook | None = None,
 ) -> tuple[RunResult, list[DocumentPlan]]:
-    """Plan and (unless ``dry_run``) execute a push; returns the result and the plans."""
+    """Plan and (unless ``dry_run``) execute a push; returns the result and the plans.
+
+    Open tickets of items deleted from their document are reported, and closed as not planned
+    with ``close_removed``.
+    """
     files = discover(paths)
     own_pool = pool is None
     pool = pool or TrackerPool(settings, tracker)
@@ -184,10 +205,14 @@ def push(
             extraction = extract(files, settings)
             plans = plan_push(extraction.documents, settings, pool)
             result = RunResult("push", dry_run, errors=list(extraction.errors))
+            removed = find_removed(plans, pool)
             if dry_run:
                 result.documents = [_planned(plan) for plan in plans]
-                return result, plans
-            _execute_push(plans, pool, result, progress)
+            else:
+                _execute_push(plans, pool, result, progress)
+            for document, tickets in zip(result.documents, removed):
+                document.removed = [_removed(pool, state, close_removed and not dry_run)
+                                    for state in tickets]
             return result, plans
     finally:
         if own_pool:
@@ -273,6 +298,49 @@ def _gather(tracker: Tracker, rows: list[_Gathered]) -> None:
             row.found = found.get(row.marker)
         if row.draft is not None:
             row.desired, row.notices = tracker.desired(row.draft)
+
+
+def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[TicketState]]:
+    """Per document, open tickets whose item is gone: neither its marker nor its link is in the
+    document any more. One batched read per tracker."""
+    used: dict[str, list[str]] = defaultdict(list)
+    for plan in plans:
+        for name in {p.tracker for p in plan.items if p.tracker}:
+            used[name].append(plan.document_id)
+    found: dict[str, list[TicketState]] = defaultdict(list)
+    for name, documents in used.items():
+        for document, states in pool.get(name).tickets_of(documents).items():
+            found[document].extend(states)
+    removed: list[list[TicketState]] = []
+    for plan in plans:
+        markers = {p.marker for p in plan.items}
+        links = {p.link.key for p in plan.items if p.link} | {
+            link.key for p in plan.items if (link := _own_link(pool, p)) is not None}
+        removed.append([
+            state for state in found.get(plan.document_id, [])
+            if state.status in (Status.OPEN, Status.IN_PROGRESS)
+            and state.link.key not in links
+            and (state.stamp is None or state.stamp.marker not in markers)
+        ])
+    return removed
+
+
+def _own_link(pool: TrackerPool, plan: ItemPlan) -> TicketLink | None:
+    owned = pool.owner_of(plan.item)
+    return owned[1] if owned else None
+
+
+def _removed(pool: TrackerPool, state: TicketState, close: bool) -> RemovedTicket:
+    removed = RemovedTicket(state.link, state.fields.title)
+    if not close:
+        return removed
+    try:
+        pool.get(state.link.tracker).set_status(state, Status.WONT_DO)
+        removed.closed = True
+        log.info("closed removed item", ticket=state.link.key)
+    except PmsyncError as exc:
+        removed.message = str(exc)
+    return removed
 
 
 def _planned(plan: DocumentPlan) -> DocumentResult:

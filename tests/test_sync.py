@@ -17,7 +17,7 @@ from syncer.document import read_document
 from syncer.items import TableAnchor, parse_items
 from syncer.normalize import Status
 from syncer.sync import RunResult, pull, push
-from syncer.tables import split_row
+from syncer.tables import pipe_positions
 from tests.conftest import DATA
 from tests.connectors.conftest import FLAVOURS, sandbox_settings
 
@@ -78,15 +78,16 @@ def assert_only_owned_cells_changed(before: bytes, after_path: Path) -> None:
         if old == new:
             continue
         assert number in owned, f"line {number} changed outside an action table"
-        old_cells, new_cells = split_row(old), split_row(new)
+        old_cells, new_cells = cells(old), cells(new)
         for index, cell in enumerate(new_cells):
             if index in owned[number]:
                 continue
             assert index < len(old_cells) and old_cells[index] == cell, (number, index)
 
 
-def linked_items(path: Path) -> list[Any]:
-    return [i for i in parse_items(read_document(path)).items]
+def cells(text: str) -> list[str]:
+    pipes = pipe_positions(text)
+    return [text[a + 1 : b] for a, b in zip(pipes, pipes[1:])]
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[s.stem for s in SEEDS])
@@ -298,3 +299,29 @@ def test_push_json_output_and_no_token(env: tuple[str, Sandbox, Settings], tmp_p
     assert data["command"] == "push" and data["totals"]["created"] == 4
     assert data["documents"][0]["written"] is True
     assert {i["action"] for i in data["documents"][0]["items"]} == {"created"}
+
+
+def test_removed_items_are_reported_then_closed_on_request(
+    env: tuple[str, Sandbox, Settings], tmp_path: Path
+) -> None:
+    name, sandbox, settings = env
+    doc = tmp_path / "pm.md"
+    doc.write_text(TABLE_DOC, encoding="utf-8")
+    pushed, _ = push([doc], settings)
+    gone = keys(pushed)[3]
+    lines = doc.read_text(encoding="utf-8").splitlines(keepends=True)
+    doc.write_text("".join(line for line in lines if "Retire the legacy" not in line), encoding="utf-8")
+
+    reported, _ = push([doc], settings)
+    assert [r.link.key for r in reported.documents[0].removed] == [gone]
+    assert not reported.documents[0].removed[0].closed
+
+    closed, _ = push([doc], settings, close_removed=True)
+    assert closed.documents[0].removed[0].closed
+    from syncer.sync import TrackerPool
+
+    pool = TrackerPool(settings)
+    state = pool.get(name).read([closed.documents[0].removed[0].link])[gone]
+    assert getattr(state, "status", None) is Status.WONT_DO
+    after, _ = push([doc], settings)
+    assert after.documents[0].removed == []

@@ -17,12 +17,17 @@ HTTP endpoints (JSON bodies carry the keyword arguments of the matching method):
     GET|POST /_sandbox/jira/issues                 list / seed_jira_issues
     POST   /_sandbox/jira/issues/{key}/status      set_jira_status
     POST   /_sandbox/jira/projects | /jira/users   seed_jira_project / seed_jira_user
+    POST   /_sandbox/jira/required-fields          require_jira_field
     GET|POST /_sandbox/github/issues               list (?repo=) / seed_github_issues
     POST   /_sandbox/github/issues/{n}/state       set_github_state
     POST   /_sandbox/github/repos | /github/users  seed_github_repo / seed_github_user
+    POST   /_sandbox/slack/hook[/{token}]          a Slack incoming webhook: answers "ok"
+    GET    /_sandbox/slack/messages                slack_messages
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import json
 import urllib.error
@@ -78,6 +83,9 @@ class SandboxControl(Protocol):
     def jira_issues(self) -> list[dict[str, Any]]:
         """Every Jira issue as it really is (no index lag)."""
 
+    def require_jira_field(self, field_id: str, name: str) -> None:
+        """Make a custom field required on create, as a Jira admin's field configuration does."""
+
     def seed_github_repo(self, full_name: str) -> None:
         """Create a repository the bot can push to."""
 
@@ -100,8 +108,12 @@ class SandboxControl(Protocol):
         labels: Sequence[str] = (),
         pull_requests: bool = False,
         state: str = "open",
+        body: str | None = None,
     ) -> list[int]:
-        """Create issues (or pull requests) directly; returns their numbers."""
+        """Create issues (or pull requests) directly; returns their numbers.
+
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
 
     def set_github_state(
         self,
@@ -147,6 +159,9 @@ class SandboxControl(Protocol):
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's time forward (past a lag or a rate-limit window)."""
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Every message posted to the Slack webhook, oldest first: ``{"hook", "payload"}``."""
 
 
 class SandboxAdmin:
@@ -251,6 +266,13 @@ class SandboxAdmin:
             store = self._core.jira_store
             return [_jira_issue_summary(store, issue) for issue in store.issues.values()]
 
+    def require_jira_field(self, field_id: str, name: str) -> None:
+        """Make custom field ``field_id`` (e.g. ``customfield_10050``) required on create."""
+        if not field_id.startswith("customfield_") or not field_id[12:].isdigit():
+            raise ValueError(f"custom field ids look like customfield_10050, not {field_id!r}")
+        with self._core.lock:
+            self._core.jira_store.required_fields[field_id] = name
+
     # --- GitHub --------------------------------------------------------------------------
 
     def seed_github_repo(self, full_name: str) -> None:
@@ -285,8 +307,12 @@ class SandboxAdmin:
         labels: Sequence[str] = (),
         pull_requests: bool = False,
         state: str = "open",
+        body: str | None = None,
     ) -> list[int]:
-        """Create issues (or pull requests) directly; returns their numbers."""
+        """Create issues (or pull requests) directly; returns their numbers.
+
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
         with self._core.lock:
             store = self._core.github_store
             target = self._repo(repo)
@@ -295,7 +321,11 @@ class SandboxAdmin:
                 issue = store.create_issue(
                     target,
                     GITHUB_LOGIN,
-                    {"title": title.format(n=n), "labels": list(labels)},
+                    {
+                        "title": title.format(n=n),
+                        "labels": list(labels),
+                        "body": body.replace("{n}", str(n)) if body is not None else None,
+                    },
                     pull_request=pull_requests,
                     indexed_at=0.0,
                 )
@@ -426,11 +456,7 @@ class SandboxAdmin:
                 "github_search_lag": core.github_knobs.search_lag,
                 "secondary_limit": None
                 if limit is None
-                else {
-                    "creates": limit.creates,
-                    "window": limit.window,
-                    "retry_after": limit.retry_after,
-                },
+                else dataclasses.asdict(limit),
                 "primary_limits": {
                     "core": core.limiter.limits.core,
                     "search": core.limiter.limits.search,
@@ -441,6 +467,23 @@ class SandboxAdmin:
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's time forward (past a lag or a rate-limit window)."""
         self._core.clock.advance(seconds)
+
+    # --- Slack ---------------------------------------------------------------------------
+
+    def receive_slack_post(self, hook: str, payload: Any) -> Response:
+        """Take a webhook post as Slack does: 200 ``ok``, or 400 for a message without text."""
+        if not isinstance(payload, dict):
+            return Response.text(400, "invalid_payload")
+        if not payload.get("text") and not payload.get("blocks"):
+            return Response.text(400, "no_text")
+        with self._core.lock:
+            self._core.slack_messages.append({"hook": hook, "payload": payload})
+        return Response.text(200, "ok")
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Every message posted to the Slack webhook, oldest first: ``{"hook", "payload"}``."""
+        with self._core.lock:
+            return [dict(message) for message in self._core.slack_messages]
 
 
 def _jira_bot(store: JiraStore) -> str:
@@ -530,6 +573,8 @@ class AdminService:
             return Response.json(400, {"error": str(error)})
         if result is None:
             return Response.empty(204)
+        if isinstance(result, Response):
+            return result
         return Response.json(200, result)
 
     def fault_response(self, request: Request, fault: Any) -> Response:
@@ -563,6 +608,7 @@ class AdminService:
         add("POST", "/_sandbox/jira/issues", lambda q, p, b: {"keys": admin.seed_jira_issues(**b)})
         add("POST", "/_sandbox/jira/projects", lambda q, p, b: admin.seed_jira_project(**b))
         add("POST", "/_sandbox/jira/users", lambda q, p, b: admin.seed_jira_user(**b))
+        add("POST", "/_sandbox/jira/required-fields", lambda q, p, b: admin.require_jira_field(**b))
         add(
             "POST",
             "/_sandbox/jira/issues/{key}/status",
@@ -581,6 +627,13 @@ class AdminService:
             "/_sandbox/github/issues/{number}/state",
             lambda q, p, b: admin.set_github_state(int(p["number"]), **b),
         )
+        add("POST", "/_sandbox/slack/hook", lambda q, p, b: admin.receive_slack_post("", b))
+        add(
+            "POST",
+            "/_sandbox/slack/hook/{token}",
+            lambda q, p, b: admin.receive_slack_post(p["token"], b),
+        )
+        add("GET", "/_sandbox/slack/messages", lambda q, p, b: admin.slack_messages())
 
 
 def _config_args(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -682,6 +735,10 @@ class RemoteAdmin:
         """Every Jira issue as it really is (no index lag)."""
         return list(self._call("GET", "jira/issues"))
 
+    def require_jira_field(self, field_id: str, name: str) -> None:
+        """Make a custom field required on create."""
+        self._call("POST", "jira/required-fields", {"field_id": field_id, "name": name})
+
     def seed_github_repo(self, full_name: str) -> None:
         """Create a repository the bot can push to."""
         self._call("POST", "github/repos", {"full_name": full_name})
@@ -710,8 +767,12 @@ class RemoteAdmin:
         labels: Sequence[str] = (),
         pull_requests: bool = False,
         state: str = "open",
+        body: str | None = None,
     ) -> list[int]:
-        """Create issues (or pull requests) directly; returns their numbers."""
+        """Create issues (or pull requests) directly; returns their numbers.
+
+        ``{n}`` in ``title`` or ``body`` becomes the 1-based position in this batch (the body is
+        not a format string otherwise: it may hold JSON)."""
         answer = self._call(
             "POST",
             "github/issues",
@@ -722,6 +783,7 @@ class RemoteAdmin:
                 "labels": list(labels),
                 "pull_requests": pull_requests,
                 "state": state,
+                "body": body,
             },
         )
         return list(answer["numbers"])
@@ -792,11 +854,7 @@ class RemoteAdmin:
             body["secondary_limit"] = (
                 None
                 if secondary_limit is None
-                else {
-                    "creates": secondary_limit.creates,
-                    "window": secondary_limit.window,
-                    "retry_after": secondary_limit.retry_after,
-                }
+                else dataclasses.asdict(secondary_limit)
             )
         if primary_limits is not None:
             body["primary_limits"] = {
@@ -809,3 +867,7 @@ class RemoteAdmin:
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's time forward (past a lag or a rate-limit window)."""
         self._call("POST", "clock", {"advance": seconds})
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Every message posted to the Slack webhook, oldest first: ``{"hook", "payload"}``."""
+        return list(self._call("GET", "slack/messages"))

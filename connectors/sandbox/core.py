@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from connectors.sandbox.clock import Clock
 from connectors.sandbox.faults import FaultInjector, FaultPlan
@@ -68,6 +68,7 @@ class SandboxCore:
         self.jira_knobs = JiraKnobs()
         self.github_knobs = GitHubKnobs()
         self.limiter = RateLimiter(self.clock)
+        self.slack_messages: list[dict[str, Any]] = []  # what Slack webhook posts delivered
         self.faults = FaultInjector(options.faults, options.seed)
         self.jira = JiraService(JiraStore(options.flavour, self.clock), self.lock, self.jira_knobs)
         self.github = GitHubService(
@@ -97,6 +98,7 @@ class SandboxCore:
             self.limiter.reset()
             self.faults.replace(options.faults)
             self.log.clear()
+            self.slack_messages.clear()
 
     @property
     def jira_store(self) -> JiraStore:

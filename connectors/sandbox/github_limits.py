@@ -15,15 +15,25 @@ ANONYMOUS_CORE_LIMIT = 60
 
 @dataclass(frozen=True)
 class SecondaryLimit:
-    """At most ``creates`` issue creations per ``window`` seconds per user.
+    """At most ``creates`` issue creations per ``window`` seconds per user, and at most
+    ``hourly_creates`` per ``hourly_window`` seconds (``None``: no second window).
 
-    GitHub documents 80 content-creating requests a minute. ``retry_after`` fixes the
-    ``retry-after`` header; by default it is the time until the window has room again.
+    GitHub documents 80 content-creating requests a minute and 500 an hour. ``retry_after``
+    fixes the ``retry-after`` header; by default it is the time until both windows have room.
     """
 
     creates: int = 80
     window: float = 60.0
     retry_after: int | None = None
+    hourly_creates: int | None = 500
+    hourly_window: float = 3600.0
+
+    def windows(self) -> list[tuple[int, float]]:
+        """Each (limit, seconds) window a creation must fit in."""
+        found = [(self.creates, self.window)]
+        if self.hourly_creates is not None:
+            found.append((self.hourly_creates, self.hourly_window))
+        return found
 
 
 @dataclass
@@ -103,12 +113,16 @@ class RateLimiter:
             return None
         now = self.clock.now()
         recent = self._creates.setdefault(identity, deque())
-        while recent and recent[0] <= now - limit.window:
+        longest = max(seconds for _, seconds in limit.windows())
+        while recent and recent[0] <= now - longest:
             recent.popleft()
-        if len(recent) >= limit.creates:
-            if limit.retry_after is not None:
-                return limit.retry_after
-            return max(1, math.ceil(recent[0] + limit.window - now))
+        wait = 0.0
+        for creates, seconds in limit.windows():
+            inside = [t for t in recent if t > now - seconds]
+            if len(inside) >= creates:
+                wait = max(wait, inside[len(inside) - creates] + seconds - now)
+        if wait > 0:
+            return limit.retry_after if limit.retry_after is not None else max(1, math.ceil(wait))
         recent.append(now)
         return None
 

@@ -292,6 +292,7 @@ class JiraProject:
     name: str
     lead: str
     next_number: int = 1
+    components: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -330,6 +331,10 @@ class JiraIssue:
     resolved: float | None = None
     properties: dict[str, Any] = field(default_factory=dict)
     remote_links: list[RemoteLink] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+    #: The epic or parent issue's key (Cloud ``parent``; Server's "Epic Link" field).
+    parent: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 class FieldErrors(Exception):
@@ -342,6 +347,8 @@ class FieldErrors(Exception):
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Server/Data Center links an issue to its epic through this custom field (Cloud: ``parent``).
+EPIC_LINK_FIELD = "customfield_10014"
 _CREATE_ONLY = {"project", "issuetype"}
 _SETTABLE = {
     "summary",
@@ -369,6 +376,8 @@ class JiraStore:
         self._next_issue_id = 10001
         self._next_project_id = 10000
         self._next_link_id = 10000
+        #: Custom fields an admin made required on create: field id → field name.
+        self.required_fields: dict[str, str] = {}
 
     # --- people and projects -------------------------------------------------------------
 
@@ -422,14 +431,15 @@ class JiraStore:
         return next((u for u in self.users.values() if u.name == name), None)
 
     def find_users(self, text: str) -> list[JiraUser]:
-        """Users whose name, display name or email starts with ``text`` (Jira's user search)."""
+        """Users whose name, email, display name or a word of it starts with ``text`` (Jira's
+        user search matches prefixes, so ``Jane D`` finds Jane Doe)."""
         lowered = text.lower()
         return [
             u
             for u in self.users.values()
             if any(
                 part.lower().startswith(lowered)
-                for part in (u.name, u.email, *u.display_name.split())
+                for part in (u.name, u.email, u.display_name, *u.display_name.split())
             )
         ]
 
@@ -459,6 +469,13 @@ class JiraStore:
             errors["project"] = "Specify a valid project ID or key"
         if "issuetype" not in values and "issuetype" not in errors:
             errors["issuetype"] = "Specify an issue type"
+        for field_id, name in self.required_fields.items():
+            if values.get(field_id) in (None, "", []) and field_id not in errors:
+                errors[field_id] = f"{name} is required."
+        project = values.get("project")
+        for name in values.get("components") or []:
+            if project is not None and name not in project.components:
+                errors["components"] = f"Component name '{name}' is not valid"
         if errors:
             raise FieldErrors(errors)
         return values
@@ -498,6 +515,9 @@ class JiraStore:
             ),
             creator=actor.account_id,
             duedate=values.get("duedate"),
+            components=list(values.get("components") or []),
+            parent=values.get("parent") or values.get(EPIC_LINK_FIELD),
+            custom={k: v for k, v in values.items() if k in self.required_fields},
             created=now,
             updated=now,
             status_changed=now,
@@ -564,7 +584,11 @@ class JiraStore:
         return values, label_ops, errors
 
     def _assign(self, issue: JiraIssue, name: str, value: Any) -> None:
-        if name in ("assignee", "reporter"):
+        if name in ("parent", EPIC_LINK_FIELD):
+            issue.parent = value
+        elif name in self.required_fields:
+            issue.custom[name] = value
+        elif name in ("assignee", "reporter"):
             setattr(issue, name, value.account_id if value else None)
         elif name == "priority":
             issue.priority_id = value.id if value else self.catalogue.default_priority
@@ -636,6 +660,8 @@ class JiraStore:
                 parsed = self._parse_create_only(name, raw)
             elif name in _SETTABLE:
                 parsed = self._parse_settable(name, raw, api_version)
+            elif name in self._extra_fields():
+                parsed = self._parse_extra(name, raw)
             else:
                 parsed = _Invalid(
                     f"Field '{name}' cannot be set. It is not on the appropriate "
@@ -646,6 +672,28 @@ class JiraStore:
             else:
                 values[name] = parsed
         return values, errors
+
+    def _extra_fields(self) -> set[str]:
+        """Fields beyond the basic ones: components, the epic link, required custom fields."""
+        epic = "parent" if self.flavour == "cloud" else EPIC_LINK_FIELD
+        return {"components", epic, *self.required_fields}
+
+    def _parse_extra(self, name: str, raw: Any) -> Any:
+        if name == "components":
+            if not isinstance(raw, list) or not all(isinstance(c, Mapping) for c in raw):
+                return _Invalid("data was not an array")
+            return [str(c.get("name", c.get("id", ""))) for c in raw]
+        if name in ("parent", EPIC_LINK_FIELD):
+            ref = raw.get("key", raw.get("id")) if isinstance(raw, Mapping) else raw
+            found = self.find_issue(str(ref)) if ref not in (None, "") else None
+            if found is None:
+                return _Invalid(
+                    "Could not find issue by id or key."
+                    if name == "parent"
+                    else f"The issue {ref} does not exist."
+                )
+            return found.key
+        return raw
 
     def _parse_create_only(self, name: str, raw: Any) -> Any:
         if name == "project":

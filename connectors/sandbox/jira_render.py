@@ -13,6 +13,7 @@ from typing import Any
 
 from connectors.sandbox.jira_model import (
     CATEGORIES,
+    EPIC_LINK_FIELD,
     Description,
     IssueType,
     JiraIssue,
@@ -77,6 +78,9 @@ class FieldSelection:
     """Which fields an issue is rendered with; empty means no ``fields`` object at all."""
 
     names: tuple[str, ...]
+    #: Fields outside the system list that were asked for by name or by ``*all``/``*navigable``
+    #: (``parent``, custom fields); ``"*"`` stands for all of them.
+    extra: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, requested: Iterable[str], default: str) -> FieldSelection:
@@ -85,15 +89,27 @@ class FieldSelection:
         if not items:
             items = [default]
         chosen: list[str] = []
+        extra: list[str] = []
         excluded = {item[1:] for item in items if item.startswith("-")}
         for item in items:
             if item == "*all":
                 chosen.extend(_FIELD_IDS)
+                extra.append("*")
             elif item == "*navigable":
                 chosen.extend(_NAVIGABLE)
+                extra.append("*")
             elif item in _FIELD_IDS:
                 chosen.append(item)
-        return cls(tuple(n for n in dict.fromkeys(chosen) if n not in excluded))
+            elif item == "parent" or item.startswith("customfield_"):
+                extra.append(item)
+        return cls(
+            tuple(n for n in dict.fromkeys(chosen) if n not in excluded),
+            tuple(n for n in dict.fromkeys(extra) if n not in excluded),
+        )
+
+    def wants_extra(self, name: str) -> bool:
+        """Whether a field outside the system list is to be shown."""
+        return "*" in self.extra or name in self.extra
 
     @property
     def only_id(self) -> bool:
@@ -323,7 +339,14 @@ class JiraRenderer:
                     "issueTypes": [self.issue_type(t) for t in self.store.catalogue.issue_types],
                     "assigneeType": "UNASSIGNED",
                     "versions": [],
-                    "components": [],
+                    "components": [
+                        {
+                            "self": self.api(f"component/{project.id}{n}"),
+                            "id": f"{project.id}{n}",
+                            "name": name,
+                        }
+                        for n, name in enumerate(project.components)
+                    ],
                     "archived": False,
                 }
             )
@@ -387,7 +410,26 @@ class JiraRenderer:
         if not fields.only_id:
             every = self._fields(issue)
             body["fields"] = {name: every[name] for name in fields.names}
+            extra = self._extra_fields(issue)
+            body["fields"].update((k, v) for k, v in extra.items() if fields.wants_extra(k))
         return body
+
+    def _extra_fields(self, issue: JiraIssue) -> dict[str, Any]:
+        """The epic link (Cloud ``parent``, only when set; Server's custom field) and required
+        custom fields."""
+        extra: dict[str, Any] = dict.fromkeys(self.store.required_fields)
+        extra.update(issue.custom)
+        if self.cloud:
+            parent = self.store.find_issue(issue.parent) if issue.parent else None
+            if parent is not None:
+                extra["parent"] = {
+                    "id": str(parent.id),
+                    "key": parent.key,
+                    "self": self.api(f"issue/{parent.id}"),
+                }
+        else:
+            extra[EPIC_LINK_FIELD] = issue.parent
+        return extra
 
     def _fields(self, issue: JiraIssue) -> dict[str, Any]:
         catalogue = self.store.catalogue
@@ -412,7 +454,10 @@ class JiraRenderer:
             "assignee": self.user(users.get(issue.assignee or "")),
             "updated": jira_time(issue.updated),
             "status": self.status(catalogue.status(issue.status_id)),
-            "components": [],
+            "components": [
+                {"self": self.api(f"component/{n}"), "id": str(n), "name": name}
+                for n, name in enumerate(issue.components, 10000)
+            ],
             "description": self.rich_text(issue.description),
             "attachment": [],
             "summary": issue.summary,
@@ -433,6 +478,32 @@ class JiraRenderer:
         }
 
     def field_list(self) -> list[dict[str, Any]]:
+        """``GET /field``: system fields, then the epic link (Server) and required custom ones."""
+        listed = self._system_field_list()
+        custom = dict(self.store.required_fields)
+        if not self.cloud:
+            custom[EPIC_LINK_FIELD] = "Epic Link"
+        for field_id, name in custom.items():
+            listed.append(
+                {
+                    "id": field_id,
+                    "key": field_id,
+                    "name": name,
+                    "custom": True,
+                    "orderable": True,
+                    "navigable": True,
+                    "searchable": True,
+                    "clauseNames": [f"cf[{field_id.rsplit('_', 1)[1]}]", name],
+                    "schema": {
+                        "type": "any",
+                        "custom": "pmsync-sandbox",
+                        "customId": int(field_id.rsplit("_", 1)[1]),
+                    },
+                }
+            )
+        return listed
+
+    def _system_field_list(self) -> list[dict[str, Any]]:
         """``GET /field``: the system fields and the JQL clause names they answer to."""
         listed = []
         for field_id, name, navigable, clauses, schema_type in SYSTEM_FIELDS:

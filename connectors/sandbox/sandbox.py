@@ -133,6 +133,11 @@ class Sandbox:
         """Root of the admin API (for :class:`~connectors.sandbox.admin.RemoteAdmin`)."""
         return self.url
 
+    @property
+    def slack_webhook_url(self) -> str:
+        """A Slack incoming webhook that records what is posted (``admin.slack_messages()``)."""
+        return f"{self.url}/_sandbox/slack/hook/sandbox-webhook-secret"
+
     def env(self) -> dict[str, str]:
         """The environment variables that point pmsync at this sandbox."""
         return {
@@ -143,6 +148,7 @@ class Sandbox:
             "PMSYNC_GITHUB__API_URL": self.github_api_url,
             "PMSYNC_GITHUB__TOKEN": self.github_token,
             "PMSYNC_GITHUB__REPO": self.github_repo,
+            "PMSYNC_SLACK__WEBHOOK_URL": self.slack_webhook_url,
         }
 
 

@@ -28,7 +28,8 @@ def seed_jira(store: JiraStore) -> None:
     bot = store.add_user("pmsync bot", JIRA_EMAIL, name="pmsync-bot", token=JIRA_TOKEN)
     store.add_user("Alice Example", "alice@example.com", name="alice")
     store.add_user("Bob Example", "bob@example.com", name="bob")
-    store.add_project(JIRA_PROJECT, "Operations", bot.account_id)
+    project = store.add_project(JIRA_PROJECT, "Operations", bot.account_id)
+    project.components.extend(["Backend", "Platform"])
 
 
 def seed_github(store: GitHubStore) -> None:

@@ -19,7 +19,9 @@ from typing import Any
 from rich.console import Console
 from rich.syntax import Syntax
 
-from config.settings import PydanticBaseSettingsSource, Settings
+from pydantic_settings import PydanticBaseSettingsSource
+
+from config.settings import Settings
 from syncer.errors import EXIT_OK, EXIT_PROBLEMS
 
 DOCUMENTS = ("2025-03-14-search-latency.md", "2025-05-02-webhook-delays.md")
@@ -39,7 +41,7 @@ class _DemoSettings(Settings):
 
 def demo_settings(sandbox: Any) -> Settings:
     """Jira for the table postmortem, GitHub for the list one, both on ``sandbox``."""
-    return _DemoSettings(
+    values: dict[str, Any] = dict(
         tracker="jira",
         jira={"url": sandbox.jira_url, "email": sandbox.jira_email, "token": sandbox.jira_token,
               "project": sandbox.jira_project, "timeout": 10},
@@ -48,6 +50,7 @@ def demo_settings(sandbox: Any) -> Settings:
         owners={"@maria": {"jira": "alice@example.com"}, "@alice": {"github": "alice"}},
         routes=[{"tracker": "github", "path": "*webhook*"}],
     )
+    return _DemoSettings(**values)
 
 
 def run_demo(console: Console, keep: Path | None = None) -> int:
@@ -131,11 +134,13 @@ def _move_tickets(sandbox: Any, result: Any) -> list[str]:
 
 
 def _show_report(console: Console, paths: list[Path], settings: Settings) -> None:
-    try:
-        from syncer import report  # noqa: F401
-    except ImportError:
-        return
-    from syncer.commands import run_report  # type: ignore[attr-defined]
+    import importlib.util
+
+    if importlib.util.find_spec("syncer.report") is None:
+        return  # the report lands with its own change
+    from syncer import commands
+
+    run_report = getattr(commands, "run_report")
 
     console.rule(f"4. pmsync report --as-of {AS_OF.isoformat()}")
     run_report(paths, settings, as_of=AS_OF)

@@ -289,6 +289,30 @@ def test_secondary_limit_refuses_fast_creation_until_the_window_passes() -> None
         assert repo.create_issue("three").number == 3
 
 
+def test_secondary_limit_has_an_hourly_window_too() -> None:
+    # GitHub: 80 creations a minute and 500 an hour; scaled down here to 3 a second, 4 a minute.
+    limit = SecondaryLimit(creates=3, window=1, hourly_creates=4, hourly_window=60)
+    with Sandbox(secondary_limit=limit) as sandbox:
+        repo = github_client(sandbox).get_repo(sandbox.github_repo)
+        for n in range(3):
+            repo.create_issue(f"n{n}")
+        sandbox.admin.advance_clock(1.1)
+        repo.create_issue("fourth")
+        sandbox.admin.advance_clock(1.1)  # the short window has room; the long one has not
+        with pytest.raises(RateLimitExceededException) as raised:
+            repo.create_issue("fifth")
+        assert 55 <= int(raised.value.headers["retry-after"]) <= 60
+        sandbox.admin.advance_clock(60)
+        assert repo.create_issue("fifth").number == 5
+
+
+def test_seeded_issues_can_carry_a_body() -> None:
+    with Sandbox() as sandbox:
+        numbers = sandbox.admin.seed_github_issues(2, body="text {n}", pull_requests=True)
+        repo = github_client(sandbox).get_repo(sandbox.github_repo)
+        assert [repo.get_issue(n).body for n in numbers] == ["text 1", "text 2"]
+
+
 def test_ghes_layout_serves_rest_under_api_v3_and_graphql_at_api_graphql() -> None:
     with Sandbox(github_layout="ghes") as sandbox:
         assert sandbox.github_api_url.endswith("/api/v3")

@@ -1,0 +1,407 @@
+"""The overdue report: which action items slipped, who owns them, and how the follow-up goes.
+
+:func:`build_report` is pure: parsed documents, a date and (optionally) the tickets' current
+states in, a :class:`Report` out. :func:`read_ticket_states` is the one step that talks to
+trackers, through the :class:`~connectors.base.Tracker` protocol, and it only reads.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from connectors.base import TicketLink, TicketState, Tracker
+from syncer.items import ActionItem, ParsedDocument
+from syncer.normalize import Status
+
+GroupBy = Literal["owner", "postmortem", "tracker", "priority"]
+GROUP_BY: tuple[GroupBy, ...] = ("owner", "postmortem", "tracker", "priority")
+
+#: Overdue age buckets: label → (first day, last day); None means no upper bound.
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("1-7", 1, 7), ("8-30", 8, 30), ("31-90", 31, 90), (">90", 91, None),
+)
+#: Status keys in the order reports list them; "unknown" is an item without a readable status.
+STATUS_KEYS = ("open", "in_progress", "done", "wont_do", "unknown")
+CLOSED = frozenset({Status.DONE, Status.WONT_DO})
+
+ItemKey = tuple[str, int]  # (file, line): one item
+
+
+
+def item_key(item: ActionItem) -> ItemKey:
+    """How report inputs refer to one item."""
+    return (str(item.file), item.line)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One action item as the report lists it."""
+
+    file: str
+    line: int
+    title: str
+    owner: str | None
+    due: date | None
+    days_overdue: int | None  # as_of - due in days: > 0 overdue, <= 0 days left (None: no due)
+    status: str  # one of STATUS_KEYS, the tracker's when refreshed
+    status_source: Literal["document", "tracker"]
+    ticket: str | None  # the ticket's key (OPS-12, #12) or the reference as written
+    ticket_url: str | None
+    tracker: str | None  # jira, github, or the kind of reference (bug, url)
+    priority: str | None
+    incident_id: str | None
+    document: str | None  # the postmortem's title
+    missing: tuple[str, ...] = ()  # "owner" / "due" for incomplete items
+    group: str | None = None  # the group this entry falls in when the report is grouped
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON form of an entry (``pmsync report --format json``)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "title": self.title,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
+            "days_overdue": self.days_overdue,
+            "status": self.status,
+            "status_source": self.status_source,
+            "ticket": self.ticket,
+            "ticket_url": self.ticket_url,
+            "tracker": self.tracker,
+            "priority": self.priority,
+            "incident_id": self.incident_id,
+            "document": self.document,
+            "missing": list(self.missing),
+            "group": self.group,
+        }
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How far the items of one postmortem (or one severity) got."""
+
+    name: str
+    items: int
+    done: int
+    wont_do: int
+    open: int  # everything not done and not won't do
+    incident_id: str | None = None
+    file: str | None = None
+
+    @property
+    def rate(self) -> float | None:
+        """Done items out of those still meant to be done (won't do left out); None if none."""
+        wanted = self.items - self.wont_do
+        return round(self.done / wanted, 4) if wanted else None
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON form, rate included."""
+        data: dict[str, object] = {"name": self.name}
+        if self.file is not None:
+            data.update(file=self.file, incident_id=self.incident_id)
+        data.update(items=self.items, done=self.done, wont_do=self.wont_do, open=self.open,
+                    rate=self.rate)
+        return data
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Numbers across every document of the report."""
+
+    documents: int
+    items: int
+    by_status: Mapping[str, int]
+    overdue: int
+    overdue_buckets: Mapping[str, int]
+    due_soon: int
+    incomplete: int
+    by_postmortem: tuple[Completion, ...]
+    by_severity: tuple[Completion, ...]
+    median_days_to_done: float | None
+    resolved_samples: int  # done items whose tracker gave a resolution date
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON form of the metrics."""
+        return {
+            "documents": self.documents,
+            "items": self.items,
+            "by_status": dict(self.by_status),
+            "overdue": self.overdue,
+            "overdue_buckets": dict(self.overdue_buckets),
+            "due_soon": self.due_soon,
+            "incomplete": self.incomplete,
+            "completion_by_postmortem": [c.to_json() for c in self.by_postmortem],
+            "completion_by_severity": [c.to_json() for c in self.by_severity],
+            "median_days_to_done": self.median_days_to_done,
+            "resolved_samples": self.resolved_samples,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``pmsync report`` shows."""
+
+    as_of: date
+    overdue: tuple[Entry, ...]
+    due_soon: tuple[Entry, ...]
+    incomplete: tuple[Entry, ...]
+    metrics: Metrics
+    group_by: GroupBy | None = None
+    due_soon_days: int = 7
+    refreshed: bool = False
+    notes: tuple[str, ...] = ()  # what the reader should know: tickets that could not be read
+
+    def to_json(self) -> dict[str, object]:
+        """One JSON object: ``as_of``, the three lists, ``metrics`` and how it was made."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "group_by": self.group_by,
+            "due_soon_days": self.due_soon_days,
+            "refreshed": self.refreshed,
+            "overdue": [e.to_json() for e in self.overdue],
+            "due_soon": [e.to_json() for e in self.due_soon],
+            "incomplete": [e.to_json() for e in self.incomplete],
+            "metrics": self.metrics.to_json(),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class TicketStates:
+    """What ``--refresh`` learnt: the current state of each item's ticket, by item."""
+
+    states: Mapping[ItemKey, TicketState] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def build_report(
+    documents: Sequence[ParsedDocument],
+    as_of: date,
+    *,
+    states: TicketStates | None = None,
+    group_by: GroupBy | None = None,
+    due_soon_days: int = 7,
+) -> Report:
+    """The report for ``documents`` on ``as_of``; ``states`` override the documents' statuses."""
+    refreshed = states is not None
+    states = states or TicketStates()
+    overdue: list[Entry] = []
+    due_soon: list[Entry] = []
+    incomplete: list[Entry] = []
+    by_status: Counter[str] = Counter()
+    per_severity: dict[str, Counter[str]] = defaultdict(Counter)
+    per_document: list[Completion] = []
+    days_to_done: list[int] = []
+    soon_until = as_of + timedelta(days=due_soon_days)
+    for parsed in documents:
+        meta = parsed.metadata
+        severity = severity_name(meta.severity)
+        counts: Counter[str] = Counter()
+        for item in parsed.items:
+            state = states.states.get(item_key(item))
+            entry = _entry(parsed, item, as_of, state, group_by)
+            by_status[entry.status] += 1
+            counts[entry.status] += 1
+            per_severity[severity][entry.status] += 1
+            if state is not None and entry.status == "done" and state.resolved and \
+                    meta.incident_date:
+                days_to_done.append((state.resolved.date() - meta.incident_date).days)
+            if entry.status in ("done", "wont_do"):
+                continue
+            if entry.due is not None and entry.due < as_of:
+                overdue.append(entry)
+            elif entry.due is not None and entry.due <= soon_until:
+                due_soon.append(entry)
+            if entry.missing:
+                incomplete.append(entry)
+        if parsed.items:
+            per_document.append(_completion(
+                _document_name(parsed), counts, meta.incident_id, str(parsed.doc.path)))
+    overdue.sort(key=lambda e: (-(e.days_overdue or 0), e.file, e.line))
+    due_soon.sort(key=lambda e: (e.due or as_of, e.file, e.line))
+    incomplete.sort(key=lambda e: (e.file, e.line))
+    buckets = {label: 0 for label, _, _ in AGE_BUCKETS}
+    for entry in overdue:
+        buckets[age_bucket(entry.days_overdue or 1)] += 1
+    metrics = Metrics(
+        documents=len(documents),
+        items=sum(by_status.values()),
+        by_status={key: by_status[key] for key in STATUS_KEYS},
+        overdue=len(overdue),
+        overdue_buckets=buckets,
+        due_soon=len(due_soon),
+        incomplete=len(incomplete),
+        by_postmortem=tuple(per_document),
+        by_severity=tuple(_completion(name, per_severity[name])
+                          for name in sorted(per_severity, key=_severity_order)),
+        median_days_to_done=float(statistics.median(days_to_done)) if days_to_done else None,
+        resolved_samples=len(days_to_done),
+    )
+    return Report(as_of, tuple(overdue), tuple(due_soon), tuple(incomplete), metrics,
+                  group_by, due_soon_days, refreshed=refreshed, notes=states.notes)
+
+
+def _entry(parsed: ParsedDocument, item: ActionItem, as_of: date, state: TicketState | None,
+           group_by: GroupBy | None) -> Entry:
+    if state is not None:
+        status, source = state.status.value, "tracker"
+    else:
+        status, source = (item.status.value if item.status else "unknown"), "document"
+    ticket, url, tracker = _ticket(item, state)
+    missing = tuple(name for name, value in (("owner", item.owner), ("due", item.due))
+                    if value is None)
+    entry = Entry(
+        file=str(item.file),
+        line=item.line,
+        title=item.title,
+        owner=item.owner,
+        due=item.due,
+        days_overdue=(as_of - item.due).days if item.due else None,
+        status=status,
+        status_source=source,  # type: ignore[arg-type]
+        ticket=ticket,
+        ticket_url=url,
+        tracker=tracker,
+        priority=item.priority,
+        incident_id=parsed.metadata.incident_id,
+        document=_document_name(parsed),
+        missing=missing,
+    )
+    if group_by is None:
+        return entry
+    return _with_group(entry, group_by)
+
+
+def _with_group(entry: Entry, group_by: GroupBy) -> Entry:
+    return replace(entry, group=group_name(entry, group_by))
+
+
+def group_name(entry: Entry, group_by: GroupBy) -> str:
+    """The group ``entry`` falls in: its owner, postmortem, tracker or priority."""
+    if group_by == "owner":
+        return entry.owner or "(no owner)"
+    if group_by == "postmortem":
+        if entry.incident_id and entry.document:
+            return f"{entry.incident_id}: {entry.document}"
+        return entry.incident_id or entry.document or entry.file
+    if group_by == "tracker":
+        return entry.tracker or "(no ticket)"
+    return entry.priority or "(no priority)"
+
+
+def grouped(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Entries by their group, groups in order of first appearance (entries keep their order)."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.group or "", []).append(entry)
+    return list(groups.items())
+
+
+def _ticket(item: ActionItem, state: TicketState | None) -> tuple[str | None, str | None,
+                                                                   str | None]:
+    if state is not None:
+        return state.link.label, state.link.url, state.link.tracker
+    ref = item.ticket
+    if ref is None:
+        return None, None, item.tracker.casefold() if item.tracker else None
+    label = f"#{ref.key.rsplit('#', 1)[-1]}" if ref.kind == "github" else ref.key
+    return label, ref.url, ref.kind
+
+
+def _document_name(parsed: ParsedDocument) -> str:
+    return parsed.metadata.title or parsed.doc.path.stem
+
+
+def _completion(name: str, counts: Mapping[str, int], incident_id: str | None = None,
+                file: str | None = None) -> Completion:
+    done, wont = counts.get("done", 0), counts.get("wont_do", 0)
+    total = sum(counts.values())
+    return Completion(name, total, done, wont, total - done - wont, incident_id, file)
+
+
+def age_bucket(days: int) -> str:
+    """The age bucket of an item overdue by ``days`` (at least 1)."""
+    for label, first, last in AGE_BUCKETS:
+        if days >= first and (last is None or days <= last):
+            return label
+    return AGE_BUCKETS[0][0]
+
+
+_SEV_NUMBER = re.compile(r"\b(?:sev(?:erity)?|s)[\s-]?(\d)\b", re.IGNORECASE)
+_P_NUMBER = re.compile(r"\bP([0-4])\b")
+_SEV_WORD = re.compile(r"\b(critical|major|high|medium|moderate|minor|low)\b", re.IGNORECASE)
+
+
+def severity_name(text: str | None) -> str:
+    """A severity as reports group it: ``SEV-1 (Critical)`` → ``SEV1``; None → ``unknown``.
+
+    Template lines that list every choice (``SEV-1 | SEV-2 | SEV-3``) count as their first.
+    """
+    if not text:
+        return "unknown"
+    for pattern, form in ((_SEV_NUMBER, "SEV{}"), (_P_NUMBER, "P{}")):
+        match = pattern.search(text)
+        if match:
+            return form.format(match.group(1))
+    word = _SEV_WORD.search(text)
+    if word:
+        return word.group(1).capitalize()
+    return text.strip().strip("`*_ ")[:40] or "unknown"
+
+
+def _severity_order(name: str) -> tuple[int, str]:
+    match = re.fullmatch(r"(?:SEV|P)(\d)", name)
+    if match:
+        return (0, name[0] + match.group(1))
+    words = ("Critical", "Major", "High", "Medium", "Moderate", "Minor", "Low")
+    if name in words:
+        return (1, str(words.index(name)))
+    return (3 if name == "unknown" else 2, name)
+
+
+def read_ticket_states(
+    documents: Sequence[ParsedDocument], trackers: Sequence[Tracker]
+) -> TicketStates:
+    """The current state of every item's ticket, read in one batch per tracker (no writes).
+
+    An item's ticket belongs to the first tracker that :meth:`~connectors.base.Tracker.owns`
+    it. Tickets a tracker cannot read keep the document's status and are named in ``notes``.
+    """
+    wanted: dict[str, list[tuple[ItemKey, TicketLink]]] = defaultdict(list)
+    by_name = {tracker.name: tracker for tracker in trackers}
+    unowned = 0
+    for parsed in documents:
+        for item in parsed.items:
+            if item.ticket is None:
+                continue
+            for tracker in trackers:
+                link = tracker.owns(item.ticket)
+                if link is not None:
+                    wanted[tracker.name].append((item_key(item), link))
+                    break
+            else:
+                unowned += 1
+    states: dict[ItemKey, TicketState] = {}
+    notes: list[str] = []
+    for name, pairs in wanted.items():
+        unique = list({link.key: link for _, link in pairs}.values())
+        answers = by_name[name].read(unique)
+        for key, link in pairs:
+            answer = answers.get(link.key)
+            if answer is None:
+                notes.append(f"{key[0]}:{key[1]}: {link.key}: {name} did not return this ticket")
+            elif isinstance(answer, TicketState):
+                states[key] = answer
+            else:
+                notes.append(f"{key[0]}:{key[1]}: {link.key}: {answer.message}")
+    if unowned:
+        notes.append(f"{unowned} ticket reference(s) belong to no configured tracker: "
+                     "the documents' statuses are used for them")
+    return TicketStates(states, tuple(notes))
+
