@@ -142,6 +142,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--naive-limit", type=int, default=None,
                         help="run the naive loop on at most this many tickets and extrapolate")
+    parser.add_argument("--output", default="pull_bench",
+                        help="result file name under bench/results/ (without .json)")
     args = parser.parse_args()
     quiet_logs()
     runs = []
@@ -163,7 +165,7 @@ def main() -> None:
     )
     if any(r["naive"]["extrapolated"] for r in runs):
         print(f"* naive figures measured on {args.naive_limit} tickets and scaled linearly")
-    path = write_results("pull_bench", {"latency": args.latency, "runs": runs})
+    path = write_results(args.output, {"latency": args.latency, "runs": runs})
     print(f"\nwritten to {path}")
 
 

@@ -168,6 +168,8 @@ def main() -> None:
                         help="creates the sandbox allows per window")
     parser.add_argument("--github-window", type=float, default=2.0,
                         help="the secondary limit's window, seconds (GitHub: 80 per 60)")
+    parser.add_argument("--output", default="push_bench",
+                        help="result file name under bench/results/ (without .json)")
     args = parser.parse_args()
     quiet_logs()
     runs = []
@@ -198,7 +200,7 @@ def main() -> None:
         [(r["tracker"], r["items"], r["noop"]["requests"]["total"],
           r["noop"]["requests"]["writes"], r["noop"]["seconds"]) for r in runs],
     )
-    path = write_results("push_bench", {"latency": args.latency, "runs": runs})
+    path = write_results(args.output, {"latency": args.latency, "runs": runs})
     print(f"\nwritten to {path}")
 
 

@@ -121,7 +121,7 @@ def is_write(method: str, route: str) -> bool:
 def is_create(method: str, route: str) -> bool:
     """Whether a request creates tickets."""
     return method == "POST" and (
-        route.endswith("/issue") or route.endswith("/issue/bulk") or route.endswith("/issues")
+        route.endswith(("/issue", "/issue/bulk", "/issues"))
     )
 
 
