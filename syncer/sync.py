@@ -255,7 +255,7 @@ def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
             if row.tracker and not row.problem:
                 row.draft = make_draft(item, row.marker, parsed, settings.document_base_url)
             rows.append(row)
-    _require_trackers(rows)
+    _require_trackers(rows, pool)
     by_tracker: dict[str, list[_Gathered]] = defaultdict(list)
     for row in rows:
         if row.tracker:
@@ -278,9 +278,13 @@ def _not_configured(name: str) -> str:
     return f"{name} is not configured: set {variable}"
 
 
-def _require_trackers(rows: Sequence[_Gathered]) -> None:
+def _require_trackers(rows: Sequence[_Gathered], pool: TrackerPool) -> None:
     """A run where no item can reach any tracker is a configuration error, not N item problems."""
     problems = [row.problem for row in rows if row.problem]
+    if problems and not pool.configured():
+        raise ConfigError("no tracker is configured: set PMSYNC_JIRA__URL, PMSYNC_JIRA__PROJECT "
+                          "and PMSYNC_JIRA__TOKEN, or PMSYNC_GITHUB__REPO and "
+                          "PMSYNC_GITHUB__TOKEN (then check with pmsync doctor)")
     if problems and not any(row.tracker for row in rows):
         raise ConfigError(problems[0])
 

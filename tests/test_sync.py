@@ -330,3 +330,16 @@ def test_removed_items_are_reported_then_closed_on_request(
     assert getattr(state, "status", None) is Status.WONT_DO
     after, _ = push([doc], settings)
     assert after.documents[0].removed == []
+
+
+def test_push_without_any_tracker_configured_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("PMSYNC_JIRA__URL", "PMSYNC_GITHUB__REPO", "GITHUB_REPOSITORY", "PMSYNC_TRACKER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    doc = tmp_path / "pm.md"
+    doc.write_text(TABLE_DOC, encoding="utf-8")
+    assert main(["push", str(doc)]) == 2
+    assert "no tracker is configured" in capsys.readouterr().err
+    assert doc.read_text(encoding="utf-8") == TABLE_DOC
