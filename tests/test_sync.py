@@ -122,6 +122,24 @@ def test_push_links_every_item_and_repush_writes_nothing(
     assert doc.read_bytes() == written
     assert again.total("created") == 0 and again.total("failed") == 0
 
+    # Statuses come back in the document's own words (or its style, for words it never used).
+    created = [i for d in result.documents for i in d.items if i.outcome == "created"]
+    wanted = [Status.DONE, Status.WONT_DO, Status.IN_PROGRESS if name == "jira" else Status.OPEN]
+    moved = {i.item.line: (i.item.status if name == "github" and w is Status.OPEN
+                           and i.item.status is Status.IN_PROGRESS else w)  # GitHub cannot say it
+             for i, w in zip(created, wanted)}
+    for item, status in zip(created, wanted):
+        move(name, sandbox, item.link.key, status)  # type: ignore[union-attr]
+    used = {i.status: i.status_raw for i in items if i.status and i.status_raw}
+    before_pull = doc.read_bytes()
+    pull([doc], settings)
+    assert_only_owned_cells_changed(before_pull, doc)
+    for item in parse_items(read_document(doc)).items:
+        if item.line in moved:
+            assert item.status is moved[item.line], (item.line, item.status_raw)
+            if item.kind == "table" and moved[item.line] in used and "(" not in used[moved[item.line]]:
+                assert item.status_raw == used[moved[item.line]].strip()
+
 
 def test_dry_run_plans_and_writes_nothing(env: tuple[str, Sandbox, Settings], tmp_path: Path) -> None:
     name, sandbox, settings = env
