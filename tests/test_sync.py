@@ -178,6 +178,13 @@ def move(name: str, sandbox: Sandbox, key: str, status: Status) -> None:
         sandbox.admin.set_github_state(number, "closed", state_reason=reason)
 
 
+def push_table(folder: Path, settings: Settings) -> tuple[Path, RunResult]:
+    """TABLE_DOC written to ``folder`` and pushed."""
+    doc = folder / "pm.md"
+    doc.write_text(TABLE_DOC, encoding="utf-8")
+    return doc, push([doc], settings)[0]
+
+
 def keys(result: RunResult) -> list[str]:
     return [i.link.key for d in result.documents for i in d.items if i.link]
 
@@ -186,9 +193,7 @@ def test_pull_writes_statuses_in_the_documents_words(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     first, second, third, fourth = keys(pushed)
     move(name, sandbox, first, Status.DONE)
     move(name, sandbox, third, Status.WONT_DO)
@@ -217,9 +222,7 @@ def test_push_updates_only_what_the_document_changed(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    push([doc], settings)
+    doc, _ = push_table(tmp_path, settings)
     text = doc.read_text(encoding="utf-8").replace("2025-04-08", "2025-06-30")
     doc.write_text(text, encoding="utf-8")
     sandbox.admin.clear_request_log()
@@ -263,9 +266,7 @@ def test_hand_written_keys_are_read_not_recreated(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     key = keys(pushed)[0]
     label = key if name == "jira" else "#" + key.rsplit("#", 1)[1]
     other = tmp_path / "other.md"
@@ -283,9 +284,7 @@ def test_hand_written_keys_are_read_not_recreated(
 def test_pull_check_exit_codes(env: tuple[str, Sandbox, Settings], tmp_path: Path,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     for key, value in sandbox.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("PMSYNC_TRACKER", name)
@@ -328,9 +327,7 @@ def test_removed_items_are_reported_then_closed_on_request(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     gone = keys(pushed)[3]
     lines = doc.read_text(encoding="utf-8").splitlines(keepends=True)
     doc.write_text("".join(line for line in lines if "Retire the legacy" not in line), encoding="utf-8")
