@@ -252,6 +252,8 @@ class Tracker(Protocol):
     name: ClassVar[str]
     #: The environment variable that holds this tracker's token, named in error messages.
     token_variable: ClassVar[str]
+    #: The statuses a ticket can be in (GitHub has no "in progress": open stays open).
+    statuses: ClassVar[frozenset[Status]]
 
     def describe(self) -> str:
         """One line naming the instance and project/repository, never the token."""

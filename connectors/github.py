@@ -197,6 +197,7 @@ class GitHubTracker:
 
     name: ClassVar[str] = "github"
     token_variable: ClassVar[str] = "PMSYNC_GITHUB__TOKEN"
+    statuses: ClassVar[frozenset[Status]] = frozenset({Status.OPEN, Status.DONE, Status.WONT_DO})
 
     def __init__(
         self,
@@ -400,6 +401,17 @@ class GitHubTracker:
         self._refresh_listing()
         return {m: self._state(self._issues[self._by_marker[m]])
                 for m in markers if m in self._by_marker}
+
+    def tickets_of(self, document_ids: Sequence[str]) -> dict[str, list[TicketState]]:
+        """Each document's issues, from the same label listing :meth:`find` uses."""
+        self._refresh_listing()
+        wanted = set(document_ids)
+        found: dict[str, list[TicketState]] = {d: [] for d in document_ids}
+        for number in sorted(self._issues):
+            stamp = body_stamp(self._issues[number].body)
+            if stamp is not None and stamp.marker.document_id in wanted:
+                found[stamp.marker.document_id].append(self._state(self._issues[number]))
+        return found
 
     def _refresh_listing(self, since: float | None = None) -> None:
         if since is None and self._listed_at is not None:

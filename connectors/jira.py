@@ -168,6 +168,7 @@ class JiraTracker:
 
     name: ClassVar[str] = "jira"
     token_variable: ClassVar[str] = "PMSYNC_JIRA__TOKEN"
+    statuses: ClassVar[frozenset[Status]] = frozenset(Status)
     email_variable: ClassVar[str] = "PMSYNC_JIRA__EMAIL"
 
     def __init__(

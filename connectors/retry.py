@@ -168,8 +168,12 @@ def call(
         return retrying(attempt)
     except _Retryable as exc:
         status = exc.failure.status
-        reason = f"HTTP {status}" if status else type(exc.cause).__name__
-        raise RateLimited(f"{what}: gave up after {policy.attempts} attempts ({reason})") from exc.cause
+        if status is None:
+            raise RateLimited(f"{what}: no connection after {policy.attempts} attempts "
+                              f"({type(exc.cause).__name__}); check the tracker URL setting and "
+                              "the network") from exc.cause
+        raise RateLimited(f"{what}: gave up after {policy.attempts} attempts (HTTP {status})") \
+            from exc.cause
 
 
 def header_map(headers: Any) -> dict[str, str]:

@@ -48,6 +48,19 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+class _StderrLogger:
+    """Writes each line to whatever ``sys.stderr`` is at the time (tests swap it)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*_: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure_logging(log_format: LogFormat = "auto", verbosity: int = 0) -> None:
     """Set up structlog once per process; ``verbosity`` 0 = warnings, 1 = info, 2 = debug."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
@@ -66,11 +79,26 @@ def configure_logging(log_format: LogFormat = "auto", verbosity: int = 0) -> Non
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     # The tracker clients log through the standard library: keep their noise at our level.
     logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, format="%(message)s")
+
+
+def _configure_library_default() -> None:
+    """Used as a library (no CLI), pmsync logs warnings and errors only, to standard error."""
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, _mask_processor,
+                    structlog.dev.ConsoleRenderer(colors=False)],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=_stderr_logger,
+        cache_logger_on_first_use=False,
+    )
+
+
+if not structlog.is_configured():
+    _configure_library_default()
 
 
 def get_logger(name: str) -> Any:

@@ -125,7 +125,7 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                 table.add_column(name, overflow="fold")
             for item in shown:
                 style = _OUTCOME_STYLE.get(item.outcome, "white")
-                table.add_row(str(item.item.line), item.item.title[:80],
+                table.add_row(str(item.item.line), item.item.own_title[:80],
                               f"[{style}]{item.outcome}[/]",
                               item.link.key if item.link else "",
                               item.message or item.status or "")

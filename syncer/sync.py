@@ -255,7 +255,7 @@ def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
             if row.tracker and not row.problem:
                 row.draft = make_draft(item, row.marker, parsed, settings.document_base_url)
             rows.append(row)
-    _require_trackers(rows)
+    _require_trackers(rows, pool)
     by_tracker: dict[str, list[_Gathered]] = defaultdict(list)
     for row in rows:
         if row.tracker:
@@ -278,9 +278,13 @@ def _not_configured(name: str) -> str:
     return f"{name} is not configured: set {variable}"
 
 
-def _require_trackers(rows: Sequence[_Gathered]) -> None:
+def _require_trackers(rows: Sequence[_Gathered], pool: TrackerPool) -> None:
     """A run where no item can reach any tracker is a configuration error, not N item problems."""
     problems = [row.problem for row in rows if row.problem]
+    if problems and not pool.configured():
+        raise ConfigError("no tracker is configured: set PMSYNC_JIRA__URL, PMSYNC_JIRA__PROJECT "
+                          "and PMSYNC_JIRA__TOKEN, or PMSYNC_GITHUB__REPO and "
+                          "PMSYNC_GITHUB__TOKEN (then check with pmsync doctor)")
     if problems and not any(row.tracker for row in rows):
         raise ConfigError(problems[0])
 
@@ -398,6 +402,8 @@ def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunR
             for start in range(0, len(queue), CREATE_CHUNK):
                 chunk = queue[start : start + CREATE_CHUNK]
                 outcomes = _create(tracker, [plan.draft for _, plan in chunk if plan.draft])
+                outcomes = [_match_status(tracker, plan.item, outcome)
+                            for (_, plan), outcome in zip(chunk, outcomes)]
                 for (run, plan), outcome in zip(chunk, outcomes):
                     run.result.items.append(_created(plan, outcome, run))
                     run.pending.discard(plan.item.line)
@@ -418,6 +424,22 @@ def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunR
                 for plan in run.plan.items:
                     if plan.item.line in run.pending:
                         run.result.items.append(ItemResult(plan.item, "failed", message="interrupted"))
+
+
+def _match_status(tracker: Tracker, item: ActionItem, outcome: Created | Failed) -> Created | Failed:
+    """A new ticket starts in the status the document gives its item (``Done`` stays done);
+    from then on the tracker owns the status. A failure here keeps the ticket, with a notice."""
+    wanted = item.status
+    if not isinstance(outcome, Created) or wanted in (None, Status.OPEN):
+        return outcome
+    if wanted not in tracker.statuses or outcome.state.status is wanted:
+        return outcome
+    try:
+        state = tracker.set_status(outcome.state, wanted)
+    except PmsyncError as exc:
+        notice = Notice(outcome.marker, f"created, but its status could not be set: {exc}")
+        return replace(outcome, notices=(*outcome.notices, notice))
+    return replace(outcome, state=state)
 
 
 def _create(tracker: Tracker, drafts: Sequence[Draft]) -> list[Created | Failed]:
@@ -460,9 +482,13 @@ def _created(plan: ItemPlan, outcome: Created | Failed, run: _DocumentRun) -> It
     state = outcome.state
     log.info("linked" if outcome.recovered else "created", ticket=state.link.key,
              file=str(item.file), line=item.line)
+    for notice in outcome.notices:
+        log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
     status = _status_fill(item, state, run.vocabulary)
     run.changes.append(ItemChange(item, ticket=state.link.markdown(), status=status))
-    return ItemResult(item, "linked" if outcome.recovered else "created", state.link, None, status)
+    message = "; ".join(n.message for n in outcome.notices) or None
+    return ItemResult(item, "linked" if outcome.recovered else "created", state.link, message,
+                      status)
 
 
 def _status_fill(item: ActionItem, state: TicketState | None,
@@ -526,6 +552,7 @@ def pull(
             extraction = extract(files, settings)
             result = RunResult("pull", dry_run, errors=list(extraction.errors))
             owned: dict[str, list[tuple[int, ActionItem, TicketLink]]] = defaultdict(list)
+            expressible: dict[str, frozenset[Status]] = {}
             for index, parsed in enumerate(extraction.documents):
                 result.documents.append(DocumentResult(parsed.doc.path))
                 for item in parsed.items:
@@ -534,11 +561,13 @@ def pull(
                         owned[found[0]].append((index, item, found[1]))
             states: dict[tuple[int, int], TicketState | Failed] = {}
             for name, entries in owned.items():
+                expressible[name] = pool.get(name).statuses
                 read = pool.get(name).read([link for _, _, link in entries])
                 for index, item, link in entries:
                     states[(index, item.line)] = read.get(link.key) or Failed(None, "not found", link)
             for index, parsed in enumerate(extraction.documents):
-                _pull_document(parsed, index, states, result.documents[index], dry_run)
+                _pull_document(parsed, index, states, expressible, result.documents[index],
+                               dry_run)
             return result
     finally:
         if own_pool:
@@ -547,6 +576,7 @@ def pull(
 
 def _pull_document(parsed: ParsedDocument, index: int,
                    states: dict[tuple[int, int], TicketState | Failed],
+                   expressible: dict[str, frozenset[Status]],
                    result: DocumentResult, dry_run: bool) -> None:
     vocabulary = DocumentVocabulary(parsed.items)
     changes: list[ItemChange] = []
@@ -557,7 +587,8 @@ def _pull_document(parsed: ParsedDocument, index: int,
         if isinstance(state, Failed):
             result.items.append(ItemResult(item, "failed", state.link, state.message))
             continue
-        change = _status_change(item, state.status, vocabulary)
+        change = _status_change(item, state.status, vocabulary,
+                                expressible.get(state.link.tracker, frozenset(Status)))
         if change is None:
             result.items.append(ItemResult(item, "unchanged", state.link))
             continue
@@ -577,8 +608,15 @@ def _status_name(status: Status | None) -> str:
     return status.value if status else "none"
 
 
-def _status_change(item: ActionItem, status: Status, vocabulary: DocumentVocabulary) -> ItemChange | None:
-    """The edit that makes the item say ``status``, or None when it already does or cannot."""
+def _status_change(item: ActionItem, status: Status, vocabulary: DocumentVocabulary,
+                   expressible: frozenset[Status] = frozenset(Status)) -> ItemChange | None:
+    """The edit that makes the item say ``status``, or None when it already does or cannot.
+
+    A status the tracker cannot express (``In Progress`` on GitHub, where the issue stays open)
+    agrees with the tracker's open ticket and is left as written.
+    """
+    if item.status is not None and item.status not in expressible and status is Status.OPEN:
+        return None
     if isinstance(item.anchor, TableAnchor):
         if item.status is status:
             return None

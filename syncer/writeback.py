@@ -46,15 +46,19 @@ def set_cell(row: Row, index: int, value: str) -> TextEdit:
             line=row.line.number,
         )
     cell = row.cells[index]
-    return TextEdit(row.line.start + cell.start, row.line.start + cell.end, _fit(cell, escape_cell(value)))
+    text = _fit(cell, escape_cell(value), spaced=_spaced(row))
+    return TextEdit(row.line.start + cell.start, row.line.start + cell.end, text)
 
 
-def _fit(cell: Cell, value: str) -> str:
+def _fit(cell: Cell, value: str, spaced: bool = False) -> str:
     raw = cell.raw
     if not raw:
         return value
+    if not raw.strip() and not value:
+        return raw
     if not raw.strip():
-        lead, trail = " ", " " if len(raw) > 1 else ""
+        # An empty cell takes the spacing of the row's other cells: "| x |" rows get "| v |".
+        lead, trail = " ", " " if len(raw) > 1 or spaced else ""
     else:
         lead = raw[: len(raw) - len(raw.lstrip())]
         trail = raw[len(raw.rstrip()) :]

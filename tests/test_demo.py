@@ -6,23 +6,24 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from syncer.cli import cli
+from syncer.cli import main
 
 
 def demo_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("pmsync-demo-*")}
 
 
-def test_demo_pushes_pulls_and_cleans_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_demo_pushes_pulls_and_cleans_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("PMSYNC_JIRA__URL", "PMSYNC_TRACKER", "GITHUB_TOKEN", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     before = demo_folders()
-    result = CliRunner().invoke(cli, ["demo", "--keep", str(tmp_path / "kept")])
-    assert result.exit_code == 0, result.output
-    assert "OPS-1" in result.output and "#1" in result.output
+    code = main(["demo", "--keep", str(tmp_path / "kept")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "OPS-1" in out and "#1" in out
     assert demo_folders() == before
     table = (tmp_path / "kept" / "2025-03-14-search-latency.md").read_text(encoding="utf-8")
     assert "[OPS-1](http://127.0.0.1:" in table

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from config.settings import Settings
 from connectors.sandbox import Sandbox
-from syncer.cli import cli
+from syncer.cli import main
 from syncer.document import read_document
 from syncer.items import TableAnchor, parse_items
 from syncer.normalize import Status
@@ -102,7 +101,11 @@ def test_push_links_every_item_and_repush_writes_nothing(
 
     result, _ = push([doc], settings)
 
-    assert not result.failed, [(i.item.line, i.message) for d in result.documents for i in d.items]
+    outcomes = {(i.item.line, i.outcome, i.message) for d in result.documents for i in d.items}
+    for line, outcome, message in outcomes:
+        assert outcome in ("created", "external", "problem"), (line, outcome, message)
+        if outcome == "problem":  # a hand-written key of the sandbox project that does not exist
+            assert "does not exist" in (message or ""), (line, message)
     assert result.total("created") == len(unlinked)
     made = tickets(name, sandbox)
     assert len(made) == len(unlinked)
@@ -117,7 +120,25 @@ def test_push_links_every_item_and_repush_writes_nothing(
     again, _ = push([doc], settings)
     assert writes(sandbox) == 0
     assert doc.read_bytes() == written
-    assert again.total("created") == 0 and not again.failed
+    assert again.total("created") == 0 and again.total("failed") == 0
+
+    # Statuses come back in the document's own words (or its style, for words it never used).
+    created = [i for d in result.documents for i in d.items if i.outcome == "created"]
+    wanted = [Status.DONE, Status.WONT_DO, Status.IN_PROGRESS if name == "jira" else Status.OPEN]
+    moved = {i.item.line: (i.item.status if name == "github" and w is Status.OPEN
+                           and i.item.status is Status.IN_PROGRESS else w)  # GitHub cannot say it
+             for i, w in zip(created, wanted)}
+    for item, status in zip(created, wanted):
+        move(name, sandbox, item.link.key, status)  # type: ignore[union-attr]
+    used = {i.status: i.status_raw for i in items if i.status and i.status_raw}
+    before_pull = doc.read_bytes()
+    pull([doc], settings)
+    assert_only_owned_cells_changed(before_pull, doc)
+    for item in parse_items(read_document(doc)).items:
+        if item.line in moved:
+            assert item.status is moved[item.line], (item.line, item.status_raw)
+            if item.kind == "table" and moved[item.line] in used and "(" not in used[moved[item.line]]:
+                assert item.status_raw == used[moved[item.line]].strip()
 
 
 def test_dry_run_plans_and_writes_nothing(env: tuple[str, Sandbox, Settings], tmp_path: Path) -> None:
@@ -157,6 +178,13 @@ def move(name: str, sandbox: Sandbox, key: str, status: Status) -> None:
         sandbox.admin.set_github_state(number, "closed", state_reason=reason)
 
 
+def push_table(folder: Path, settings: Settings) -> tuple[Path, RunResult]:
+    """TABLE_DOC written to ``folder`` and pushed."""
+    doc = folder / "pm.md"
+    doc.write_text(TABLE_DOC, encoding="utf-8")
+    return doc, push([doc], settings)[0]
+
+
 def keys(result: RunResult) -> list[str]:
     return [i.link.key for d in result.documents for i in d.items if i.link]
 
@@ -165,9 +193,7 @@ def test_pull_writes_statuses_in_the_documents_words(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     first, second, third, fourth = keys(pushed)
     move(name, sandbox, first, Status.DONE)
     move(name, sandbox, third, Status.WONT_DO)
@@ -196,9 +222,7 @@ def test_push_updates_only_what_the_document_changed(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    push([doc], settings)
+    doc, _ = push_table(tmp_path, settings)
     text = doc.read_text(encoding="utf-8").replace("2025-04-08", "2025-06-30")
     doc.write_text(text, encoding="utf-8")
     sandbox.admin.clear_request_log()
@@ -242,9 +266,7 @@ def test_hand_written_keys_are_read_not_recreated(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     key = keys(pushed)[0]
     label = key if name == "jira" else "#" + key.rsplit("#", 1)[1]
     other = tmp_path / "other.md"
@@ -262,26 +284,24 @@ def test_hand_written_keys_are_read_not_recreated(
 def test_pull_check_exit_codes(env: tuple[str, Sandbox, Settings], tmp_path: Path,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     for key, value in sandbox.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("PMSYNC_TRACKER", name)
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    assert runner.invoke(cli, ["pull", "--check", str(doc)]).exit_code == 0
+    assert main(["pull", "--check", str(doc)]) == 0
     move(name, sandbox, keys(pushed)[0], Status.DONE)
     before = doc.read_bytes()
-    checked = runner.invoke(cli, ["pull", "--check", str(doc)])
-    assert checked.exit_code == 1, checked.output
+    assert main(["pull", "--check", str(doc)]) == 1
     assert doc.read_bytes() == before
-    assert runner.invoke(cli, ["pull", str(doc)]).exit_code == 0
-    assert runner.invoke(cli, ["pull", "--check", str(doc)]).exit_code == 0
+    assert main(["pull", str(doc)]) == 0
+    assert doc.read_bytes() != before
+    assert main(["pull", "--check", str(doc)]) == 0
 
 
 def test_push_json_output_and_no_token(env: tuple[str, Sandbox, Settings], tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       capfd: pytest.CaptureFixture[str]) -> None:
     import json
 
     name, sandbox, settings = env
@@ -290,12 +310,14 @@ def test_push_json_output_and_no_token(env: tuple[str, Sandbox, Settings], tmp_p
     for key, value in sandbox.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    result = runner.invoke(cli, ["-vv", "--log-format", "json", "push", "--tracker", name,
-                                 "--format", "json", str(doc)])
-    assert result.exit_code == 0, result.output
-    assert sandbox.jira_token not in result.output and sandbox.github_token not in result.output
-    data = json.loads(result.stdout[result.stdout.index("{\n"):])
+    code = main(["-vv", "--log-format", "json", "push", "--tracker", name, "--format", "json",
+                 str(doc)])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    for token in (sandbox.jira_token, sandbox.github_token):
+        assert token not in out and token not in err
+    assert '"event"' in err  # the logs were there to be searched
+    data = json.loads(out)
     assert data["command"] == "push" and data["totals"]["created"] == 4
     assert data["documents"][0]["written"] is True
     assert {i["action"] for i in data["documents"][0]["items"]} == {"created"}
@@ -305,9 +327,7 @@ def test_removed_items_are_reported_then_closed_on_request(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc = tmp_path / "pm.md"
-    doc.write_text(TABLE_DOC, encoding="utf-8")
-    pushed, _ = push([doc], settings)
+    doc, pushed = push_table(tmp_path, settings)
     gone = keys(pushed)[3]
     lines = doc.read_text(encoding="utf-8").splitlines(keepends=True)
     doc.write_text("".join(line for line in lines if "Retire the legacy" not in line), encoding="utf-8")
@@ -325,3 +345,16 @@ def test_removed_items_are_reported_then_closed_on_request(
     assert getattr(state, "status", None) is Status.WONT_DO
     after, _ = push([doc], settings)
     assert after.documents[0].removed == []
+
+
+def test_push_without_any_tracker_configured_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("PMSYNC_JIRA__URL", "PMSYNC_GITHUB__REPO", "GITHUB_REPOSITORY", "PMSYNC_TRACKER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    doc = tmp_path / "pm.md"
+    doc.write_text(TABLE_DOC, encoding="utf-8")
+    assert main(["push", str(doc)]) == 2
+    assert "no tracker is configured" in capsys.readouterr().err
+    assert doc.read_text(encoding="utf-8") == TABLE_DOC

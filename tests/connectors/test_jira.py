@@ -201,7 +201,8 @@ def test_ticket_content_labels_description_components_and_epic(flavour_sandbox: 
     assert isinstance(outcome, Created)
     issue = client.issue(outcome.state.link.key)
     assert issue.fields.summary == "Add alerting for queue_depth (runbook)"
-    assert issue.fields.labels == ["pmsync", draft(1).marker.label, "postmortem", "INC-2041"]
+    assert issue.fields.labels == ["pmsync", draft(1).marker.label, draft(1).marker.document_label,
+                                   "postmortem", "INC-2041"]
     assert [c.name for c in issue.fields.components] == ["Backend"]
     epic_field = "parent" if flavour_sandbox.options.flavour == "cloud" else "customfield_10014"
     linked = issue.raw["fields"][epic_field]

@@ -1,0 +1,93 @@
+"""The one retry layer: what is retried, how long it waits, and what it never retries."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from connectors.base import RateLimited
+from connectors.retry import Failure, OutcomeUnknown, RetryPolicy, call, server_wait, transport_failure
+
+
+class HTTPFailure(Exception):
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.headers = headers or {}
+
+
+def classify(exc: BaseException) -> Failure | None:
+    if isinstance(exc, HTTPFailure):
+        return Failure(exc.status, exc.headers, sent=True)
+    return transport_failure(exc)
+
+
+def flaky(*failures: BaseException, result: str = "ok") -> tuple[list[int], object]:
+    calls: list[int] = []
+
+    def fn() -> str:
+        calls.append(1)
+        if len(calls) <= len(failures):
+            raise failures[len(calls) - 1]
+        return result
+
+    return calls, fn
+
+
+def policy(sleeps: list[float]) -> RetryPolicy:
+    return RetryPolicy(attempts=4, sleep=sleeps.append, clock=lambda: 1000.0)
+
+
+def test_429_waits_what_retry_after_says() -> None:
+    sleeps: list[float] = []
+    calls, fn = flaky(HTTPFailure(429, {"Retry-After": "7"}))
+    assert call(fn, classify, what="x", policy=policy(sleeps)) == "ok"  # type: ignore[arg-type]
+    assert sleeps == [7.0] and len(calls) == 2
+
+
+def test_github_reset_header_sets_the_wait() -> None:
+    failure = Failure(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1030"}, True)
+    assert server_wait(failure, now=1000.0) == 31.0
+
+
+def test_a_create_that_may_have_happened_is_never_retried() -> None:
+    sleeps: list[float] = []
+    calls, fn = flaky(HTTPFailure(502))
+    with pytest.raises(OutcomeUnknown):
+        call(fn, classify, what="create", idempotent=False, policy=policy(sleeps))  # type: ignore[arg-type]
+    assert len(calls) == 1 and sleeps == []
+
+
+def test_a_rate_limited_create_is_retried() -> None:
+    sleeps: list[float] = []
+    calls, fn = flaky(HTTPFailure(429, {"Retry-After": "1"}))
+    assert call(fn, classify, what="create", idempotent=False, policy=policy(sleeps)) == "ok"  # type: ignore[arg-type]
+    assert len(calls) == 2
+
+
+def test_refused_connection_is_retried_even_for_creates() -> None:
+    sleeps: list[float] = []
+    refused = requests.exceptions.ConnectionError("NewConnectionError: Connection refused")
+    calls, fn = flaky(refused)
+    assert call(fn, classify, what="create", idempotent=False, policy=policy(sleeps)) == "ok"  # type: ignore[arg-type]
+    assert len(calls) == 2 and len(sleeps) == 1
+
+
+def test_client_errors_are_not_retried() -> None:
+    calls, fn = flaky(HTTPFailure(400))
+    with pytest.raises(HTTPFailure):
+        call(fn, classify, what="x", policy=policy([]))  # type: ignore[arg-type]
+    assert len(calls) == 1
+
+
+def test_giving_up_names_what_failed() -> None:
+    calls, fn = flaky(*[HTTPFailure(503)] * 4)
+    with pytest.raises(RateLimited, match="read issues: gave up after 4 attempts \\(HTTP 503\\)"):
+        call(fn, classify, what="read issues", policy=policy([]))  # type: ignore[arg-type]
+    assert len(calls) == 4
+
+
+def test_an_unreasonable_wait_ends_the_run_with_a_message() -> None:
+    calls, fn = flaky(HTTPFailure(429, {"Retry-After": "3600"}))
+    with pytest.raises(RateLimited, match="asks to wait 3600 s"):
+        call(fn, classify, what="x", policy=policy([]))  # type: ignore[arg-type]
