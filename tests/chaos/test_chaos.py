@@ -9,7 +9,8 @@ is linked in its document, the documents differ from the originals only in the c
 and documents and tickets equal those of a fault-free run (ticket numbers aside).
 
 ``PMSYNC_CHAOS_TRIALS`` sets the number of trials (default 9, about half a minute);
-``PMSYNC_CHAOS_REPORT=path.json`` writes the per-trial figures there.
+``PMSYNC_CHAOS_REPORT=path.json`` writes the per-trial figures there;
+``PMSYNC_CHAOS_FIRST_SEED`` starts the seeds elsewhere, so a long run can be split in shards.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from tests.chaos.corpus import (
 from tests.connectors.conftest import FLAVOURS
 
 TRIALS = int(os.environ.get("PMSYNC_CHAOS_TRIALS", "9"))
+FIRST_SEED = int(os.environ.get("PMSYNC_CHAOS_FIRST_SEED", "0"))  # to split a long run in shards
 CYCLE = ("jira-cloud", "github-com", "jira-server")
 KINDS = tuple(FaultKind)
 LATENCY = 0.01  # spreads a run out enough that a kill can land anywhere in it
@@ -246,7 +248,8 @@ def fault_counts(world: World) -> dict[str, int]:
     return dict(Counter(r["fault"] for r in world.sandbox.admin.request_log() if r["fault"]))
 
 
-@pytest.mark.parametrize("seed", range(TRIALS), ids=lambda s: f"seed{s}-{CYCLE[s % len(CYCLE)]}")
+@pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + TRIALS),
+                         ids=lambda s: f"seed{s}-{CYCLE[s % len(CYCLE)]}")
 def test_push_under_faults_and_kills_ends_like_a_clean_run(
     worlds: dict[str, World], seed: int
 ) -> None:
