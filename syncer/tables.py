@@ -17,7 +17,7 @@ _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
 _PIPE = re.compile(r"\|")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell: ``start``/``end`` span the raw cell between pipes, offsets within the line."""
 
@@ -33,7 +33,7 @@ class Cell:
         return self.raw.strip().replace("\\|", "|")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None."""
 
@@ -47,7 +47,7 @@ class Row:
         return tuple(cell.text for cell in self.cells)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     """A header row, its delimiter row, and the body rows that follow."""
 
