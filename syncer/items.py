@@ -290,14 +290,11 @@ def _table_item(
     if not any(texts):
         return None, notes
 
-    def cell(field_name: str) -> str | None:
-        index = columns.get(field_name)
-        if index is None or index >= len(texts):
-            return None
-        return texts[index]
-
+    count = len(texts)
+    values = {f: texts[index] for f, index in columns.items() if index < count}
+    cell = values.get
     title = cell("title") or ""
-    placeholders = tuple(f for f in columns if is_placeholder(cell(f) or ""))
+    placeholders = tuple(f for f, text in values.items() if is_placeholder(text))
     if not title.strip():
         notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
         return None, notes

@@ -89,6 +89,11 @@ class StatusVocabulary:
         return self._status_by_word.get(word.casefold())
 
     @cached_property
+    def mark_starts(self) -> frozenset[str]:
+        """The first character of every status emoji (a cheap test before trying each mark)."""
+        return frozenset(mark[:1] for marks in self.emoji.values() for mark in marks)
+
+    @cached_property
     def _parsed(self) -> dict[str, StatusMatch | None]:
         # parse_status(text, self) by text: status cells repeat the same few words.
         return {}
@@ -297,17 +302,15 @@ def link_text(text: str) -> str:
 
 
 _PLACEHOLDER = re.compile(r"^\[[^\]]+\]$")
+_PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below begins
 _PLACEHOLDER_WORDS = re.compile(r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<[^>]+>)$")
 
 
 def is_placeholder(text: str) -> bool:
     """A template's fill-in slot: ``[Name]``, ``[YYYY-MM-DD]``, ``<owner>``, ``YYYY-MM-DD``…"""
-    return _is_placeholder(text)
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _is_placeholder(text: str) -> bool:
     stripped = text.strip().strip("`*_")
+    if stripped[:1] not in _PLACEHOLDER_STARTS:
+        return False
     if stripped.lower() in ("[x]", "[ ]"):
         return False
     return bool(_PLACEHOLDER.match(stripped) or _PLACEHOLDER_WORDS.match(stripped))

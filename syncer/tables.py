@@ -14,7 +14,6 @@ from syncer.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
-_PIPE = re.compile(r"\|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,19 +86,29 @@ def split_row(line: Line) -> Row | None:
     if not closing:
         bounds.append(stripped_end)
     cells = []
+    append = cells.append
     for left, right in zip(bounds, bounds[1:]):
-        start, end = left + 1, right
-        raw = text[start:end]
-        content_start = start + (len(raw) - len(raw.lstrip()))
-        content_end = max(content_start, start + len(raw.rstrip()))
-        cells.append(Cell(start, end, content_start, content_end, raw))
+        start = left + 1
+        raw = text[start:right]
+        content_start = right - len(raw.lstrip())
+        content_end = start + len(raw.rstrip())
+        if content_end < content_start:  # an all-blank cell: an empty content span at its end
+            content_end = content_start
+        append(Cell(start, right, content_start, content_end, raw))
     return Row(line, tuple(cells), pipes[-1] if closing else None)
 
 
 def pipe_positions(text: str) -> list[int]:
     """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
     if "`" not in text and "\\" not in text:
-        return [m.start() for m in _PIPE.finditer(text)]
+        if "|" not in text:
+            return []
+        positions = []
+        at = text.find("|")
+        while at != -1:
+            positions.append(at)
+            at = text.find("|", at + 1)
+        return positions
     positions = []
     i = 0
     while i < len(text):
