@@ -85,7 +85,7 @@ def split_row(line: Line) -> Row | None:
         bounds.insert(0, stripped_start - 1)
     if not closing:
         bounds.append(stripped_end)
-    cells = []
+    cells: list[Cell] = []
     append = cells.append
     for left, right in zip(bounds, bounds[1:]):
         start = left + 1
