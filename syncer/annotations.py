@@ -148,11 +148,15 @@ def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
 
 def starts_with_label(text: str) -> bool:
     """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
+    if text.strip().lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
+        return False  # every label opens with "action" or "follow"
     found = _LABEL.match(text.strip())
     return bool(found and text.strip()[found.end():].strip())
 
 
 def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str] | None:
+    if text[:1] not in vocabulary.mark_starts:
+        return None
     for status, marks in vocabulary.emoji.items():
         for mark in marks:
             if text.startswith(mark):

@@ -72,7 +72,7 @@ class ParseOptions:
     date_order: DateOrder = "MDY"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableAnchor:
     """Where a table item lives: its table, its row, and which cell holds which field."""
 
@@ -81,7 +81,7 @@ class TableAnchor:
     columns: Mapping[str, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListAnchor:
     """Where a list item lives: its lines, and the span of its checkbox when it has one.
 
@@ -97,9 +97,11 @@ class ListAnchor:
 Anchor = Union[TableAnchor, ListAnchor]
 
 _APPENDED_LINK = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$")
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionItem:
     """One action item, each value beside the raw text it was read from."""
 
@@ -135,10 +137,10 @@ class ActionItem:
     def key(self) -> str:
         """A stable key for this item within its document: its id, else a digest of its title."""
         if self.id:
-            return "id:" + re.sub(r"\s+", "-", self.id.strip().casefold())
+            return "id:" + _SPACES.sub("-", self.id.strip().casefold())
         # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
         title = self.own_title
-        plain = re.sub(r"\W+", " ", strip_markdown(title).casefold()).strip()
+        plain = _NON_WORD.sub(" ", strip_markdown(title).casefold()).strip()
         return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, object]:
@@ -163,7 +165,7 @@ class ActionItem:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem or remark about one place in a document."""
 
@@ -209,13 +211,14 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
             continue
         action_tables.append(table)
         section = _section(outline, table.first_line)
+        shared_columns = dict(columns)  # one copy per table, shared by its items' anchors
         if not table.rows:
             diagnostics.append(Diagnostic(
                 doc.path, table.first_line, "warning", "empty-table",
                 "action-item table has a header but no rows",
             ))
         for row in table.rows:
-            item, notes = _table_item(doc, table, row, columns, section, metadata, options)
+            item, notes = _table_item(doc, table, row, shared_columns, section, metadata, options)
             diagnostics.extend(notes)
             if item is None:
                 continue
@@ -287,14 +290,11 @@ def _table_item(
     if not any(texts):
         return None, notes
 
-    def cell(field_name: str) -> str | None:
-        index = columns.get(field_name)
-        if index is None or index >= len(texts):
-            return None
-        return texts[index]
-
+    count = len(texts)
+    values = {f: texts[index] for f, index in columns.items() if index < count}
+    cell = values.get
     title = cell("title") or ""
-    placeholders = tuple(f for f in columns if is_placeholder(cell(f) or ""))
+    placeholders = tuple(f for f, text in values.items() if is_placeholder(text))
     if not title.strip():
         notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
         return None, notes
@@ -316,7 +316,7 @@ def _table_item(
         kind="table",
         section=section,
         title=title,
-        anchor=TableAnchor(table, row, dict(columns)),
+        anchor=TableAnchor(table, row, columns),
         id=_value(cell("id"), placeholders, "id"),
         owner=link_text(owner_text) if owner_text and not is_empty_value(owner_text) else None,
         due=due.value if due else None,

@@ -27,6 +27,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from syncer.annotations import (
     Lead,
@@ -100,6 +101,7 @@ _SUBHEADING = re.compile(
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
+_MARKER_OR_BREAK_START = frozenset("-*+_=0123456789")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
@@ -278,8 +280,16 @@ def is_action_heading(text: str) -> bool:
     a sentence ("Follow-up on the payment outage of May 3 and its impact"). Parentheses do not
     count towards the length: "Short-term improvements (in progress, see #12)".
     """
+    return _is_action_heading(text)
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+@lru_cache(maxsize=4096)
+def _is_action_heading(text: str) -> bool:
     plain = strip_markdown(text).strip().rstrip(":").strip()
-    if len(re.sub(r"\([^)]*\)", " ", plain).split()) > 6:
+    if len(_PARENTHESES.sub(" ", plain).split()) > 6:
         return False
     return bool(ACTION_HEADING.search(plain)) and not _NOT_ACTION.search(plain)
 
@@ -366,7 +376,7 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
 
 def _label_line(line: Line) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if _MARKER.match(line.text) or line.text[:1] in (" ", "\t", "|", ">"):
+    if ":" not in line.text or _MARKER.match(line.text) or line.text[:1] in (" ", "\t", "|", ">"):
         return None
     plain = strip_markdown(_FOOTNOTE.sub("", line.text)).strip()
     if not plain.endswith(":") or len(plain.split()) > 6:
@@ -383,6 +393,9 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
     lines = doc.lines
     for index, line in enumerate(lines):
+        # Only a line whose first mark could open a list item can be one (or a thematic break).
+        if line.text.lstrip(" \t")[:1] not in _MARKER_OR_BREAK_START:
+            continue
         if not _visible(doc, line, stops) or _THEMATIC_BREAK.match(line.text):
             continue
         marker = _MARKER.match(line.text)
@@ -401,9 +414,8 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
             checkbox = (box.start(1), box.end(1))
             checked = box.group(1) != " "
             start = box.end()
-        entry = _entry(doc, index, line.text[start:], stops, checkbox, checked)
         parent = open_items[-1][1] if open_items else None
-        entries.append(replace(entry, parent=parent))
+        entries.append(_entry(doc, index, line.text[start:], stops, checkbox, checked, parent))
         open_items.append((column, line.number))
     return entries
 
@@ -425,8 +437,8 @@ def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListE
     return [
         _entry(doc, index, line.text, stops)
         for index, line in enumerate(doc.lines)
-        if _visible(doc, line, stops) and not _MARKER.match(line.text)
-        and starts_with_label(line.text)
+        if starts_with_label(line.text) and _visible(doc, line, stops)
+        and not _MARKER.match(line.text)
     ]
 
 
@@ -437,6 +449,7 @@ def _entry(
     stops: frozenset[int],
     checkbox: tuple[int, int] | None = None,
     checked: bool | None = None,
+    parent: int | None = None,
 ) -> ListEntry:
     """An entry starting at ``doc.lines[index]``, with the lines that continue its paragraph.
 
@@ -453,7 +466,7 @@ def _entry(
             break
         parts.append(line.text.strip())
         last = line.number
-    return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked)
+    return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked, parent)
 
 
 def _visible(doc: Document, line: Line, stops: frozenset[int]) -> bool:

@@ -22,7 +22,7 @@ _WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 _LIST_OR_QUOTE = re.compile(r"^\s*(?:[-*+>|]|\d{1,9}[.)])(?:\s|$)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     """A heading: its line, level (1–6, or 7 for bold/plain headings) and text."""
 
@@ -32,18 +32,21 @@ class Heading:
     kind: str  # "atx", "bold" or "plain" (syncer.lists adds "label" and "title")
 
 
+_MARKS = re.compile(r"[*_`]")
+
+
 def _clean(text: str) -> str:
-    text = re.sub(r"[*_`]", "", text).strip()
+    text = _MARKS.sub("", text).strip()
     return text.rstrip(":").strip()
 
 
 def heading_of(line: Line, previous: Line | None = None) -> Heading | None:
     """The heading this line is, or None."""
     text = line.text
-    atx = _ATX.match(text)
+    atx = _ATX.match(text) if "#" in text[:4] else None
     if atx:
         return Heading(line.number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
-    bold = _WHOLLY_BOLD.match(text)
+    bold = _WHOLLY_BOLD.match(text) if text.lstrip()[:2] in ("**", "__") else None
     if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
         return Heading(line.number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
     if _looks_like_plain_heading(text, previous):
@@ -53,9 +56,9 @@ def heading_of(line: Line, previous: Line | None = None) -> Heading | None:
 
 def _looks_like_plain_heading(text: str, previous: Line | None) -> bool:
     stripped = text.strip()
-    if not stripped or _LIST_OR_QUOTE.match(text) or text[:1] in (" ", "\t"):
+    if not stripped or len(stripped) > 60 or text[:1] in (" ", "\t"):
         return False
-    if len(stripped) > 60 or len(stripped.split()) > 8:
+    if _LIST_OR_QUOTE.match(text) or len(stripped.split()) > 8:
         return False
     if stripped[-1] in ".,;:!?)|" or not stripped[0].isupper():
         return False

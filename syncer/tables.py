@@ -14,10 +14,9 @@ from syncer.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
-_PIPE = re.compile(r"\|")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell: ``start``/``end`` span the raw cell between pipes, offsets within the line."""
 
@@ -33,7 +32,7 @@ class Cell:
         return self.raw.strip().replace("\\|", "|")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None."""
 
@@ -47,7 +46,7 @@ class Row:
         return tuple(cell.text for cell in self.cells)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     """A header row, its delimiter row, and the body rows that follow."""
 
@@ -86,20 +85,30 @@ def split_row(line: Line) -> Row | None:
         bounds.insert(0, stripped_start - 1)
     if not closing:
         bounds.append(stripped_end)
-    cells = []
+    cells: list[Cell] = []
+    append = cells.append
     for left, right in zip(bounds, bounds[1:]):
-        start, end = left + 1, right
-        raw = text[start:end]
-        content_start = start + (len(raw) - len(raw.lstrip()))
-        content_end = max(content_start, start + len(raw.rstrip()))
-        cells.append(Cell(start, end, content_start, content_end, raw))
+        start = left + 1
+        raw = text[start:right]
+        content_start = right - len(raw.lstrip())
+        content_end = start + len(raw.rstrip())
+        if content_end < content_start:  # an all-blank cell: an empty content span at its end
+            content_end = content_start
+        append(Cell(start, right, content_start, content_end, raw))
     return Row(line, tuple(cells), pipes[-1] if closing else None)
 
 
 def pipe_positions(text: str) -> list[int]:
     """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
     if "`" not in text and "\\" not in text:
-        return [m.start() for m in _PIPE.finditer(text)]
+        if "|" not in text:
+            return []
+        positions = []
+        at = text.find("|")
+        while at != -1:
+            positions.append(at)
+            at = text.find("|", at + 1)
+        return positions
     positions = []
     i = 0
     while i < len(text):

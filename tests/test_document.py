@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncer.document import parse_document, read_document, split_lines
 from syncer.errors import InputError
@@ -87,3 +89,26 @@ def test_hidden_lines_fences_comments_front_matter_indented_code():
 def test_unclosed_fence_hides_only_its_opener():
     doc = doc_of("# T\n```sql\nSELECT 1\n| a | b |\n|---|---|\n")
     assert doc.hidden == {2}
+
+
+def _split_lines_reference(text: str) -> list[tuple[int, int, str, str]]:
+    """The plain reading of the rule, kept to check the fast split_lines against."""
+    lines = []
+    offset = 0
+    for number, chunk in enumerate(text.split("\n"), start=1):
+        if offset + len(chunk) >= len(text):
+            if chunk or not lines:
+                lines.append((number, offset, chunk, ""))
+            break
+        ending = "\r\n" if chunk.endswith("\r") else "\n"
+        lines.append((number, offset, chunk[:-1] if ending == "\r\n" else chunk, ending))
+        offset += len(chunk) + 1
+    return lines
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "|", "\n", "\r", "é", "#"]), max_size=60))
+def test_split_lines_matches_the_reference_and_rebuilds_the_text(text: str):
+    lines = split_lines(text)
+    assert [(ln.number, ln.start, ln.text, ln.ending) for ln in lines] == _split_lines_reference(text)
+    assert "".join(ln.text + ln.ending for ln in lines) == text
+    assert all(text[ln.start : ln.end] == ln.text for ln in lines)
