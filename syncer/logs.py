@@ -105,6 +105,8 @@ def _apply_pending() -> None:
 
 def _configure_library_default() -> None:
     """Used as a library (no CLI), pmsync logs warnings and errors only, to standard error."""
+    import structlog
+
     structlog.configure(
         processors=[structlog.processors.add_log_level, _mask_processor,
                     structlog.dev.ConsoleRenderer(colors=False)],
@@ -114,13 +116,11 @@ def _configure_library_default() -> None:
     )
 
 
-if not structlog.is_configured():
-    _configure_library_default()
-
-
 def get_logger(name: str) -> Any:
     """A structlog logger bound to a component name."""
     import structlog
 
     _apply_pending()
+    if not structlog.is_configured():
+        _configure_library_default()
     return structlog.get_logger(component=name)
