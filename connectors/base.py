@@ -11,10 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, ClassVar, Literal, Mapping, Protocol, Sequence, Union, runtime_checkable
+from typing import (
+    ClassVar,
+    Literal,
+    Protocol,
+    Union,
+    runtime_checkable,
+)
 
 from syncer.errors import TrackerError
 from syncer.normalize import Status, TicketRef

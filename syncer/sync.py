@@ -9,9 +9,10 @@ prints nothing (the commands render its :class:`RunResult`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Literal
 
 from config.settings import Settings
 from connectors.base import (
