@@ -86,8 +86,8 @@ def _label_values(doc: Document, tables: list[Table]) -> list[tuple[str, str]]:
     for table in tables:
         for row in table.all_rows:
             table_lines.add(row.line.number)
-        if len(table.header.cells) == 2:
-            pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if len(r.cells) == 2)
+        if table.header.width == 2:
+            pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if r.width == 2)
     for line in doc.lines:
         if doc.is_hidden(line.number) or line.number in table_lines:
             continue

@@ -29,21 +29,59 @@ class Cell:
     @property
     def text(self) -> str:
         """The cell's content, trimmed, with escaped pipes unescaped."""
-        return self.raw.strip().replace("\\|", "|")
+        return _cell_text(self.raw)
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None."""
+    """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None.
+
+    ``bounds`` holds the offsets of the pipes around the cells (cell ``i`` lies between
+    ``bounds[i]`` and ``bounds[i + 1]``); a missing outer pipe is stood in for by the offset just
+    outside the row's text. :attr:`cells` are built from it on demand: most rows are only read
+    (through :meth:`text`), and building seven small objects per row was most of the parse time.
+    """
 
     line: Line
-    cells: tuple[Cell, ...]
+    bounds: tuple[int, ...]
     closing_pipe: int | None
+
+    @property
+    def width(self) -> int:
+        """How many cells the row has."""
+        return len(self.bounds) - 1
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        """Every cell with its exact spans (what write-back edits)."""
+        text = self.line.text
+        bounds = self.bounds
+        cells = []
+        for left, right in zip(bounds, bounds[1:]):
+            start = left + 1
+            raw = text[start:right]
+            content_start = right - len(raw.lstrip())
+            content_end = start + len(raw.rstrip())
+            if content_end < content_start:  # an all-blank cell: an empty content span at its end
+                content_end = content_start
+            cells.append(Cell(start, right, content_start, content_end, raw))
+        return tuple(cells)
+
+    def cell_text(self, index: int) -> str:
+        """The trimmed text of cell ``index`` (as :attr:`Cell.text`)."""
+        return _cell_text(self.line.text[self.bounds[index] + 1 : self.bounds[index + 1]])
 
     @property
     def texts(self) -> tuple[str, ...]:
         """The trimmed text of every cell."""
-        return tuple(cell.text for cell in self.cells)
+        text = self.line.text
+        bounds = self.bounds
+        return tuple(_cell_text(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:]))
+
+
+def _cell_text(raw: str) -> str:
+    raw = raw.strip()
+    return raw.replace("\\|", "|") if "\\" in raw else raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +123,7 @@ def split_row(line: Line) -> Row | None:
         bounds.insert(0, stripped_start - 1)
     if not closing:
         bounds.append(stripped_end)
-    cells: list[Cell] = []
-    append = cells.append
-    for left, right in zip(bounds, bounds[1:]):
-        start = left + 1
-        raw = text[start:right]
-        content_start = right - len(raw.lstrip())
-        content_end = start + len(raw.rstrip())
-        if content_end < content_start:  # an all-blank cell: an empty content span at its end
-            content_end = content_start
-        append(Cell(start, right, content_start, content_end, raw))
-    return Row(line, tuple(cells), pipes[-1] if closing else None)
+    return Row(line, tuple(bounds), pipes[-1] if closing else None)
 
 
 def pipe_positions(text: str) -> list[int]:
@@ -133,7 +161,10 @@ def pipe_positions(text: str) -> list[int]:
 
 
 def _is_delimiter(row: Row) -> bool:
-    return bool(row.cells) and all(_DELIMITER_CELL.match(cell.raw) for cell in row.cells)
+    text, bounds = row.line.text, row.bounds
+    return row.width > 0 and all(
+        _DELIMITER_CELL.match(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:])
+    )
 
 
 def find_tables(doc: Document) -> list[Table]:
@@ -151,7 +182,7 @@ def find_tables(doc: Document) -> list[Table]:
         if not (header and delimiter and _is_delimiter(delimiter)):
             index += 1
             continue
-        if len(header.cells) != len(delimiter.cells) or _is_delimiter(header):
+        if header.width != delimiter.width or _is_delimiter(header):
             index += 1
             continue
         body: list[Row] = []
