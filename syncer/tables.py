@@ -14,6 +14,7 @@ from syncer.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
+_HAS_PIPE = re.compile(r"\n[^\n]*\|")  # a line that could be a table's header
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ class Row:
         """The trimmed text of every cell."""
         text = self.line.text
         bounds = self.bounds
+        if "`" not in text and "\\" not in text:
+            # Every pipe is then a cell boundary: one split, trimmed in C (the common case).
+            return tuple(map(str.strip, text[bounds[0] + 1 : bounds[-1]].split("|")))
         return tuple(_cell_text(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:]))
 
 
@@ -171,19 +175,19 @@ def find_tables(doc: Document) -> list[Table]:
     """Every table in the document, skipping hidden lines (code, comments, front matter)."""
     tables: list[Table] = []
     lines = doc.lines
-    index = 0
-    while index + 1 < len(lines):
-        header_line, delimiter_line = lines[index], lines[index + 1]
-        if "|" not in header_line.text or not _DELIMITER_LINE.match(delimiter_line.text):
-            index += 1
+    resume = 0  # index of the first line after the last table found
+    for header_line in doc.lines_starting(_HAS_PIPE):
+        index = header_line.number - 1
+        if index < resume or index + 1 >= len(lines):
+            continue
+        delimiter_line = lines[index + 1]
+        if not _DELIMITER_LINE.match(delimiter_line.text):
             continue
         header = _visible_row(doc, header_line)
         delimiter = _visible_row(doc, delimiter_line) if header else None
         if not (header and delimiter and _is_delimiter(delimiter)):
-            index += 1
             continue
         if header.width != delimiter.width or _is_delimiter(header):
-            index += 1
             continue
         body: list[Row] = []
         index += 2
@@ -194,6 +198,7 @@ def find_tables(doc: Document) -> list[Table]:
             body.append(row)
             index += 1
         tables.append(Table(header, delimiter, tuple(body)))
+        resume = index
     return tables
 
 
