@@ -106,6 +106,7 @@ _DUE = re.compile(
     re.IGNORECASE,
 )
 
+_MAY_BE_LINK_DEFINITION = re.compile(r"\n {0,3}\[")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
 _FULL_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
 _SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
@@ -253,7 +254,7 @@ def heading_ticket(text: str) -> TicketRef | None:
 def link_definitions(doc: Document) -> dict[str, str]:
     """Reference-style link definitions (``[issue-294]: https://…``), keyed by folded label."""
     found: dict[str, str] = {}
-    for line in doc.lines:
+    for line in doc.lines_starting(_MAY_BE_LINK_DEFINITION):
         if doc.is_hidden(line.number):
             continue
         definition = _LINK_DEFINITION.match(line.text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from syncer.errors import InputError
 
@@ -66,6 +67,26 @@ class Document:
     def is_hidden(self, number: int) -> bool:
         """Whether the line is inside code, front matter or an HTML comment."""
         return number in self.hidden
+
+    def lines_starting(self, pattern: re.Pattern[str]) -> Iterator[Line]:
+        """The lines at whose start ``pattern`` matches, in order.
+
+        A pre-filter run over the whole text in one regex scan, so that passes looking for rare
+        lines (headings, list items, labels) spend Python time only on lines that could be one.
+        ``pattern`` must begin with a newline and match no other, so that it matches each line
+        at most once; it may match more lines than the caller wants, never fewer. (A leading
+        newline rather than ``(?m)^``: the regex engine then jumps from newline to newline
+        instead of trying the pattern at every character, several times faster.)
+        """
+        text = self.text
+        lines = self.lines
+        index = 0
+        counted_to = 0
+        for found in pattern.finditer("\n" + text):
+            at = found.start()  # where the line starts in text: the "\n" put before it shifts by one
+            index += text.count("\n", counted_to, at)
+            counted_to = at
+            yield lines[index]
 
 
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:

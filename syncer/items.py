@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Literal, Mapping, Union
@@ -22,6 +23,7 @@ from syncer.normalize import (
     Status,
     StatusVocabulary,
     TicketRef,
+    PLACEHOLDER_LEADS,
     is_empty_value,
     is_placeholder,
     link_text,
@@ -70,6 +72,11 @@ class ParseOptions:
     )
     status_vocabulary: StatusVocabulary = field(default_factory=StatusVocabulary.default)
     date_order: DateOrder = "MDY"
+
+    @cached_property
+    def column_lookup(self) -> dict[str, str]:
+        """Field name by folded column name (built once per options, not once per table)."""
+        return _column_lookup(self.column_synonyms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +213,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     templates: list[int] = []
     action_tables: list[Table] = []
     for table in tables:
-        columns = map_columns(table.header.texts, options.column_synonyms)
+        columns = _map_columns(table.header.texts, options.column_lookup)
         if not is_action_table(columns):
             continue
         action_tables.append(table)
@@ -222,7 +229,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
             diagnostics.extend(notes)
             if item is None:
                 continue
-            if _is_template(item):
+            if "title" in item.placeholders:  # the title is a template's fill-in slot
                 templates.append(item.line)
             else:
                 items.append(item)
@@ -232,6 +239,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     )
 
 
+@lru_cache(maxsize=1024)
 def normalise_header(text: str) -> str:
     """A header cell reduced for synonym matching: ``**Due Date (UTC)**`` → ``due date``."""
     text = strip_markdown(text).casefold()
@@ -244,10 +252,18 @@ def normalise_header(text: str) -> str:
 
 def map_columns(headers: tuple[str, ...], synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
     """Which column holds which field; the first column that matches a field wins it."""
+    return _map_columns(headers, _column_lookup(synonyms))
+
+
+def _column_lookup(synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for field_name, names in synonyms.items():
         for name in names:
             lookup.setdefault(name.casefold(), field_name)
+    return lookup
+
+
+def _map_columns(headers: tuple[str, ...], lookup: Mapping[str, str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
         name = normalise_header(header)
@@ -280,36 +296,40 @@ def _table_item(
 ) -> tuple[ActionItem | None, list[Diagnostic]]:
     notes: list[Diagnostic] = []
     line = row.line.number
-    width = len(table.header.cells)
-    if len(row.cells) != width:
+    width = table.header.width
+    if row.width != width:
         notes.append(Diagnostic(
             doc.path, line, "warning", "ragged-row",
-            f"row has {len(row.cells)} cells, the header has {width}",
+            f"row has {row.width} cells, the header has {width}",
         ))
-    texts = row.texts
+    texts = row.texts  # each trimmed, so a blank cell is ""
     if not any(texts):
         return None, notes
 
     count = len(texts)
     values = {f: texts[index] for f, index in columns.items() if index < count}
-    cell = values.get
-    title = cell("title") or ""
-    placeholders = tuple(f for f, text in values.items() if is_placeholder(text))
+    title = values.get("title") or ""
+    # is_placeholder only on texts that could be one: it runs for every cell of every row.
+    placeholders = tuple(
+        f for f, text in values.items() if text[:1] in PLACEHOLDER_LEADS and is_placeholder(text)
+    )
     if not title.strip():
         notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
         return None, notes
-    due_raw = _value(cell("due"), placeholders, "due")
+    # The fields that hold a value: neither blank nor a placeholder.
+    cell = {f: text for f, text in values.items() if text and f not in placeholders}.get
+    due_raw = cell("due")
     due = parse_date(due_raw, metadata.incident_date, options.date_order) if due_raw else None
-    status_text = _value(cell("status"), placeholders, "status")
+    status_text = cell("status")
     status = parse_status(status_text, options.status_vocabulary) if status_text else None
     status_raw = status_text
-    ticket_text = _value(cell("ticket"), placeholders, "ticket")
+    ticket_text = cell("ticket")
     ticket = parse_ticket(ticket_text) if ticket_text else None
     if ticket_text and ticket is None and status is None:
         # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
         status = parse_status(ticket_text, options.status_vocabulary)
         status_raw = status.raw if status else None
-    owner_text = _value(cell("owner"), placeholders, "owner")
+    owner_text = cell("owner")
     item = ActionItem(
         file=doc.path,
         line=line,
@@ -317,26 +337,22 @@ def _table_item(
         section=section,
         title=title,
         anchor=TableAnchor(table, row, columns),
-        id=_value(cell("id"), placeholders, "id"),
-        owner=link_text(owner_text) if owner_text and not is_empty_value(owner_text) else None,
+        id=cell("id"),
+        owner=_owner(owner_text) if owner_text else None,
         due=due.value if due else None,
         due_raw=due_raw,
-        priority=_value(cell("priority"), placeholders, "priority"),
+        priority=cell("priority"),
         status=status.status if status else None,
         status_raw=status_raw,
         ticket=ticket,
         ticket_raw=ticket_text if ticket else None,
-        tracker=_value(cell("tracker"), placeholders, "tracker"),
+        tracker=cell("tracker"),
         placeholders=placeholders,
     )
     return item, notes
 
 
-def _value(text: str | None, placeholders: tuple[str, ...], field_name: str) -> str | None:
-    if text is None or not text.strip() or field_name in placeholders:
-        return None
-    return text.strip()
-
-
-def _is_template(item: ActionItem) -> bool:
-    return is_placeholder(item.title)
+@lru_cache(maxsize=4096)
+def _owner(text: str) -> str | None:
+    """An owner cell's value: the text of a link, None for "n/a", "TBD" and the like."""
+    return None if is_empty_value(text) else link_text(text)

@@ -303,6 +303,8 @@ def link_text(text: str) -> str:
 
 _PLACEHOLDER = re.compile(r"^\[[^\]]+\]$")
 _PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below begins
+# The first character of any trimmed text that is_placeholder accepts (marks are stripped too).
+PLACEHOLDER_LEADS = _PLACEHOLDER_STARTS | frozenset("`*_")
 _PLACEHOLDER_WORDS = re.compile(r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<[^>]+>)$")
 
 

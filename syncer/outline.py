@@ -19,6 +19,13 @@ PSEUDO_LEVEL = 7
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+# A line that could be a heading (see heading_of): "#" among its first four characters, a bold
+# start, or at most 60 characters once trimmed, not indented by a space or tab. A whole-text
+# pre-filter: most lines are long prose, list items or table rows.
+_MAY_BE_HEADING = re.compile(
+    r"(?m)\n(?:[^\n]{0,3}#|[^\S\n]*+(?:\*\*|__)"
+    r"|(?![ \t])[^\S\n]*+\S[^\n]{0,59}+[^\S\n]*+$)"  # possessive: no backtracking on long lines
+)
 _LIST_OR_QUOTE = re.compile(r"^\s*(?:[-*+>|]|\d{1,9}[.)])(?:\s|$)")
 
 
@@ -88,9 +95,10 @@ def build_outline(doc: Document, skip: frozenset[int] = frozenset()) -> Outline:
     """The outline of a document; lines in ``skip`` (e.g. table rows) are never headings."""
     headings = []
     lines = doc.lines
-    for index, line in enumerate(lines):
+    for line in doc.lines_starting(_MAY_BE_HEADING):
         if doc.is_hidden(line.number) or line.number in skip:
             continue
+        index = line.number - 1
         previous = lines[index - 1] if index else None
         heading = heading_of(line, previous)
         if heading is not None:
