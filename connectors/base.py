@@ -11,10 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import ClassVar, Literal, Mapping, Protocol, Sequence, Union, runtime_checkable
+from typing import (
+    ClassVar,
+    Literal,
+    Protocol,
+    Union,
+    runtime_checkable,
+)
 
 from syncer.errors import TrackerError
 from syncer.normalize import Status, TicketRef
@@ -271,8 +278,12 @@ class Tracker(Protocol):
         """Tickets carrying any of ``markers``, by a consistent read (never a lagging search)."""
         ...
 
-    def create(self, drafts: Sequence[Draft]) -> list[Outcome]:
+    def create(self, drafts: Sequence[Draft],
+               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
         """Create one ticket per draft, in order; one outcome per draft.
+
+        ``on_outcome(index, outcome)`` is called as soon as each draft's outcome is known, so a
+        caller interrupted half-way still knows every ticket that exists.
 
         Never creates a second ticket for a marker: a create whose outcome is unknown (lost
         response, timeout) is resolved by looking the marker up before anything is retried.

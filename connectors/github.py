@@ -466,23 +466,31 @@ class GitHubTracker:
 
     # --- Tracker: creating ----------------------------------------------------------------
 
-    def create(self, drafts: Sequence[Draft]) -> list[Outcome]:
+    def create(self, drafts: Sequence[Draft],
+               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
         """One issue per draft, paced under the secondary limit; never two for one marker."""
         if not drafts:
             return []
         self._require_push()
         self.find([d.marker for d in drafts])
         outcomes: list[Outcome] = []
+
+        def record(outcome: Outcome) -> None:
+            if on_outcome is not None:
+                on_outcome(len(outcomes), outcome)
+            outcomes.append(outcome)
+
         for index, draft in enumerate(drafts):
             number = self._by_marker.get(draft.marker)
             if number is not None:
-                outcomes.append(Created(draft.marker, self._state(self._issues[number]), True))
+                record(Created(draft.marker, self._state(self._issues[number]), True))
                 continue
             try:
-                outcomes.append(self._create_one(draft))
+                record(self._create_one(draft))
             except RateLimited as exc:
                 # Later drafts would wait out the same limit; report them instead of hanging.
-                outcomes.extend(Failed(d.marker, str(exc)) for d in drafts[index:])
+                for later in drafts[index:]:
+                    record(Failed(later.marker, str(exc)))
                 break
         return outcomes
 

@@ -266,7 +266,8 @@ class JiraTracker:
                         break
         return found
 
-    def create(self, drafts: Sequence[Draft]) -> list[Outcome]:
+    def create(self, drafts: Sequence[Draft],
+               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
         """Bulk-create one issue per draft (50 per request) after looking their markers up."""
         outcomes: dict[int, Outcome] = {}
         existing = self.find([d.marker for d in drafts])
@@ -276,8 +277,15 @@ class JiraTracker:
                 outcomes[index] = Created(draft.marker, existing[draft.marker], recovered=True)
             else:
                 pending.append((index, draft))
+        if on_outcome is not None:
+            for index in sorted(outcomes):
+                on_outcome(index, outcomes[index])
         for batch in _chunks(pending, BULK_LIMIT):
-            outcomes.update(self._create_batch(batch))
+            done = self._create_batch(batch)
+            outcomes.update(done)
+            if on_outcome is not None:
+                for index in sorted(done):
+                    on_outcome(index, done[index])
         return [outcomes[i] for i in range(len(drafts))]
 
     def update(self, state: TicketState, draft: Draft, fields: Sequence[FieldName]) -> TicketState:

@@ -106,6 +106,7 @@ _DUE = re.compile(
     re.IGNORECASE,
 )
 
+_MAY_BE_LINK_DEFINITION = re.compile(r"\n {0,3}\[")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
 _FULL_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
 _SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
@@ -148,11 +149,15 @@ def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
 
 def starts_with_label(text: str) -> bool:
     """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
+    if text.strip().lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
+        return False  # every label opens with "action" or "follow"
     found = _LABEL.match(text.strip())
     return bool(found and text.strip()[found.end():].strip())
 
 
 def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str] | None:
+    if text[:1] not in vocabulary.mark_starts:
+        return None
     for status, marks in vocabulary.emoji.items():
         for mark in marks:
             if text.startswith(mark):
@@ -249,7 +254,7 @@ def heading_ticket(text: str) -> TicketRef | None:
 def link_definitions(doc: Document) -> dict[str, str]:
     """Reference-style link definitions (``[issue-294]: https://…``), keyed by folded label."""
     found: dict[str, str] = {}
-    for line in doc.lines:
+    for line in doc.lines_starting(_MAY_BE_LINK_DEFINITION):
         if doc.is_hidden(line.number):
             continue
         definition = _LINK_DEFINITION.match(line.text)

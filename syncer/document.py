@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from syncer.errors import InputError
 
@@ -21,7 +22,7 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of a document: 1-based number, offset of its first character, text, ending."""
 
@@ -66,6 +67,26 @@ class Document:
     def is_hidden(self, number: int) -> bool:
         """Whether the line is inside code, front matter or an HTML comment."""
         return number in self.hidden
+
+    def lines_starting(self, pattern: re.Pattern[str]) -> Iterator[Line]:
+        """The lines at whose start ``pattern`` matches, in order.
+
+        A pre-filter run over the whole text in one regex scan, so that passes looking for rare
+        lines (headings, list items, labels) spend Python time only on lines that could be one.
+        ``pattern`` must begin with a newline and match no other, so that it matches each line
+        at most once; it may match more lines than the caller wants, never fewer. (A leading
+        newline rather than ``(?m)^``: the regex engine then jumps from newline to newline
+        instead of trying the pattern at every character, several times faster.)
+        """
+        text = self.text
+        lines = self.lines
+        index = 0
+        counted_to = 0
+        for found in pattern.finditer("\n" + text):
+            at = found.start()  # where the line starts in text: the "\n" put before it shifts by one
+            index += text.count("\n", counted_to, at)
+            counted_to = at
+            yield lines[index]
 
 
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -122,19 +143,20 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, bool, list[str]]:
 
 def split_lines(text: str) -> tuple[Line, ...]:
     """Split on ``\\n`` only, keeping each line's ending (``\\r\\n``, ``\\n`` or none)."""
+    chunks = text.split("\n")
+    last = chunks.pop()  # the text after the final "\n" (empty when the text ends with one)
     lines: list[Line] = []
+    append = lines.append
     offset = 0
-    for number, chunk in enumerate(text.split("\n"), start=1):
-        is_last = offset + len(chunk) >= len(text)
-        if is_last:
-            if chunk or not lines:
-                lines.append(Line(number, offset, chunk, ""))
-            break
-        if chunk.endswith("\r"):
-            lines.append(Line(number, offset, chunk[:-1], "\r\n"))
+    number = 0
+    for number, chunk in enumerate(chunks, start=1):
+        if chunk[-1:] == "\r":
+            append(Line(number, offset, chunk[:-1], "\r\n"))
         else:
-            lines.append(Line(number, offset, chunk, "\n"))
+            append(Line(number, offset, chunk, "\n"))
         offset += len(chunk) + 1
+    if last or not lines:
+        append(Line(number + 1, offset, last, ""))
     return tuple(lines)
 
 
@@ -156,7 +178,7 @@ def _hidden_lines(lines: tuple[Line, ...]) -> set[int]:
             hidden.add(line.number)
             in_comment = "-->" not in text
             continue
-        opener = _FENCE.match(text)
+        opener = _FENCE.match(text) if "```" in text or "~~~" in text else None
         if opener:
             closing = _closing_fence(lines, index, opener.group(1))
             # A fence that never closes is almost always a page scraped without its closing
@@ -166,12 +188,12 @@ def _hidden_lines(lines: tuple[Line, ...]) -> set[int]:
             index = last + 1
             previous_blank = False
             continue
-        if text.lstrip().startswith("<!--"):
+        if "<!--" in text and text.lstrip().startswith("<!--"):
             hidden.add(line.number)
             in_comment = "-->" not in text[text.index("<!--") + 4 :]
             continue
         blank = not text.strip()
-        indent = _indent_width(text)
+        indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
         if not blank:
             if _LIST_MARKER.match(text):
                 in_list = True

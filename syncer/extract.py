@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from config.settings import Settings
 from syncer.discovery import discover
@@ -29,11 +31,30 @@ def extract(paths: Sequence[Path], settings: Settings) -> Extraction:
     max_bytes = int(settings.max_document_mb * 1024 * 1024)
     documents: list[ParsedDocument] = []
     errors: list[InputError] = []
-    for path in discover(paths):
-        try:
-            doc = read_document(path, max_bytes=max_bytes)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        documents.append(parse_list_items(parse_items(doc, options), options))
+    with _collector_paused():
+        for path in discover(paths):
+            try:
+                doc = read_document(path, max_bytes=max_bytes)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            documents.append(parse_list_items(parse_items(doc, options), options))
     return Extraction(tuple(documents), tuple(errors))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while parsing.
+
+    Parsing allocates hundreds of thousands of small objects (lines, cells, items) and frees
+    almost none: the collector would rescan the growing heap again and again for cycles that
+    parsing never creates (a quarter of the run time on a large corpus). Reference counting
+    still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

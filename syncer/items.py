@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Literal, Mapping, Union
@@ -22,6 +23,7 @@ from syncer.normalize import (
     Status,
     StatusVocabulary,
     TicketRef,
+    PLACEHOLDER_LEADS,
     is_empty_value,
     is_placeholder,
     link_text,
@@ -71,8 +73,13 @@ class ParseOptions:
     status_vocabulary: StatusVocabulary = field(default_factory=StatusVocabulary.default)
     date_order: DateOrder = "MDY"
 
+    @cached_property
+    def column_lookup(self) -> dict[str, str]:
+        """Field name by folded column name (built once per options, not once per table)."""
+        return _column_lookup(self.column_synonyms)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class TableAnchor:
     """Where a table item lives: its table, its row, and which cell holds which field."""
 
@@ -81,7 +88,7 @@ class TableAnchor:
     columns: Mapping[str, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListAnchor:
     """Where a list item lives: its lines, and the span of its checkbox when it has one.
 
@@ -97,9 +104,11 @@ class ListAnchor:
 Anchor = Union[TableAnchor, ListAnchor]
 
 _APPENDED_LINK = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$")
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionItem:
     """One action item, each value beside the raw text it was read from."""
 
@@ -135,10 +144,10 @@ class ActionItem:
     def key(self) -> str:
         """A stable key for this item within its document: its id, else a digest of its title."""
         if self.id:
-            return "id:" + re.sub(r"\s+", "-", self.id.strip().casefold())
+            return "id:" + _SPACES.sub("-", self.id.strip().casefold())
         # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
         title = self.own_title
-        plain = re.sub(r"\W+", " ", strip_markdown(title).casefold()).strip()
+        plain = _NON_WORD.sub(" ", strip_markdown(title).casefold()).strip()
         return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, object]:
@@ -163,7 +172,7 @@ class ActionItem:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem or remark about one place in a document."""
 
@@ -204,22 +213,23 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     templates: list[int] = []
     action_tables: list[Table] = []
     for table in tables:
-        columns = map_columns(table.header.texts, options.column_synonyms)
+        columns = _map_columns(table.header.texts, options.column_lookup)
         if not is_action_table(columns):
             continue
         action_tables.append(table)
         section = _section(outline, table.first_line)
+        shared_columns = dict(columns)  # one copy per table, shared by its items' anchors
         if not table.rows:
             diagnostics.append(Diagnostic(
                 doc.path, table.first_line, "warning", "empty-table",
                 "action-item table has a header but no rows",
             ))
         for row in table.rows:
-            item, notes = _table_item(doc, table, row, columns, section, metadata, options)
+            item, notes = _table_item(doc, table, row, shared_columns, section, metadata, options)
             diagnostics.extend(notes)
             if item is None:
                 continue
-            if _is_template(item):
+            if "title" in item.placeholders:  # the title is a template's fill-in slot
                 templates.append(item.line)
             else:
                 items.append(item)
@@ -229,6 +239,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     )
 
 
+@lru_cache(maxsize=1024)
 def normalise_header(text: str) -> str:
     """A header cell reduced for synonym matching: ``**Due Date (UTC)**`` → ``due date``."""
     text = strip_markdown(text).casefold()
@@ -241,10 +252,18 @@ def normalise_header(text: str) -> str:
 
 def map_columns(headers: tuple[str, ...], synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
     """Which column holds which field; the first column that matches a field wins it."""
+    return _map_columns(headers, _column_lookup(synonyms))
+
+
+def _column_lookup(synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for field_name, names in synonyms.items():
         for name in names:
             lookup.setdefault(name.casefold(), field_name)
+    return lookup
+
+
+def _map_columns(headers: tuple[str, ...], lookup: Mapping[str, str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
         name = normalise_header(header)
@@ -277,66 +296,63 @@ def _table_item(
 ) -> tuple[ActionItem | None, list[Diagnostic]]:
     notes: list[Diagnostic] = []
     line = row.line.number
-    width = len(table.header.cells)
-    if len(row.cells) != width:
+    width = table.header.width
+    if row.width != width:
         notes.append(Diagnostic(
             doc.path, line, "warning", "ragged-row",
-            f"row has {len(row.cells)} cells, the header has {width}",
+            f"row has {row.width} cells, the header has {width}",
         ))
-    texts = row.texts
+    texts = row.texts  # each trimmed, so a blank cell is ""
     if not any(texts):
         return None, notes
 
-    def cell(field_name: str) -> str | None:
-        index = columns.get(field_name)
-        if index is None or index >= len(texts):
-            return None
-        return texts[index]
-
-    title = cell("title") or ""
-    placeholders = tuple(f for f in columns if is_placeholder(cell(f) or ""))
+    count = len(texts)
+    values = {f: texts[index] for f, index in columns.items() if index < count}
+    title = values.get("title") or ""
+    # is_placeholder only on texts that could be one: it runs for every cell of every row.
+    placeholders = tuple(
+        f for f, text in values.items() if text[:1] in PLACEHOLDER_LEADS and is_placeholder(text)
+    )
     if not title.strip():
         notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
         return None, notes
-    due_raw = _value(cell("due"), placeholders, "due")
+    # The fields that hold a value: neither blank nor a placeholder.
+    cell = {f: text for f, text in values.items() if text and f not in placeholders}.get
+    due_raw = cell("due")
     due = parse_date(due_raw, metadata.incident_date, options.date_order) if due_raw else None
-    status_text = _value(cell("status"), placeholders, "status")
+    status_text = cell("status")
     status = parse_status(status_text, options.status_vocabulary) if status_text else None
     status_raw = status_text
-    ticket_text = _value(cell("ticket"), placeholders, "ticket")
+    ticket_text = cell("ticket")
     ticket = parse_ticket(ticket_text) if ticket_text else None
     if ticket_text and ticket is None and status is None:
         # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
         status = parse_status(ticket_text, options.status_vocabulary)
         status_raw = status.raw if status else None
-    owner_text = _value(cell("owner"), placeholders, "owner")
+    owner_text = cell("owner")
     item = ActionItem(
         file=doc.path,
         line=line,
         kind="table",
         section=section,
         title=title,
-        anchor=TableAnchor(table, row, dict(columns)),
-        id=_value(cell("id"), placeholders, "id"),
-        owner=link_text(owner_text) if owner_text and not is_empty_value(owner_text) else None,
+        anchor=TableAnchor(table, row, columns),
+        id=cell("id"),
+        owner=_owner(owner_text) if owner_text else None,
         due=due.value if due else None,
         due_raw=due_raw,
-        priority=_value(cell("priority"), placeholders, "priority"),
+        priority=cell("priority"),
         status=status.status if status else None,
         status_raw=status_raw,
         ticket=ticket,
         ticket_raw=ticket_text if ticket else None,
-        tracker=_value(cell("tracker"), placeholders, "tracker"),
+        tracker=cell("tracker"),
         placeholders=placeholders,
     )
     return item, notes
 
 
-def _value(text: str | None, placeholders: tuple[str, ...], field_name: str) -> str | None:
-    if text is None or not text.strip() or field_name in placeholders:
-        return None
-    return text.strip()
-
-
-def _is_template(item: ActionItem) -> bool:
-    return is_placeholder(item.title)
+@lru_cache(maxsize=4096)
+def _owner(text: str) -> str | None:
+    """An owner cell's value: the text of a link, None for "n/a", "TBD" and the like."""
+    return None if is_empty_value(text) else link_text(text)

@@ -27,6 +27,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from syncer.annotations import (
     Lead,
@@ -100,6 +101,12 @@ _SUBHEADING = re.compile(
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
+# Lines that could open a list item or be a thematic break (see scan_list_entries).
+_MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*[-*+_=0-9]")
+# Text that could hold an action label (see annotations.strip_lead): a cheap test first.
+_MAY_BE_LABELLED = re.compile(r"action|follow", re.IGNORECASE)
+# Lines whose first letter could open an action label (see annotations.starts_with_label).
+_MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*[*_]*[^\S\n]*[aAfF]")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
@@ -136,14 +143,21 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     found: list[ActionItem] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
+    # Entries under the same heading share its chain of headings and their action place.
+    places: dict[int, tuple[list[Heading], list[Heading] | None]] = {}
     for entry in scan_list_entries(doc, stops) + scan_labelled_paragraphs(doc, stops):
         if entry.parent in by_line and _DETAIL.match(entry.text):
             # "- Owner: @bob" under an item describes that item; it is not an item of its own.
             index = by_line[entry.parent]
             found[index] = _with_detail(found[index], entry.text, parsed, definitions, options)
             continue
-        chain = sections.enclosing(entry.first_line)
-        place = action_place(chain)
+        under = bisect_left(sections.lines, entry.first_line)
+        if under not in places:
+            chain = sections.enclosing(entry.first_line)
+            places[under] = (chain, action_place(chain))
+        chain, place = places[under]
+        if place is None and not _MAY_BE_LABELLED.search(entry.text):
+            continue  # out of scope, and without a label that would bring it in
         lead = strip_lead(entry.text, options.status_vocabulary)
         if not _in_scope(lead, place, table_roots) or not strip_markdown(lead.title):
             continue
@@ -278,8 +292,16 @@ def is_action_heading(text: str) -> bool:
     a sentence ("Follow-up on the payment outage of May 3 and its impact"). Parentheses do not
     count towards the length: "Short-term improvements (in progress, see #12)".
     """
+    return _is_action_heading(text)
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+@lru_cache(maxsize=4096)
+def _is_action_heading(text: str) -> bool:
     plain = strip_markdown(text).strip().rstrip(":").strip()
-    if len(re.sub(r"\([^)]*\)", " ", plain).split()) > 6:
+    if len(_PARENTHESES.sub(" ", plain).split()) > 6:
         return False
     return bool(ACTION_HEADING.search(plain)) and not _NOT_ACTION.search(plain)
 
@@ -366,7 +388,7 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
 
 def _label_line(line: Line) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if _MARKER.match(line.text) or line.text[:1] in (" ", "\t", "|", ">"):
+    if ":" not in line.text or _MARKER.match(line.text) or line.text[:1] in (" ", "\t", "|", ">"):
         return None
     plain = strip_markdown(_FOOTNOTE.sub("", line.text)).strip()
     if not plain.endswith(":") or len(plain.split()) > 6:
@@ -381,8 +403,9 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Every list item of the document (nested ones too), outside code and tables."""
     entries: list[ListEntry] = []
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
-    lines = doc.lines
-    for index, line in enumerate(lines):
+    # Only a line whose first mark could open a list item can be one (or a thematic break).
+    for line in doc.lines_starting(_MAY_BE_MARKER_OR_BREAK):
+        index = line.number - 1
         if not _visible(doc, line, stops) or _THEMATIC_BREAK.match(line.text):
             continue
         marker = _MARKER.match(line.text)
@@ -401,9 +424,8 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
             checkbox = (box.start(1), box.end(1))
             checked = box.group(1) != " "
             start = box.end()
-        entry = _entry(doc, index, line.text[start:], stops, checkbox, checked)
         parent = open_items[-1][1] if open_items else None
-        entries.append(replace(entry, parent=parent))
+        entries.append(_entry(doc, index, line.text[start:], stops, checkbox, checked, parent))
         open_items.append((column, line.number))
     return entries
 
@@ -423,10 +445,10 @@ def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[
 def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Paragraph lines that open with an action label (``Action point: …``)."""
     return [
-        _entry(doc, index, line.text, stops)
-        for index, line in enumerate(doc.lines)
-        if _visible(doc, line, stops) and not _MARKER.match(line.text)
-        and starts_with_label(line.text)
+        _entry(doc, line.number - 1, line.text, stops)
+        for line in doc.lines_starting(_MAY_START_WITH_LABEL)
+        if starts_with_label(line.text) and _visible(doc, line, stops)
+        and not _MARKER.match(line.text)
     ]
 
 
@@ -437,6 +459,7 @@ def _entry(
     stops: frozenset[int],
     checkbox: tuple[int, int] | None = None,
     checked: bool | None = None,
+    parent: int | None = None,
 ) -> ListEntry:
     """An entry starting at ``doc.lines[index]``, with the lines that continue its paragraph.
 
@@ -453,7 +476,7 @@ def _entry(
             break
         parts.append(line.text.strip())
         last = line.number
-    return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked)
+    return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked, parent)
 
 
 def _visible(doc: Document, line: Line, stops: frozenset[int]) -> bool:

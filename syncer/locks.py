@@ -11,9 +11,10 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import IO
 
 from syncer.errors import InputError
 

@@ -3,6 +3,9 @@
 Logs go to standard error so that ``--format json`` output on standard output stays clean. A
 processor masks every secret registered with :func:`register_secret`, so a token that slips into
 a message or a field never reaches the output.
+
+structlog itself is imported only when a logger is first asked for (or is already loaded): the
+commands that never log (``--help``, ``check``, ``items``) start faster without it.
 """
 
 from __future__ import annotations
@@ -12,11 +15,10 @@ import os
 import sys
 from typing import Any, Literal, MutableMapping
 
-import structlog
-
 LogFormat = Literal["auto", "console", "json"]
 
 _secrets: set[str] = set()
+_pending: tuple[str, int] | None = None  # set by configure_logging until structlog is loaded
 
 
 def register_secret(value: str | None) -> None:
@@ -63,9 +65,26 @@ def _stderr_logger(*_: Any) -> _StderrLogger:
 
 def configure_logging(log_format: LogFormat = "auto", verbosity: int = 0) -> None:
     """Set up structlog once per process; ``verbosity`` 0 = warnings, 1 = info, 2 = debug."""
+    global _pending
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     if log_format == "auto":
         log_format = "json" if in_ci() or not sys.stderr.isatty() else "console"
+    # The tracker clients log through the standard library: keep their noise at our level.
+    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, format="%(message)s")
+    _pending = (log_format, level)
+    if "structlog" in sys.modules:
+        _apply_pending()
+
+
+def _apply_pending() -> None:
+    """Configure structlog as :func:`configure_logging` last asked, if not done yet."""
+    global _pending
+    if _pending is None:
+        return
+    log_format, level = _pending
+    _pending = None
+    import structlog
+
     renderer: Any
     if log_format == "json":
         renderer = structlog.processors.JSONRenderer()
@@ -82,12 +101,12 @@ def configure_logging(log_format: LogFormat = "auto", verbosity: int = 0) -> Non
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
-    # The tracker clients log through the standard library: keep their noise at our level.
-    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, format="%(message)s")
 
 
 def _configure_library_default() -> None:
     """Used as a library (no CLI), pmsync logs warnings and errors only, to standard error."""
+    import structlog
+
     structlog.configure(
         processors=[structlog.processors.add_log_level, _mask_processor,
                     structlog.dev.ConsoleRenderer(colors=False)],
@@ -97,10 +116,11 @@ def _configure_library_default() -> None:
     )
 
 
-if not structlog.is_configured():
-    _configure_library_default()
-
-
 def get_logger(name: str) -> Any:
     """A structlog logger bound to a component name."""
+    import structlog
+
+    _apply_pending()
+    if not structlog.is_configured():
+        _configure_library_default()
     return structlog.get_logger(component=name)

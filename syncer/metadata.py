@@ -28,6 +28,11 @@ _LABELS: dict[str, tuple[str, ...]] = {
 _ID_VALUE = re.compile(r"\b([A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)\b")
 _BOLD_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]{1,40}?):?(?:\*\*|__):?\s*(.*)$")
 _PLAIN_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z/ ]{1,30}?):\s+")
+# Lines that could hold a label: a bold one, or a plain one within two characters of the start
+# (see _plain_labels); a cheap whole-text pre-filter for _label_values.
+_MAY_BE_LABEL = re.compile(
+    r"\n(?:[^\S\n]*(?:[-*+][^\S\n]+)?(?:\*\*|__)|[^\n]{0,2}[A-Z][A-Za-z/ ]{1,30}:)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,9 @@ def _label_values(doc: Document, tables: list[Table]) -> list[tuple[str, str]]:
     for table in tables:
         for row in table.all_rows:
             table_lines.add(row.line.number)
-        if len(table.header.cells) == 2:
-            pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if len(r.cells) == 2)
-    for line in doc.lines:
+        if table.header.width == 2:
+            pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if r.width == 2)
+    for line in doc.lines_starting(_MAY_BE_LABEL):
         if doc.is_hidden(line.number) or line.number in table_lines:
             continue
         if ":" not in line.text:

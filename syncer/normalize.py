@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal, Mapping, Sequence
 
 DateOrder = Literal["MDY", "DMY"]
@@ -88,6 +88,16 @@ class StatusVocabulary:
         """The status a matched word stands for."""
         return self._status_by_word.get(word.casefold())
 
+    @cached_property
+    def mark_starts(self) -> frozenset[str]:
+        """The first character of every status emoji (a cheap test before trying each mark)."""
+        return frozenset(mark[:1] for marks in self.emoji.values() for mark in marks)
+
+    @cached_property
+    def _parsed(self) -> dict[str, StatusMatch | None]:
+        # parse_status(text, self) by text: status cells repeat the same few words.
+        return {}
+
 
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 that was decoded as cp1252 (``âœ…`` → ``✅``); other text is returned as is."""
@@ -122,9 +132,28 @@ class StatusMatch:
     raw: str
 
 
+_CACHE_SIZE = 8192  # entries per memo of a pure parse function; plenty for one large run
+
+
 def parse_status(text: str, vocabulary: StatusVocabulary | None = None) -> StatusMatch | None:
     """Find the status a cell or annotation states: words first, then emoji, then checkboxes."""
     vocabulary = vocabulary or StatusVocabulary.default()
+    memo = vocabulary._parsed
+    try:
+        return memo[text]
+    except KeyError:
+        pass
+    found = _parse_status(text, vocabulary)
+    if len(memo) >= _CACHE_SIZE:
+        memo.clear()
+    memo[text] = found
+    return found
+
+
+_CHECKBOX_START = re.compile(r"^\s*\[([ xX])\]")
+
+
+def _parse_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
     cleaned = repair_mojibake(strip_markdown(text))
     found = vocabulary.pattern.search(cleaned.replace("’", "'"))
     if found:
@@ -134,7 +163,7 @@ def parse_status(text: str, vocabulary: StatusVocabulary | None = None) -> Statu
     for status, marks in vocabulary.emoji.items():
         if any(mark in cleaned for mark in marks):
             return StatusMatch(status, text.strip())
-    box = re.match(r"^\s*\[([ xX])\]", cleaned)
+    box = _CHECKBOX_START.match(cleaned)
     if box:
         return StatusMatch(Status.OPEN if box.group(1) == " " else Status.DONE, box.group(0).strip())
     return None
@@ -174,6 +203,11 @@ def parse_date(
     A date without a year takes the first year in which it falls on or after the incident date;
     with no incident date there is nothing to infer it from and None is returned.
     """
+    return _parse_date(text, incident_date, order)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_date(text: str, incident_date: date | None, order: DateOrder) -> DueDate | None:
     cleaned = strip_markdown(text)
     for parse in (_parse_iso, _parse_numeric, _parse_month_names):
         found = parse(cleaned, order)
@@ -242,12 +276,21 @@ def _parse_month_names(text: str, order: DateOrder) -> tuple[int | None, int, in
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)")
+_TAG = re.compile(r"<[^>]+>")
+_MARKUP = re.compile(r"[\[<*_~`\\]")  # a character without which strip_markdown only strips
 
 
 def strip_markdown(text: str) -> str:
     """Plain text of a Markdown fragment: links become their text, emphasis and code marks go."""
+    if _MARKUP.search(text) is None:
+        return text.strip()
+    return _strip_markup(text)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _strip_markup(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)
+    text = _TAG.sub("", text)
     text = _EMPHASIS.sub("", text)
     return text.replace("\\|", "|").strip()
 
@@ -259,12 +302,17 @@ def link_text(text: str) -> str:
 
 
 _PLACEHOLDER = re.compile(r"^\[[^\]]+\]$")
+_PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below begins
+# The first character of any trimmed text that is_placeholder accepts (marks are stripped too).
+PLACEHOLDER_LEADS = _PLACEHOLDER_STARTS | frozenset("`*_")
 _PLACEHOLDER_WORDS = re.compile(r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<[^>]+>)$")
 
 
 def is_placeholder(text: str) -> bool:
     """A template's fill-in slot: ``[Name]``, ``[YYYY-MM-DD]``, ``<owner>``, ``YYYY-MM-DD``…"""
     stripped = text.strip().strip("`*_")
+    if stripped[:1] not in _PLACEHOLDER_STARTS:
+        return False
     if stripped.lower() in ("[x]", "[ ]"):
         return False
     return bool(_PLACEHOLDER.match(stripped) or _PLACEHOLDER_WORDS.match(stripped))
@@ -324,6 +372,11 @@ def jira_keys(text: str) -> list[str]:
 def parse_ticket(text: str) -> TicketRef | None:
     """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, ``#12`` or
     ``b/123``."""
+    return _parse_ticket(text)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_ticket(text: str) -> TicketRef | None:
     for url in _URL.findall(text):
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 from config.settings import RouteRule
 from connectors.base import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from syncer.items import ActionItem
 from syncer.normalize import Status, StatusVocabulary, parse_status

@@ -9,9 +9,10 @@ prints nothing (the commands render its :class:`RunResult`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Literal
 
 from config.settings import Settings
 from connectors.base import (
@@ -391,26 +392,20 @@ def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunR
             if item.action == "create":
                 run.pending.add(item.item.line)
                 creates[str(item.tracker)].append((run, item))
-            else:
-                run.result.items.append(_settle(item, run, pool, progress))
     try:
+        for run in runs:
+            for item in run.plan.items:
+                if item.action != "create":
+                    run.result.items.append(_settle(item, run, pool, progress))
         for run in runs:
             if not run.pending:
                 _write_back(run)
         for name, queue in creates.items():
             tracker = pool.get(name)
             for start in range(0, len(queue), CREATE_CHUNK):
-                chunk = queue[start : start + CREATE_CHUNK]
-                outcomes = _create(tracker, [plan.draft for _, plan in chunk if plan.draft])
-                outcomes = [_match_status(tracker, plan.item, outcome)
-                            for (_, plan), outcome in zip(chunk, outcomes)]
-                for (run, plan), outcome in zip(chunk, outcomes):
-                    run.result.items.append(_created(plan, outcome, run))
-                    run.pending.discard(plan.item.line)
-                    if not run.pending:
-                        _write_back(run)
+                _create_chunk(tracker, queue[start : start + CREATE_CHUNK])
                 if progress:
-                    progress("creating tickets", len(chunk))
+                    progress("creating tickets", len(queue[start : start + CREATE_CHUNK]))
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
@@ -442,12 +437,28 @@ def _match_status(tracker: Tracker, item: ActionItem, outcome: Created | Failed)
     return replace(outcome, state=state)
 
 
-def _create(tracker: Tracker, drafts: Sequence[Draft]) -> list[Created | Failed]:
+def _create_chunk(tracker: Tracker, chunk: Sequence[tuple[_DocumentRun, ItemPlan]]) -> None:
+    """Create the chunk's tickets; each outcome is recorded, and its document written back once
+    it has all its tickets, as soon as the tracker reports it (so Ctrl-C loses no link)."""
+    settled: set[int] = set()
+
+    def settle(index: int, outcome: Created | Failed) -> None:
+        run, plan = chunk[index]
+        settled.add(index)
+        outcome = _match_status(tracker, plan.item, outcome)
+        run.result.items.append(_created(plan, outcome, run))
+        run.pending.discard(plan.item.line)
+        if not run.pending:
+            _write_back(run)
+
+    drafts = [plan.draft for _, plan in chunk if plan.draft is not None]
     try:
-        return tracker.create(drafts)
+        tracker.create(drafts, settle)
     except PmsyncError as exc:
         # A whole-batch failure (rate limit exhausted, auth lost) fails these items, not the run.
-        return [Failed(d.marker, str(exc)) for d in drafts]
+        for index, (_, plan) in enumerate(chunk):
+            if index not in settled:
+                settle(index, Failed(plan.marker, str(exc)))
 
 
 def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,

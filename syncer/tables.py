@@ -14,10 +14,10 @@ from syncer.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
-_PIPE = re.compile(r"\|")
+_HAS_PIPE = re.compile(r"\n[^\n]*\|")  # a line that could be a table's header
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell: ``start``/``end`` span the raw cell between pipes, offsets within the line."""
 
@@ -30,24 +30,65 @@ class Cell:
     @property
     def text(self) -> str:
         """The cell's content, trimmed, with escaped pipes unescaped."""
-        return self.raw.strip().replace("\\|", "|")
+        return _cell_text(self.raw)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
-    """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None."""
+    """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None.
+
+    ``bounds`` holds the offsets of the pipes around the cells (cell ``i`` lies between
+    ``bounds[i]`` and ``bounds[i + 1]``); a missing outer pipe is stood in for by the offset just
+    outside the row's text. :attr:`cells` are built from it on demand: most rows are only read
+    (through :meth:`text`), and building seven small objects per row was most of the parse time.
+    """
 
     line: Line
-    cells: tuple[Cell, ...]
+    bounds: tuple[int, ...]
     closing_pipe: int | None
+
+    @property
+    def width(self) -> int:
+        """How many cells the row has."""
+        return len(self.bounds) - 1
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        """Every cell with its exact spans (what write-back edits)."""
+        text = self.line.text
+        bounds = self.bounds
+        cells = []
+        for left, right in zip(bounds, bounds[1:]):
+            start = left + 1
+            raw = text[start:right]
+            content_start = right - len(raw.lstrip())
+            content_end = start + len(raw.rstrip())
+            if content_end < content_start:  # an all-blank cell: an empty content span at its end
+                content_end = content_start
+            cells.append(Cell(start, right, content_start, content_end, raw))
+        return tuple(cells)
+
+    def cell_text(self, index: int) -> str:
+        """The trimmed text of cell ``index`` (as :attr:`Cell.text`)."""
+        return _cell_text(self.line.text[self.bounds[index] + 1 : self.bounds[index + 1]])
 
     @property
     def texts(self) -> tuple[str, ...]:
         """The trimmed text of every cell."""
-        return tuple(cell.text for cell in self.cells)
+        text = self.line.text
+        bounds = self.bounds
+        if "`" not in text and "\\" not in text:
+            # Every pipe is then a cell boundary: one split, trimmed in C (the common case).
+            return tuple(map(str.strip, text[bounds[0] + 1 : bounds[-1]].split("|")))
+        return tuple(_cell_text(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:]))
 
 
-@dataclass(frozen=True)
+def _cell_text(raw: str) -> str:
+    raw = raw.strip()
+    return raw.replace("\\|", "|") if "\\" in raw else raw
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A header row, its delimiter row, and the body rows that follow."""
 
@@ -86,20 +127,20 @@ def split_row(line: Line) -> Row | None:
         bounds.insert(0, stripped_start - 1)
     if not closing:
         bounds.append(stripped_end)
-    cells = []
-    for left, right in zip(bounds, bounds[1:]):
-        start, end = left + 1, right
-        raw = text[start:end]
-        content_start = start + (len(raw) - len(raw.lstrip()))
-        content_end = max(content_start, start + len(raw.rstrip()))
-        cells.append(Cell(start, end, content_start, content_end, raw))
-    return Row(line, tuple(cells), pipes[-1] if closing else None)
+    return Row(line, tuple(bounds), pipes[-1] if closing else None)
 
 
 def pipe_positions(text: str) -> list[int]:
     """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
     if "`" not in text and "\\" not in text:
-        return [m.start() for m in _PIPE.finditer(text)]
+        if "|" not in text:
+            return []
+        positions = []
+        at = text.find("|")
+        while at != -1:
+            positions.append(at)
+            at = text.find("|", at + 1)
+        return positions
     positions = []
     i = 0
     while i < len(text):
@@ -124,26 +165,29 @@ def pipe_positions(text: str) -> list[int]:
 
 
 def _is_delimiter(row: Row) -> bool:
-    return bool(row.cells) and all(_DELIMITER_CELL.match(cell.raw) for cell in row.cells)
+    text, bounds = row.line.text, row.bounds
+    return row.width > 0 and all(
+        _DELIMITER_CELL.match(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:])
+    )
 
 
 def find_tables(doc: Document) -> list[Table]:
     """Every table in the document, skipping hidden lines (code, comments, front matter)."""
     tables: list[Table] = []
     lines = doc.lines
-    index = 0
-    while index + 1 < len(lines):
-        header_line, delimiter_line = lines[index], lines[index + 1]
-        if "|" not in header_line.text or not _DELIMITER_LINE.match(delimiter_line.text):
-            index += 1
+    resume = 0  # index of the first line after the last table found
+    for header_line in doc.lines_starting(_HAS_PIPE):
+        index = header_line.number - 1
+        if index < resume or index + 1 >= len(lines):
+            continue
+        delimiter_line = lines[index + 1]
+        if not _DELIMITER_LINE.match(delimiter_line.text):
             continue
         header = _visible_row(doc, header_line)
         delimiter = _visible_row(doc, delimiter_line) if header else None
         if not (header and delimiter and _is_delimiter(delimiter)):
-            index += 1
             continue
-        if len(header.cells) != len(delimiter.cells) or _is_delimiter(header):
-            index += 1
+        if header.width != delimiter.width or _is_delimiter(header):
             continue
         body: list[Row] = []
         index += 2
@@ -154,6 +198,7 @@ def find_tables(doc: Document) -> list[Table]:
             body.append(row)
             index += 1
         tables.append(Table(header, delimiter, tuple(body)))
+        resume = index
     return tables
 
 

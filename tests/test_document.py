@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncer.document import parse_document, read_document, split_lines
 from syncer.errors import InputError
@@ -87,3 +89,62 @@ def test_hidden_lines_fences_comments_front_matter_indented_code():
 def test_unclosed_fence_hides_only_its_opener():
     doc = doc_of("# T\n```sql\nSELECT 1\n| a | b |\n|---|---|\n")
     assert doc.hidden == {2}
+
+
+def _split_lines_reference(text: str) -> list[tuple[int, int, str, str]]:
+    """The plain reading of the rule, kept to check the fast split_lines against."""
+    lines = []
+    offset = 0
+    for number, chunk in enumerate(text.split("\n"), start=1):
+        if offset + len(chunk) >= len(text):
+            if chunk or not lines:
+                lines.append((number, offset, chunk, ""))
+            break
+        ending = "\r\n" if chunk.endswith("\r") else "\n"
+        lines.append((number, offset, chunk[:-1] if ending == "\r\n" else chunk, ending))
+        offset += len(chunk) + 1
+    return lines
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "|", "\n", "\r", "é", "#"]), max_size=60))
+def test_split_lines_matches_the_reference_and_rebuilds_the_text(text: str):
+    lines = split_lines(text)
+    assert [(ln.number, ln.start, ln.text, ln.ending) for ln in lines] == _split_lines_reference(text)
+    assert "".join(ln.text + ln.ending for ln in lines) == text
+    assert all(text[ln.start : ln.end] == ln.text for ln in lines)
+
+
+def test_lines_starting_numbers_lines_after_crlf_and_without_final_newline():
+    doc = parse_document(Path("x.md"), b"# a\r\nplain\r\n- b\n\n- c")
+    import re
+
+    found = [line.number for line in doc.lines_starting(re.compile(r"\n[-#]"))]
+    assert found == [1, 3, 5]
+
+
+_LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70)
+
+
+@given(st.lists(_LINE_TEXT, max_size=12))
+def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
+    """Each whole-text pre-filter finds every line its pass's own per-line check accepts."""
+    from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION, starts_with_label
+    from syncer.lists import _MAY_BE_MARKER_OR_BREAK, _MAY_START_WITH_LABEL
+    from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
+    from syncer.outline import _MAY_BE_HEADING, heading_of
+    from syncer.tables import _HAS_PIPE
+
+    doc = parse_document(Path("x.md"), "\n".join(texts).encode())
+    checks = [
+        (_MAY_BE_HEADING, lambda i, line: heading_of(line, doc.lines[i - 1] if i else None)),
+        (_MAY_BE_LABEL, lambda i, line: _BOLD_LABEL.match(line.text) or _plain_labels(line.text)),
+        (_HAS_PIPE, lambda i, line: "|" in line.text),
+        (_MAY_BE_MARKER_OR_BREAK, lambda i, line: line.text.lstrip(" \t")[:1] in "-*+_=0123456789"
+         and line.text.lstrip(" \t")),
+        (_MAY_START_WITH_LABEL, lambda i, line: starts_with_label(line.text)),
+        (_MAY_BE_LINK_DEFINITION, lambda i, line: _LINK_DEFINITION.match(line.text)),
+    ]
+    for pattern, accepts in checks:
+        found = {line.number for line in doc.lines_starting(pattern)}
+        wanted = {line.number for i, line in enumerate(doc.lines) if accepts(i, line)}
+        assert wanted <= found, pattern.pattern

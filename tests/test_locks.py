@@ -12,7 +12,7 @@ from syncer.errors import InputError
 from syncer.locks import document_lock, documents_locked, lock_path
 
 
-def _hold(path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
+def _hold(path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:
     with document_lock(Path(path)):
         ready.set()
         time.sleep(seconds)

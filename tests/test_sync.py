@@ -13,7 +13,7 @@ from config.settings import Settings
 from connectors.sandbox import Sandbox
 from syncer.cli import main
 from syncer.document import read_document
-from syncer.items import TableAnchor, parse_items
+from syncer.items import parse_items
 from syncer.normalize import Status
 from syncer.sync import RunResult, pull, push
 from syncer.tables import pipe_positions

@@ -6,6 +6,7 @@ per item and every item linked; two pushes of one document at once must not dupl
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -104,4 +105,32 @@ def test_two_concurrent_pushes_create_no_duplicates(running: tuple[str, Sandbox]
     for process in (first, second):
         _, err = process.communicate(timeout=90)
         assert process.returncode == 0, err.decode()[-2000:]
+    assert_one_ticket_per_item(name, sandbox, doc)
+
+
+def test_ctrl_c_writes_back_what_was_created(running: tuple[str, Sandbox], tmp_path: Path) -> None:
+    name, sandbox = running
+    if name != "github":
+        pytest.skip("Jira creates in one bulk request: there is no moment between two creates")
+    sandbox.admin.reset()
+    doc = tmp_path / "pm.md"
+    doc.write_text(DOC, encoding="utf-8")
+    process = start_push(name, sandbox, doc)
+    deadline = time.monotonic() + 60
+    while len(tickets(name, sandbox)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err.decode()[-2000:]
+    summary = json.loads(out)
+    assert summary["interrupted"] is True
+    made = len(tickets(name, sandbox))
+    assert 3 <= made < 12
+    linked = [i for i in parse_items(read_document(doc)).items if i.ticket is not None]
+    # Every ticket pmsync heard back about is linked; at most the one whose request was in flight
+    # when Ctrl-C came is not (the re-run finds it by its marker).
+    assert made - 1 <= len(linked) <= made
+    rerun = start_push(name, sandbox, doc)
+    rerun.communicate(timeout=60)
+    assert rerun.returncode == 0
     assert_one_ticket_per_item(name, sandbox, doc)

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syncer.document import parse_document
-from syncer.tables import find_tables, split_row
+from hypothesis import given
+from hypothesis import strategies as st
+
+from syncer.document import Line, parse_document
+from syncer.tables import find_tables, pipe_positions, split_row
 
 
 def tables_of(text: str):
@@ -58,7 +61,19 @@ def test_header_only_table():
 
 
 def test_split_row_returns_none_without_pipes():
-    from syncer.document import Line
 
     assert split_row(Line(1, 0, "no pipes here", "\n")) is None
     assert split_row(Line(1, 0, "`a|b` only code", "\n")) is None
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "|", "\\", "`", "x", "\t"]), max_size=40))
+def test_cells_span_exactly_the_text_between_pipes(text: str):
+    row = split_row(Line(1, 0, text, "\n"))
+    if row is None:
+        return
+    for cell in row.cells:
+        assert text[cell.start : cell.end] == cell.raw
+        assert cell.start <= cell.content_start <= cell.content_end <= cell.end
+        assert text[cell.content_start : cell.content_end] == cell.raw.strip()
+    if "`" not in text and "\\" not in text:  # the fast path: every pipe separates cells
+        assert pipe_positions(text) == [i for i, c in enumerate(text) if c == "|"]

@@ -28,7 +28,6 @@ HTTP endpoints (JSON bodies carry the keyword arguments of the matching method):
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import urllib.error
 import urllib.parse

@@ -16,10 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pydantic_settings import PydanticBaseSettingsSource
 from rich.console import Console
 from rich.syntax import Syntax
-
-from pydantic_settings import PydanticBaseSettingsSource
 
 from config.settings import Settings
 from syncer.errors import EXIT_OK, EXIT_PROBLEMS
@@ -140,7 +139,7 @@ def _show_report(console: Console, paths: list[Path], settings: Settings) -> Non
         return  # the report lands with its own change
     from syncer import commands
 
-    run_report = getattr(commands, "run_report")
+    run_report = commands.run_report
 
     console.rule(f"4. pmsync report --as-of {AS_OF.isoformat()}")
     run_report(paths, settings, as_of=AS_OF)

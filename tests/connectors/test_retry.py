@@ -6,7 +6,14 @@ import pytest
 import requests
 
 from connectors.base import RateLimited
-from connectors.retry import Failure, OutcomeUnknown, RetryPolicy, call, server_wait, transport_failure
+from connectors.retry import (
+    Failure,
+    OutcomeUnknown,
+    RetryPolicy,
+    call,
+    server_wait,
+    transport_failure,
+)
 
 
 class HTTPFailure(Exception):
