@@ -75,18 +75,16 @@ class DocumentPlan:
 def document_id(path: Path) -> str:
     """The id markers use for a document: its path from the repository root, with ``/``.
 
-    Outside a git repository the path is taken from the current directory when below it. The id
-    only matters between creating a ticket and writing its link back (crash recovery); once an
-    item is linked, the link in the document is what ties it to its ticket.
+    Outside a git repository it is the absolute path, so a re-run from another directory still
+    finds what an interrupted run created. The id only matters between creating a ticket and
+    writing its link back (crash recovery); once an item is linked, the link in the document is
+    what ties it to its ticket.
     """
     path = path.resolve()
     for parent in path.parents:
         if (parent / ".git").exists():
             return path.relative_to(parent).as_posix()
-    try:
-        return path.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return path.as_posix()
 
 
 def item_markers(document: str, items: Sequence[ActionItem]) -> dict[int, Marker]:

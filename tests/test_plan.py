@@ -137,3 +137,14 @@ def test_document_id_is_relative_to_the_repository(tmp_path: Path) -> None:
 def test_marker_digest_is_stable(title: str) -> None:
     assert Marker("a.md", "t:1").digest == Marker("a.md", "t:1").digest
     assert Marker("a.md", "t:1").label.startswith("pmsync-")
+
+
+def test_document_id_outside_git_does_not_depend_on_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = tmp_path / "a.md"
+    doc.write_text("x")
+    monkeypatch.chdir(tmp_path)
+    here = document_id(Path("a.md"))
+    monkeypatch.chdir("/")
+    assert document_id(doc) == here == doc.resolve().as_posix()
