@@ -427,8 +427,8 @@ def _match_status(tracker: Tracker, item: ActionItem, outcome: Created | Failed)
     wanted = item.status
     if not isinstance(outcome, Created) or wanted in (None, Status.OPEN):
         return outcome
-    if wanted not in tracker.statuses or outcome.state.status is wanted:
-        return outcome
+    if wanted not in tracker.statuses or outcome.state.status is not Status.OPEN:
+        return outcome  # already there, or moved by a person since: the tracker decides
     try:
         state = tracker.set_status(outcome.state, wanted)
     except PmsyncError as exc:
@@ -475,7 +475,11 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
                 progress("updating tickets", 1)
         except PmsyncError as exc:
             return ItemResult(item, "failed", state.link, f"{state.link.key}: {exc}")
-    if plan.action == "link" and state is not None:
+    if plan.action == "link" and state is not None and plan.marker is not None:
+        # Recovered from a run that stopped after creating it: finish what that run began.
+        recovered = _match_status(pool.get(str(plan.tracker)), item,
+                                  Created(plan.marker, state, recovered=True))
+        state = recovered.state if isinstance(recovered, Created) else state
         run.changes.append(ItemChange(item, ticket=state.link.markdown()))
     status = _status_fill(item, state, run.vocabulary)
     if status is not None:

@@ -358,3 +358,32 @@ def test_push_without_any_tracker_configured_is_a_config_error(
     assert main(["push", str(doc)]) == 2
     assert "no tracker is configured" in capsys.readouterr().err
     assert doc.read_text(encoding="utf-8") == TABLE_DOC
+
+
+def test_ticket_of_an_interrupted_run_is_linked_and_given_the_documents_status(
+    env: tuple[str, Sandbox, Settings], tmp_path: Path
+) -> None:
+    from syncer.plan import document_id, item_markers, make_draft
+    from syncer.sync import TrackerPool
+
+    name, sandbox, settings = env
+    doc = tmp_path / "pm.md"
+    doc.write_text(TABLE_DOC.replace("| P3 | ⚪ Open | |\n| Retire", "| P3 | ✅ Done | |\n| Retire"),
+                   encoding="utf-8")
+    parsed = parse_items(read_document(doc))
+    done = parsed.items[2]
+    assert done.status is Status.DONE
+    marker = item_markers(document_id(doc), parsed.items)[done.line]
+    pool = TrackerPool(settings)
+    # A run that created the ticket and was killed before moving it and writing the link.
+    [made] = pool.get(name).create([make_draft(done, marker, parsed, None)])
+    assert getattr(made, "state").status is Status.OPEN
+
+    result, _ = push([doc], settings)
+
+    outcomes = {i.item.line: i.outcome for i in result.documents[0].items}
+    assert outcomes[done.line] == "linked"
+    assert len(tickets(name, sandbox)) == 4
+    state = pool.get(name).read([getattr(made, "state").link])[getattr(made, "state").link.key]
+    assert getattr(state, "status", None) is Status.DONE
+    assert parse_items(read_document(doc)).items[2].status is Status.DONE
