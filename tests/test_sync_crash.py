@@ -89,7 +89,7 @@ def test_sigkill_at_random_points_then_rerun(running: tuple[str, Sandbox], tmp_p
                 killed += 1
             process.wait(60)
         rerun = start_push(name, sandbox, doc)
-        out, err = rerun.communicate(timeout=60)
+        _, err = rerun.communicate(timeout=60)
         assert rerun.returncode == 0, err.decode()[-2000:]
         assert_one_ticket_per_item(name, sandbox, doc)
     assert killed >= TRIALS // 2, f"only {killed} of {TRIALS} trials were killed mid-run"
