@@ -24,6 +24,7 @@ from typing import Any
 from sandbox_harness import (
     FLAVOURS,
     measured,
+    naive_jira_client,
     parse_sizes,
     print_table,
     quiet_logs,
@@ -50,14 +51,7 @@ def linked_keys(paths: list[Path]) -> list[str]:
 
 def naive_jira(sandbox: Sandbox, keys: list[str]) -> None:
     """One ``JIRA.issue(key)`` per ticket: what a hand-written sync script does."""
-    from jira import JIRA
-
-    auth: dict[str, Any] = (
-        {"basic_auth": (sandbox.jira_email, sandbox.jira_token)}
-        if sandbox.options.flavour == "cloud"
-        else {"token_auth": sandbox.jira_token}
-    )
-    client = JIRA(sandbox.jira_url, max_retries=0, timeout=30, **auth)
+    client = naive_jira_client(sandbox)
     for key in keys:
         client.issue(key, fields="status,summary")
 

@@ -29,6 +29,7 @@ from sandbox_harness import (
     FLAVOURS,
     PresetPool,
     measured,
+    naive_jira_client,
     parse_sizes,
     print_table,
     quiet_logs,
@@ -52,14 +53,7 @@ def corpus_items(paths: list[Path]) -> list[Any]:
 
 def one_by_one_jira(sandbox: Sandbox, items: list[Any]) -> None:
     """One ``JIRA.create_issue`` per item: what a hand-written script does."""
-    from jira import JIRA
-
-    auth: dict[str, Any] = (
-        {"basic_auth": (sandbox.jira_email, sandbox.jira_token)}
-        if sandbox.options.flavour == "cloud"
-        else {"token_auth": sandbox.jira_token}
-    )
-    client = JIRA(sandbox.jira_url, max_retries=0, timeout=30, **auth)
+    client = naive_jira_client(sandbox)
     for item in items:
         fields: dict[str, Any] = {
             "project": {"key": sandbox.jira_project},

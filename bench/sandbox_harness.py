@@ -115,6 +115,18 @@ class Requests:
                 "limit_errors": self.limit_errors, "by_route": self.by_route}
 
 
+def naive_jira_client(sandbox: Sandbox) -> Any:
+    """A plain ``jira.JIRA`` for the sandbox's flavour, as a hand-written script would make it."""
+    from jira import JIRA
+
+    auth: dict[str, Any] = (
+        {"basic_auth": (sandbox.jira_email, sandbox.jira_token)}
+        if sandbox.options.flavour == "cloud"
+        else {"token_auth": sandbox.jira_token}
+    )
+    return JIRA(sandbox.jira_url, max_retries=0, timeout=30, **auth)
+
+
 def is_write(method: str, route: str) -> bool:
     """Whether a request could change data (searches and GraphQL queries are read-only POSTs)."""
     if method in ("GET", "HEAD"):
