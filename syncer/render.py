@@ -81,6 +81,7 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
 
 
 SYNC_COUNTS = ("created", "updated", "linked", "unchanged", "failed", "conflict", "problem")
+_PLANNED_VERB = {"created": "create", "updated": "update", "linked": "link"}
 _OUTCOME_STYLE = {"created": "green", "updated": "cyan", "linked": "blue", "failed": "red",
                   "conflict": "magenta", "problem": "red", "status": "cyan", "external": "dim"}
 
@@ -126,8 +127,10 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                 table.add_column(name, overflow="fold")
             for item in shown:
                 style = _OUTCOME_STYLE.get(item.outcome, "white")
+                action = _PLANNED_VERB.get(item.outcome, item.outcome) if result.dry_run \
+                    else item.outcome
                 table.add_row(str(item.item.line), item.item.own_title[:80],
-                              f"[{style}]{item.outcome}[/]",
+                              f"[{style}]{action}[/]",
                               item.link.key if item.link else "",
                               item.message or item.status or "")
             console.print(table)
@@ -139,8 +142,10 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                           f"{ticket.title[:60]!r}: {what}")
     summary = Table(title="dry run: nothing written" if result.dry_run else None,
                     header_style="bold", expand=False)
-    columns = ("status",) if result.command == "pull" else SYNC_COUNTS
-    summary.add_column("Document", overflow="fold")
+    columns = ("status",) if result.command == "pull" else tuple(
+        name for name in SYNC_COUNTS
+        if name in ("created", "unchanged") or result.total(name))  # no all-zero columns
+    summary.add_column("Document", overflow="fold", ratio=3)
     for name in columns:
         summary.add_column("changed" if name == "status" else name, justify="right")
     summary.add_column("written")

@@ -484,8 +484,9 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
     status = _status_fill(item, state, run.vocabulary)
     if status is not None:
         run.changes.append(ItemChange(item, status=status))
-    for notice in plan.notices:
-        log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
+    if plan.fields:  # what a connector degraded on matters when pmsync writes, not every run
+        for notice in plan.notices:
+            log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
     return ItemResult(item, outcome, state.link if state else None, message, status)
 
 
@@ -497,11 +498,12 @@ def _created(plan: ItemPlan, outcome: Created | Failed, run: _DocumentRun) -> It
     state = outcome.state
     log.info("linked" if outcome.recovered else "created", ticket=state.link.key,
              file=str(item.file), line=item.line)
-    for notice in outcome.notices:
-        log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
+    notices = list(dict.fromkeys(n.message for n in (*plan.notices, *outcome.notices)))
+    for notice in notices:
+        log.warning("notice", file=str(item.file), line=item.line, message=notice)
     status = _status_fill(item, state, run.vocabulary)
     run.changes.append(ItemChange(item, ticket=state.link.markdown(), status=status))
-    message = "; ".join(n.message for n in outcome.notices) or None
+    message = "; ".join(notices) or None
     return ItemResult(item, "linked" if outcome.recovered else "created", state.link, message,
                       status)
 
