@@ -107,6 +107,8 @@ _MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*[-*+_=0-9]")
 _MAY_BE_LABELLED = re.compile(r"action|follow", re.IGNORECASE)
 # Lines whose first letter could open an action label (see annotations.starts_with_label).
 _MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*[*_]*[^\S\n]*[aAfF]")
+# Lines that could be a label line (see _label_line): a colon, and no indent, pipe or quote first.
+_MAY_BE_LABEL_LINE = re.compile(r"\n(?![ \t|>])[^\n:]*:")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
@@ -379,7 +381,7 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
     taken = {h.line for h in headings} | skip
     labels = [
         heading
-        for line in doc.lines
+        for line in doc.lines_starting(_MAY_BE_LABEL_LINE)
         if line.number not in taken and not doc.is_hidden(line.number)
         and (heading := _label_line(line)) is not None
     ]
