@@ -21,8 +21,11 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 # A line indented by four columns or more (four spaces, or a tab within the first three): only
-# such a line can open indented code.
-_INDENTED = re.compile(r"(?:^|\n)(?: {4}| {0,3}\t)")
+# such a line can open indented code. _INDENTED finds one after a newline (not with "(?:^|\n)":
+# the engine then jumps from newline to newline instead of trying every character, ten times
+# faster); _INDENT checks the first line.
+_INDENT = re.compile(r" {4}| {0,3}\t")
+_INDENTED = re.compile(rf"\n(?:{_INDENT.pattern})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +224,8 @@ def _may_hide(text: str) -> bool:
     text finds exactly the lines the pass would.)
     """
     return (
-        "```" in text or "~~~" in text or "<!--" in text or _INDENTED.search(text) is not None
+        "```" in text or "~~~" in text or "<!--" in text
+        or _INDENTED.search(text) is not None or _INDENT.match(text) is not None
     )
 
 
