@@ -208,21 +208,33 @@ def parse_date(
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_date(text: str, incident_date: date | None, order: DateOrder) -> DueDate | None:
+    found = _date_parts(text, order)
+    if found is None:
+        return None
+    year, month, day = found
+    if year is not None:
+        return _make(year, month, day, inferred=False)
+    if incident_date is None:
+        return None
+    for candidate_year in (incident_date.year, incident_date.year + 1):
+        candidate = _make(candidate_year, month, day, inferred=True)
+        if candidate and candidate.value >= incident_date:
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _date_parts(text: str, order: DateOrder) -> tuple[int | None, int, int] | None:
+    """Year (None when not written), month and day as written in ``text``.
+
+    Cached apart from _parse_date: the same date texts recur across documents, whose incident
+    dates (part of _parse_date's key) differ.
+    """
     cleaned = strip_markdown(text)
     for parse in (_parse_iso, _parse_numeric, _parse_month_names):
         found = parse(cleaned, order)
-        if found is None:
-            continue
-        year, month, day = found
-        if year is not None:
-            return _make(year, month, day, inferred=False)
-        if incident_date is None:
-            return None
-        for candidate_year in (incident_date.year, incident_date.year + 1):
-            candidate = _make(candidate_year, month, day, inferred=True)
-            if candidate and candidate.value >= incident_date:
-                return candidate
-        return None
+        if found is not None:
+            return found
     return None
 
 
