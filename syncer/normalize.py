@@ -389,7 +389,9 @@ def parse_ticket(text: str) -> TicketRef | None:
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_ticket(text: str) -> TicketRef | None:
-    for url in _URL.findall(text):
+    # Each pattern below needs a literal the text may not hold ("://", "-", "#", "b/"): testing
+    # for it is much cheaper than a regex search, and ticket cells are mostly unique (no cache hit).
+    for url in _URL.findall(text) if "://" in text else ():
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)
         if jira:
@@ -399,13 +401,13 @@ def _parse_ticket(text: str) -> TicketRef | None:
             return TicketRef("github", f"#{github.group(2)}", url, github.group(1))
         if _TICKET_URL.match(url):
             return TicketRef("url", url, url)
-    keys = jira_keys(text)
+    keys = jira_keys(text) if "-" in text else None
     if keys:
         return TicketRef("jira", keys[0])
-    ref = _GH_REF.search(text)
+    ref = _GH_REF.search(text) if "#" in text else None
     if ref:
         return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
-    bug = _BUG_REF.search(text)
+    bug = _BUG_REF.search(text) if "b/" in text else None
     if bug:
         return TicketRef("bug", bug.group(0))
     return None
