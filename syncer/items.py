@@ -296,8 +296,8 @@ def _table_item(
 ) -> tuple[ActionItem | None, list[Diagnostic]]:
     notes: list[Diagnostic] = []
     line = row.line.number
-    width = table.header.width
-    if row.width != width:
+    width = len(table.header.bounds) - 1  # Row.width, without a property call per row
+    if len(row.bounds) - 1 != width:
         notes.append(Diagnostic(
             doc.path, line, "warning", "ragged-row",
             f"row has {row.width} cells, the header has {width}",
@@ -309,10 +309,10 @@ def _table_item(
     count = len(texts)
     values = {f: texts[index] for f, index in columns.items() if index < count}
     title = values.get("title") or ""
-    # is_placeholder only on texts that could be one: it runs for every cell of every row.
-    placeholders = tuple(
-        f for f, text in values.items() if text[:1] in PLACEHOLDER_LEADS and is_placeholder(text)
-    )
+    # is_placeholder only on texts that could be one: it runs for every cell of every row, and
+    # most rows have no cell that could be one.
+    maybe = [f for f, text in values.items() if text[:1] in PLACEHOLDER_LEADS]
+    placeholders = tuple(f for f in maybe if is_placeholder(values[f])) if maybe else ()
     if not title.strip():
         notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
         return None, notes

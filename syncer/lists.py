@@ -379,8 +379,9 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
     taken = {h.line for h in headings} | skip
     labels = [
         heading
+        # Every line is looked at: a regex pre-filter over the whole text costs more than this.
         for line in doc.lines
-        if line.number not in taken and not doc.is_hidden(line.number)
+        if ":" in line.text and line.number not in taken and not doc.is_hidden(line.number)
         and (heading := _label_line(line)) is not None
     ]
     return sorted([*headings, *labels], key=lambda h: h.line)
@@ -403,13 +404,15 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Every list item of the document (nested ones too), outside code and tables."""
     entries: list[ListEntry] = []
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
+    blocked = doc.hidden | stops  # one set test per line instead of two
     # Only a line whose first mark could open a list item can be one (or a thematic break).
     for line in doc.lines_starting(_MAY_BE_MARKER_OR_BREAK):
-        index = line.number - 1
-        if not _visible(doc, line, stops) or _THEMATIC_BREAK.match(line.text):
+        text = line.text
+        if line.number in blocked:
             continue
-        marker = _MARKER.match(line.text)
-        if marker is None:
+        marker = _MARKER.match(text)
+        # A thematic break ("- - -", "***") also looks like a marker: it is checked only then.
+        if marker is None or _THEMATIC_BREAK.match(text):
             continue
         column = len(marker.group("indent").expandtabs(4))
         if entries and _list_broken(doc, entries[-1].last_line, line.number, open_items):
@@ -419,13 +422,13 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
         start = marker.end()
         checkbox = None
         checked = None
-        box = _CHECKBOX.match(line.text, start)
+        box = _CHECKBOX.match(text, start)
         if box:
             checkbox = (box.start(1), box.end(1))
             checked = box.group(1) != " "
             start = box.end()
         parent = open_items[-1][1] if open_items else None
-        entries.append(_entry(doc, index, line.text[start:], stops, checkbox, checked, parent))
+        entries.append(_entry(doc, line.number - 1, text[start:], blocked, checkbox, checked, parent))
         open_items.append((column, line.number))
     return entries
 
@@ -444,10 +447,11 @@ def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[
 
 def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Paragraph lines that open with an action label (``Action point: …``)."""
+    blocked = doc.hidden | stops
     return [
-        _entry(doc, line.number - 1, line.text, stops)
+        _entry(doc, line.number - 1, line.text, blocked)
         for line in doc.lines_starting(_MAY_START_WITH_LABEL)
-        if starts_with_label(line.text) and _visible(doc, line, stops)
+        if starts_with_label(line.text) and line.number not in blocked
         and not _MARKER.match(line.text)
     ]
 
@@ -456,7 +460,7 @@ def _entry(
     doc: Document,
     index: int,
     first_text: str,
-    stops: frozenset[int],
+    blocked: frozenset[int],
     checkbox: tuple[int, int] | None = None,
     checked: bool | None = None,
     parent: int | None = None,
@@ -464,31 +468,28 @@ def _entry(
     """An entry starting at ``doc.lines[index]``, with the lines that continue its paragraph.
 
     Continuation lines may be indented or not ("lazy"); a blank line, a new list item, a heading,
-    a table, code or a quote ends the paragraph. A bare marker (``-`` alone on its line, as some
-    scraped pages have it) takes its text from the lines that follow.
+    a table, code or a quote ends the paragraph (``blocked`` holds the lines of headings, tables
+    and code). A bare marker (``-`` alone on its line, as some scraped pages have it) takes its
+    text from the lines that follow.
     """
     lines = doc.lines
-    parts = [first_text.strip()] if first_text.strip() else []
+    first = first_text.strip()
+    parts = [first] if first else []
     last = lines[index].number
     for following in range(index + 1, len(lines)):
         line = lines[following]
-        if not _continues(doc, line, stops):
+        text = line.text.strip()
+        if not text or line.number in blocked or not _continues(line.text):
             break
-        parts.append(line.text.strip())
+        parts.append(text)
         last = line.number
     return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked, parent)
 
 
-def _visible(doc: Document, line: Line, stops: frozenset[int]) -> bool:
-    return not doc.is_hidden(line.number) and line.number not in stops
-
-
-def _continues(doc: Document, line: Line, stops: frozenset[int]) -> bool:
-    text = line.text
+def _continues(text: str) -> bool:
+    """Whether a visible, non-blank line continues the paragraph above it."""
     return (
-        _visible(doc, line, stops)
-        and bool(text.strip())
-        and not _MARKER.match(text)
+        not _MARKER.match(text)
         and not _THEMATIC_BREAK.match(text)
         and not _LINK_DEFINITION.match(text)
         and not text.lstrip().startswith((">", "|"))

@@ -76,8 +76,11 @@ def read_metadata(
     return Metadata(found.get("incident_id"), incident_date, found.get("severity"), title)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _field_of(label: str) -> str | None:
-    normal = re.sub(r"\s+", " ", strip_markdown(label).casefold()).strip(" :")
+    normal = _SPACES.sub(" ", strip_markdown(label).casefold()).strip(" :")
     for key, names in _LABELS.items():
         if normal in names:
             return key

@@ -208,21 +208,33 @@ def parse_date(
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_date(text: str, incident_date: date | None, order: DateOrder) -> DueDate | None:
+    found = _date_parts(text, order)
+    if found is None:
+        return None
+    year, month, day = found
+    if year is not None:
+        return _make(year, month, day, inferred=False)
+    if incident_date is None:
+        return None
+    for candidate_year in (incident_date.year, incident_date.year + 1):
+        candidate = _make(candidate_year, month, day, inferred=True)
+        if candidate and candidate.value >= incident_date:
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _date_parts(text: str, order: DateOrder) -> tuple[int | None, int, int] | None:
+    """Year (None when not written), month and day as written in ``text``.
+
+    Cached apart from _parse_date: the same date texts recur across documents, whose incident
+    dates (part of _parse_date's key) differ.
+    """
     cleaned = strip_markdown(text)
     for parse in (_parse_iso, _parse_numeric, _parse_month_names):
         found = parse(cleaned, order)
-        if found is None:
-            continue
-        year, month, day = found
-        if year is not None:
-            return _make(year, month, day, inferred=False)
-        if incident_date is None:
-            return None
-        for candidate_year in (incident_date.year, incident_date.year + 1):
-            candidate = _make(candidate_year, month, day, inferred=True)
-            if candidate and candidate.value >= incident_date:
-                return candidate
-        return None
+        if found is not None:
+            return found
     return None
 
 
@@ -377,7 +389,9 @@ def parse_ticket(text: str) -> TicketRef | None:
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_ticket(text: str) -> TicketRef | None:
-    for url in _URL.findall(text):
+    # Each pattern below needs a literal the text may not hold ("://", "-", "#", "b/"): testing
+    # for it is much cheaper than a regex search, and ticket cells are mostly unique (no cache hit).
+    for url in _URL.findall(text) if "://" in text else ():
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)
         if jira:
@@ -387,13 +401,13 @@ def _parse_ticket(text: str) -> TicketRef | None:
             return TicketRef("github", f"#{github.group(2)}", url, github.group(1))
         if _TICKET_URL.match(url):
             return TicketRef("url", url, url)
-    keys = jira_keys(text)
+    keys = jira_keys(text) if "-" in text else None
     if keys:
         return TicketRef("jira", keys[0])
-    ref = _GH_REF.search(text)
+    ref = _GH_REF.search(text) if "#" in text else None
     if ref:
         return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
-    bug = _BUG_REF.search(text)
+    bug = _BUG_REF.search(text) if "b/" in text else None
     if bug:
         return TicketRef("bug", bug.group(0))
     return None

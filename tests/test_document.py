@@ -86,6 +86,19 @@ def test_hidden_lines_fences_comments_front_matter_indented_code():
     assert not {4, 11, 14, 16, 20} & doc.hidden
 
 
+@pytest.mark.parametrize("text, hidden", [
+    ("    code\ntext\n", {1}),               # indented code on the very first line
+    (" \tcode\n", {1}),                      # a tab within the first columns reaches four
+    ("text\n\n  \tcode\n", {3}),
+    ("text\n\n   not code\n", set()),        # three spaces are not enough
+    ("# Title\n\n- item\n\ntext\n", set()),  # nothing that could open code or a comment
+])
+def test_indented_code_found_without_fences_or_comments(text, hidden):
+    # Documents without fences or comments take a shortcut past the line-by-line pass.
+    assert set(doc_of(text).hidden) == hidden
+
+
+
 def test_unclosed_fence_hides_only_its_opener():
     doc = doc_of("# T\n```sql\nSELECT 1\n| a | b |\n|---|---|\n")
     assert doc.hidden == {2}
