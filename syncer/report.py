@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
-from connectors.base import TicketLink, TicketState, Tracker
+from connectors.base import TicketState, Tracker
 from syncer.items import ActionItem, ParsedDocument
 from syncer.normalize import Status
 
@@ -373,33 +373,18 @@ def read_ticket_states(
     An item's ticket belongs to the first tracker that :meth:`~connectors.base.Tracker.owns`
     it. Tickets a tracker cannot read keep the document's status and are named in ``notes``.
     """
-    wanted: dict[str, list[tuple[ItemKey, TicketLink]]] = defaultdict(list)
-    by_name = {tracker.name: tracker for tracker in trackers}
-    unowned = 0
-    for parsed in documents:
-        for item in parsed.items:
-            if item.ticket is None:
-                continue
-            for tracker in trackers:
-                link = tracker.owns(item.ticket)
-                if link is not None:
-                    wanted[tracker.name].append((item_key(item), link))
-                    break
-            else:
-                unowned += 1
+    from syncer.sync import read_linked
+
     states: dict[ItemKey, TicketState] = {}
     notes: list[str] = []
-    for name, pairs in wanted.items():
-        unique = list({link.key: link for _, link in pairs}.values())
-        answers = by_name[name].read(unique)
-        for key, link in pairs:
-            answer = answers.get(link.key)
-            if answer is None:
-                notes.append(f"{key[0]}:{key[1]}: {link.key}: {name} did not return this ticket")
-            elif isinstance(answer, TicketState):
-                states[key] = answer
-            else:
-                notes.append(f"{key[0]}:{key[1]}: {link.key}: {answer.message}")
+    linked = read_linked(documents, trackers)
+    for key, (link, answer) in linked.items():
+        if isinstance(answer, TicketState):
+            states[key] = answer
+        else:
+            notes.append(f"{key[0]}:{key[1]}: {link.key}: {answer.message}")
+    unowned = sum(1 for parsed in documents for item in parsed.items
+                  if item.ticket is not None and item_key(item) not in linked)
     if unowned:
         notes.append(f"{unowned} ticket reference(s) belong to no configured tracker: "
                      "the documents' statuses are used for them")

@@ -553,6 +553,30 @@ def _merge(changes: Iterable[ItemChange]) -> list[ItemChange]:
 # --- pull ------------------------------------------------------------------------------------
 
 
+def read_linked(documents: Sequence[ParsedDocument], trackers: Sequence[Tracker]
+                ) -> dict[tuple[str, int], tuple[TicketLink, TicketState | Failed]]:
+    """The ticket of every item that one of ``trackers`` owns (the first that does), by
+    ``(file, line)``, with its state: one batched read per tracker, nothing written."""
+    wanted: dict[str, list[tuple[tuple[str, int], TicketLink]]] = defaultdict(list)
+    by_name = {tracker.name: tracker for tracker in trackers}
+    for parsed in documents:
+        for item in parsed.items:
+            if item.ticket is None:
+                continue
+            for tracker in trackers:
+                link = tracker.owns(item.ticket)
+                if link is not None:
+                    wanted[tracker.name].append(((str(item.file), item.line), link))
+                    break
+    found: dict[tuple[str, int], tuple[TicketLink, TicketState | Failed]] = {}
+    for name, pairs in wanted.items():
+        answers = by_name[name].read(list({link.key: link for _, link in pairs}.values()))
+        for key, link in pairs:
+            answer = answers.get(link.key) or Failed(None, f"{name} did not return this ticket", link)
+            found[key] = (link, answer)
+    return found
+
+
 def pull(
     paths: Sequence[Path],
     settings: Settings,
@@ -568,41 +592,31 @@ def pull(
         with documents_locked(files):
             extraction = extract(files, settings)
             result = RunResult("pull", dry_run, errors=list(extraction.errors))
-            owned: dict[str, list[tuple[int, ActionItem, TicketLink]]] = defaultdict(list)
-            expressible: dict[str, frozenset[Status]] = {}
-            for index, parsed in enumerate(extraction.documents):
-                result.documents.append(DocumentResult(parsed.doc.path))
-                for item in parsed.items:
-                    found = pool.owner_of(item)
-                    if found is not None:
-                        owned[found[0]].append((index, item, found[1]))
-            states: dict[tuple[int, int], TicketState | Failed] = {}
-            for name, entries in owned.items():
-                expressible[name] = pool.get(name).statuses
-                read = pool.get(name).read([link for _, _, link in entries])
-                for index, item, link in entries:
-                    states[(index, item.line)] = read.get(link.key) or Failed(None, "not found", link)
-            for index, parsed in enumerate(extraction.documents):
-                _pull_document(parsed, index, states, expressible, result.documents[index],
-                               dry_run)
+            trackers = [pool.get(name) for name in pool.configured()]
+            linked = read_linked(extraction.documents, trackers)
+            expressible = {tracker.name: tracker.statuses for tracker in trackers}
+            for parsed in extraction.documents:
+                document = DocumentResult(parsed.doc.path)
+                result.documents.append(document)
+                _pull_document(parsed, linked, expressible, document, dry_run)
             return result
     finally:
         if own_pool:
             pool.close()
 
 
-def _pull_document(parsed: ParsedDocument, index: int,
-                   states: dict[tuple[int, int], TicketState | Failed],
+def _pull_document(parsed: ParsedDocument,
+                   linked: dict[tuple[str, int], tuple[TicketLink, TicketState | Failed]],
                    expressible: dict[str, frozenset[Status]],
                    result: DocumentResult, dry_run: bool) -> None:
     vocabulary = DocumentVocabulary(parsed.items)
     changes: list[ItemChange] = []
     for item in parsed.items:
-        state = states.get((index, item.line))
-        if state is None:
+        if (str(item.file), item.line) not in linked:
             continue
+        link, state = linked[(str(item.file), item.line)]
         if isinstance(state, Failed):
-            result.items.append(ItemResult(item, "failed", state.link, state.message))
+            result.items.append(ItemResult(item, "failed", link, state.message))
             continue
         change = _status_change(item, state.status, vocabulary,
                                 expressible.get(state.link.tracker, frozenset(Status)))
