@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -167,18 +167,18 @@ def plan_item(
     """
     base = ItemPlan(item, "problem", tracker, marker, draft, notices=notices)
     if item.ticket is not None and link is None:
-        return _replace(base, action="external",
+        return replace(base, action="external",
                         message=f"references {item.ticket.display()}, which pmsync does not manage")
     if link is not None:
         if isinstance(linked, Failed) or linked is None:
             reason = linked.message if isinstance(linked, Failed) else "not found"
-            return _replace(base, action="problem", message=f"{link.key}: {reason}")
-        return _compare(_replace(base, action="unchanged", state=linked), marker, desired)
+            return replace(base, action="problem", message=f"{link.key}: {reason}")
+        return _compare(replace(base, action="unchanged", state=linked), marker, desired)
     if problem is not None:
-        return _replace(base, message=problem)
+        return replace(base, message=problem)
     if found is not None:
-        return _compare(_replace(base, action="link", state=found), marker, desired)
-    return _replace(base, action="create")
+        return _compare(replace(base, action="link", state=found), marker, desired)
+    return replace(base, action="create")
 
 
 def _compare(plan: ItemPlan, marker: Marker | None, desired: TicketFields | None) -> ItemPlan:
@@ -201,11 +201,11 @@ def _compare(plan: ItemPlan, marker: Marker | None, desired: TicketFields | None
     if conflicts:
         detail = "; ".join(f"{n}: document {_shown(getattr(desired, n))}, "
                            f"tracker {_shown(getattr(current, n))}" for n in conflicts)
-        return _replace(plan, action="conflict", fields=tuple(push), conflicts=tuple(conflicts),
+        return replace(plan, action="conflict", fields=tuple(push), conflicts=tuple(conflicts),
                         message=f"changed in both the document and {state.link.key} ({detail})")
     if push and plan.action == "unchanged":
-        return _replace(plan, action="update", fields=tuple(push))
-    return _replace(plan, fields=tuple(push))
+        return replace(plan, action="update", fields=tuple(push))
+    return replace(plan, fields=tuple(push))
 
 
 def _shown(value: object) -> str:
@@ -214,18 +214,3 @@ def _shown(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return f"'{value}'"
-
-
-def _replace(plan: ItemPlan, **changes: object) -> ItemPlan:
-    from dataclasses import replace
-
-    return replace(plan, **changes)  # type: ignore[arg-type]
-
-
-def counts(plans: Sequence[DocumentPlan]) -> Mapping[str, int]:
-    """Items per action over many documents."""
-    total: dict[str, int] = {}
-    for doc in plans:
-        for item in doc.items:
-            total[item.action] = total.get(item.action, 0) + 1
-    return total

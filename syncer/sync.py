@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -319,8 +320,8 @@ def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[
     removed: list[list[TicketState]] = []
     for plan in plans:
         markers = {p.marker for p in plan.items}
-        links = {p.link.key for p in plan.items if p.link} | {
-            link.key for p in plan.items if (link := _own_link(pool, p)) is not None}
+        # An item found by marker is known by its marker; any other linked item by its link.
+        links = {link.key for p in plan.items if (link := _own_link(pool, p)) is not None}
         removed.append([
             state for state in found.get(plan.document_id, [])
             if state.status in (Status.OPEN, Status.IN_PROGRESS)
@@ -372,14 +373,10 @@ class _DocumentRun:
     changes: list[ItemChange] = field(default_factory=list)
     done: bool = False
 
-    @property
+    @cached_property
     def vocabulary(self) -> DocumentVocabulary:
         """How this document writes statuses."""
-        if self._vocabulary is None:
-            self._vocabulary = DocumentVocabulary(self.plan.parsed.items)
-        return self._vocabulary
-
-    _vocabulary: DocumentVocabulary | None = None
+        return DocumentVocabulary(self.plan.parsed.items)
 
 
 def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunResult,
