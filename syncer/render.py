@@ -95,7 +95,7 @@ def sync_json(result: Any) -> dict[str, Any]:
             **{_plural(name): doc.count(name) for name in SYNC_COUNTS},
             "status_changes": doc.count("status"),
             "items": [item.to_json() for item in doc.items],
-            "removed": [r.to_json() for r in getattr(doc, "removed", [])],
+            "removed": [r.to_json() for r in doc.removed],
         })
     totals = {_plural(name): result.total(name) for name in SYNC_COUNTS}
     totals["status_changes"] = result.total("status")
@@ -115,7 +115,7 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
     """Per document, the items that changed (all with ``verbose``), then a summary table."""
     for doc in result.documents:
         shown = [i for i in doc.items if verbose or i.outcome not in ("unchanged", "external")]
-        removed = getattr(doc, "removed", [])
+        removed = doc.removed
         if not shown and not doc.error and not removed:
             continue
         console.print(f"[bold]{doc.path}[/]" + (" [dim](written)[/]" if doc.written else ""))

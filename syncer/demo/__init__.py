@@ -133,13 +133,7 @@ def _move_tickets(sandbox: Any, result: Any) -> list[str]:
 
 
 def _show_report(console: Console, paths: list[Path], settings: Settings) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("syncer.report") is None:
-        return  # the report lands with its own change
-    from syncer import commands
-
-    run_report = commands.run_report
+    from syncer.commands import run_report
 
     console.rule(f"4. pmsync report --as-of {AS_OF.isoformat()}")
     run_report(paths, settings, as_of=AS_OF)
