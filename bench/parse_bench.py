@@ -7,7 +7,9 @@ Generates two synthetic corpora in a temporary directory:
 * ``docs``: 1,000 realistic postmortems of 5–20 KB each, mixing metadata, prose, timelines, code
   blocks, an action-item table and checkbox / bullet lists of follow-ups.
 
-and measures, for each, the throughput in MB/s of :func:`syncer.extract.extract` (what every
+and, when ``../shared/corpus`` sits beside the checkout, ``real``: 1,000 documents made by
+cycling through its real postmortems (``dev/`` and ``eval/``, read in place, never copied into the
+project); then measures, for each, the throughput in MB/s of :func:`syncer.extract.extract` (what every
 command runs) and of its three steps separately (``read_document``, ``parse_items``,
 ``parse_list_items``). Peak memory for the 1,000 documents is measured in a fresh interpreter
 (``ru_maxrss``, and the ``tracemalloc`` peak of the extraction alone).
@@ -179,6 +181,22 @@ def write_corpora(where: Path, rows: int, docs: int) -> tuple[Path, Path]:
     return big, many
 
 
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def write_real_corpus(where: Path, docs: int) -> Path | None:
+    """``docs`` documents cycling through ../shared/corpus's real postmortems, or None without it."""
+    sources = sorted(SHARED_CORPUS.glob("dev/*.md")) + sorted(SHARED_CORPUS.glob("eval/*.md"))
+    if not sources:
+        return None
+    real = where / "real"
+    real.mkdir()
+    for index in range(docs):
+        source = sources[index % len(sources)]
+        (real / f"{index:04d}-{source.name}").write_bytes(source.read_bytes())
+    return real
+
+
 def _settings() -> object:
     from config.settings import Settings
 
@@ -303,10 +321,15 @@ def main(argv: list[str] | None = None) -> int:
         big, many = write_corpora(Path(tmp), args.rows, args.docs)
         if args.keep:
             shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
+        real = write_real_corpus(Path(tmp), args.docs)
         results = {
             "big": measure(big, args.repeat),
             "docs": measure(many, args.repeat),
         }
+        if real is not None:
+            results["real"] = measure(real, args.repeat)
+        else:
+            print(f"no {SHARED_CORPUS}: the real-document corpus is skipped")
         memory = measure_memory(many)
     print(f"{'corpus':<8} {'docs':>5} {'MB':>6} {'items':>7} {'extract s':>10} {'MB/s':>7} "
           f"{'read s':>7} {'items s':>8} {'lists s':>8} {'parse MB/s':>10}")
