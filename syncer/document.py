@@ -9,9 +9,12 @@ them is ever read as a table, a heading or an action item.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import add
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple, overload
 
 from syncer.errors import InputError
 
@@ -28,8 +31,7 @@ _INDENT = re.compile(r" {4}| {0,3}\t")
 _INDENTED = re.compile(rf"\n(?:{_INDENT.pattern})")
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One line of a document: 1-based number, offset of its first character, text, ending."""
 
     number: int
@@ -43,6 +45,67 @@ class Line:
         return self.start + len(self.text)
 
 
+class Lines(Sequence[Line]):
+    """A document's lines, split on ``\\n`` only; each :class:`Line` is built when asked for.
+
+    Parsing looks at a small share of a document's lines (headings, list items, table rows), so
+    the texts and offsets are kept in flat lists, made by C-level splitting, and a ``Line`` object
+    exists only for a line someone reads. ``texts[i]`` is the text of line ``i + 1``.
+    """
+
+    __slots__ = ("texts", "starts", "_crlf", "_unterminated")
+
+    def __init__(self, text: str) -> None:
+        chunks = text.split("\n")
+        last = chunks.pop()  # the text after the final "\n" (empty when the text ends with one)
+        # Offsets: the lengths before each chunk plus one "\n" per chunk before it.
+        starts = list(map(add, accumulate(map(len, chunks), initial=0), range(len(chunks) + 1)))
+        crlf: frozenset[int] = frozenset()
+        if "\r" in text:
+            crlf = frozenset(i for i, chunk in enumerate(chunks) if chunk[-1:] == "\r")
+            for i in crlf:
+                chunks[i] = chunks[i][:-1]
+        # The last line has no ending when the text does not end with "\n" (or is empty).
+        self._unterminated = bool(last) or not chunks
+        if self._unterminated:
+            chunks.append(last)
+        else:
+            starts.pop()
+        self.texts: list[str] = chunks
+        self.starts: list[int] = starts
+        self._crlf = crlf
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def _line(self, index: int) -> Line:
+        if index in self._crlf:
+            ending = "\r\n"
+        elif self._unterminated and index == len(self.texts) - 1:
+            ending = ""
+        else:
+            ending = "\n"
+        return Line(index + 1, self.starts[index], self.texts[index], ending)
+
+    @overload
+    def __getitem__(self, index: int) -> Line: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Line, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Line | tuple[Line, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._line, range(len(self.texts))[index]))
+        if index < 0:
+            index += len(self.texts)
+        if not 0 <= index < len(self.texts):
+            raise IndexError("line index out of range")
+        return self._line(index)
+
+    def __iter__(self) -> Iterator[Line]:
+        return map(self._line, range(len(self.texts)))
+
+
 @dataclass(frozen=True)
 class Document:
     """A decoded Markdown document together with what is needed to encode it back identically."""
@@ -52,7 +115,7 @@ class Document:
     text: str
     encoding: str
     bom: bool
-    lines: tuple[Line, ...]
+    lines: Lines
     hidden: frozenset[int] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
 
@@ -65,6 +128,11 @@ class Document:
         """Encode ``text`` the way this document was encoded (same codec, same BOM)."""
         body = text.encode(self.encoding)
         return BOM + body if self.bom else body
+
+    @property
+    def texts(self) -> list[str]:
+        """Every line's text (without its ending); ``texts[n - 1]`` is line ``n``'s. Read-only."""
+        return self.lines.texts
 
     def line(self, number: int) -> Line:
         """The line with this 1-based number."""
@@ -84,15 +152,18 @@ class Document:
         newline rather than ``(?m)^``: the regex engine then jumps from newline to newline
         instead of trying the pattern at every character, several times faster.)
         """
+        return map(self.lines._line, self.indexes_starting(pattern))
+
+    def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
+        """Like :meth:`lines_starting`, but the 0-based indexes of the lines (into ``texts``)."""
         text = self.text
-        lines = self.lines
         index = 0
         counted_to = 0
         for found in pattern.finditer("\n" + text):
             at = found.start()  # where the line starts in text: the "\n" put before it shifts by one
             index += text.count("\n", counted_to, at)
             counted_to = at
-            yield lines[index]
+            yield index
 
 
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -120,7 +191,7 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError(path, "binary file (NUL byte), not Markdown", line=line)
     text, encoding, bom, warnings = _decode(path, raw)
-    lines = split_lines(text)
+    lines = Lines(text)
     return Document(
         path=path,
         raw=raw,
@@ -128,7 +199,7 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
         encoding=encoding,
         bom=bom,
         lines=lines,
-        hidden=frozenset(_hidden_lines(text, lines)),
+        hidden=frozenset(_hidden_lines(text, lines.texts)),
         warnings=tuple(warnings),
     )
 
@@ -149,58 +220,44 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, bool, list[str]]:
 
 def split_lines(text: str) -> tuple[Line, ...]:
     """Split on ``\\n`` only, keeping each line's ending (``\\r\\n``, ``\\n`` or none)."""
-    chunks = text.split("\n")
-    last = chunks.pop()  # the text after the final "\n" (empty when the text ends with one)
-    lines: list[Line] = []
-    append = lines.append
-    offset = 0
-    number = 0
-    for number, chunk in enumerate(chunks, start=1):
-        if chunk[-1:] == "\r":
-            append(Line(number, offset, chunk[:-1], "\r\n"))
-        else:
-            append(Line(number, offset, chunk, "\n"))
-        offset += len(chunk) + 1
-    if last or not lines:
-        append(Line(number + 1, offset, last, ""))
-    return tuple(lines)
+    return tuple(Lines(text))
 
 
-def _hidden_lines(text: str, lines: tuple[Line, ...]) -> set[int]:
+def _hidden_lines(whole: str, texts: list[str]) -> set[int]:
     """Line numbers inside front matter, fenced or indented code, or HTML comments."""
-    hidden: set[int] = set(_front_matter_lines(lines))
-    if not _may_hide(text):
+    hidden: set[int] = set(_front_matter_lines(texts))
+    if not _may_hide(whole):
         return hidden
     in_comment = False
     in_list = False
     previous_blank = True
     in_indented_code = False
     index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        text = line.text
-        if line.number in hidden:
+    count = len(texts)
+    while index < count:
+        text = texts[index]
+        index += 1  # now the 1-based number of this line
+        if index in hidden:
             continue
         if in_comment:
-            hidden.add(line.number)
+            hidden.add(index)
             in_comment = "-->" not in text
             continue
         opener = _FENCE.match(text) if "```" in text or "~~~" in text else None
         if opener:
-            closing = _closing_fence(lines, index, opener.group(1))
+            closing = _closing_fence(texts, index, opener.group(1))
             # A fence that never closes is almost always a page scraped without its closing
             # backticks: hiding the rest of the document would hide its action items too.
             last = closing if closing is not None else index - 1
-            hidden.update(range(line.number, last + 2))
+            hidden.update(range(index, last + 2))
             index = last + 1
             previous_blank = False
             continue
         if "<!--" in text and text.lstrip().startswith("<!--"):
-            hidden.add(line.number)
+            hidden.add(index)
             in_comment = "-->" not in text[text.index("<!--") + 4 :]
             continue
-        blank = not text.strip()
+        blank = not text or text.isspace()
         indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
         if not blank:
             if _LIST_MARKER.match(text):
@@ -209,7 +266,7 @@ def _hidden_lines(text: str, lines: tuple[Line, ...]) -> set[int]:
                 in_list = False
             if indent >= 4 and not in_list and (previous_blank or in_indented_code):
                 in_indented_code = True
-                hidden.add(line.number)
+                hidden.add(index)
             else:
                 in_indented_code = False
         previous_blank = blank
@@ -229,10 +286,10 @@ def _may_hide(text: str) -> bool:
     )
 
 
-def _closing_fence(lines: tuple[Line, ...], start: int, fence: str) -> int | None:
-    """Index of the line that closes a fence opened just before ``lines[start]``."""
-    for index in range(start, len(lines)):
-        stripped = lines[index].text.strip()
+def _closing_fence(texts: list[str], start: int, fence: str) -> int | None:
+    """Index of the line that closes a fence opened just before ``texts[start]``."""
+    for index in range(start, len(texts)):
+        stripped = texts[index].strip()
         if stripped.startswith(fence) and set(stripped) <= {fence[0]}:
             return index
     return None
@@ -250,10 +307,10 @@ def _indent_width(text: str) -> int:
     return width
 
 
-def _front_matter_lines(lines: tuple[Line, ...]) -> range:
-    if not lines or lines[0].text.strip() != "---":
+def _front_matter_lines(texts: list[str]) -> range:
+    if not texts or texts[0].strip() != "---":
         return range(0)
-    for line in lines[1:]:
-        if line.text.strip() in ("---", "..."):
-            return range(1, line.number + 1)
+    for index in range(1, len(texts)):
+        if texts[index].strip() in ("---", "..."):
+            return range(1, index + 2)
     return range(0)

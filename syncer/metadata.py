@@ -122,21 +122,25 @@ def _plain_labels(text: str) -> list[tuple[str, str]]:
 
 
 def _front_matter(doc: Document) -> list[tuple[str, str]]:
-    lines = doc.lines
-    if not lines or lines[0].text.strip() != "---":
+    texts = doc.texts
+    if not texts or texts[0].strip() != "---":
         return []
     pairs = []
-    for line in lines[1:]:
-        if line.text.strip() in ("---", "..."):
+    for text in texts[1:]:
+        if text.strip() in ("---", "..."):
             break
-        key, sep, value = line.text.partition(":")
+        key, sep, value = text.partition(":")
         if sep and not key.startswith((" ", "\t", "-")):
             pairs.append((key.replace("_", " "), value.strip().strip("'\"")))
     return pairs
 
 
+_H1 = re.compile(r"#\s+\S")
+_MAY_BE_H1 = re.compile(r"\n#")
+
+
 def _first_h1(doc: Document) -> str | None:
-    for line in doc.lines:
-        if not doc.is_hidden(line.number) and re.match(r"^#\s+\S", line.text):
-            return strip_markdown(line.text.lstrip("#").strip()) or None
+    for index in doc.indexes_starting(_MAY_BE_H1):
+        if not doc.is_hidden(index + 1) and _H1.match(doc.texts[index]):
+            return strip_markdown(doc.texts[index].lstrip("#").strip()) or None
     return None
