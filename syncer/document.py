@@ -9,9 +9,10 @@ them is ever read as a table, a heading or an action item.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, repeat
 from operator import add
 from pathlib import Path
 from typing import Iterator, NamedTuple, overload
@@ -156,14 +157,15 @@ class Document:
 
     def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """Like :meth:`lines_starting`, but the 0-based indexes of the lines (into ``texts``)."""
-        text = self.text
-        index = 0
-        counted_to = 0
-        for found in pattern.finditer("\n" + text):
-            at = found.start()  # where the line starts in text: the "\n" put before it shifts by one
-            index += text.count("\n", counted_to, at)
-            counted_to = at
-            yield index
+        # A match at offset p of "\n" + text starts with the newline just before the line
+        # that begins at offset p of the text: p is in ``starts``, and a binary search there
+        # (in C, no Python code per match) gives the line's index.
+        starts = self.lines.starts
+        offsets = map(_match_start, pattern.finditer("\n" + self.text))
+        return map(bisect_left, repeat(starts), offsets)
+
+
+_match_start = re.Match.start
 
 
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:

@@ -135,6 +135,16 @@ def test_lines_starting_numbers_lines_after_crlf_and_without_final_newline():
     assert found == [1, 3, 5]
 
 
+@given(st.text(alphabet="a#-\r\n", max_size=40), st.sampled_from([r"\n[-#]", r"\n", r"(?m)\n-*$"]))
+def test_indexes_starting_counts_the_newlines_before_each_match(text: str, pattern: str):
+    import re
+
+    doc = parse_document(Path("x.md"), text.encode())
+    shifted = "\n" + text
+    wanted = [shifted.count("\n", 1, found.start() + 1) for found in re.finditer(pattern, shifted)]
+    assert list(doc.indexes_starting(re.compile(pattern))) == wanted
+
+
 _LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70)
 
 
