@@ -126,14 +126,11 @@ def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str
 
 def _plain_labels(text: str) -> list[tuple[str, str]]:
     """``Date: 2024-01-15 Authors: @a Severity: SEV2`` → each label with the text up to the next."""
-    matches = list(_PLAIN_LABEL.finditer(text))
-    if not matches or matches[0].start() > 1:
+    # One split does it all: [text before the first label, label, its value, label, value, ...].
+    pieces = _PLAIN_LABEL.split(text)
+    if len(pieces) == 1 or len(pieces[0]) > 1:  # no label, or the first is not at the start
         return []
-    pairs = []
-    for current, following in zip(matches, [*matches[1:], None]):
-        end = following.start() if following else len(text)
-        pairs.append((current.group(1), text[current.end() : end].strip(" |")))
-    return pairs
+    return [(label, value.strip(" |")) for label, value in zip(pieces[1::2], pieces[2::2])]
 
 
 def _front_matter(doc: Document) -> list[tuple[str, str]]:

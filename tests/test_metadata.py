@@ -12,6 +12,7 @@ from syncer.metadata import (
     _BOLD_LABEL,
     _ID_VALUE,
     _LABELS,
+    _PLAIN_LABEL,
     Metadata,
     _first_h1,
     _front_matter,
@@ -100,3 +101,20 @@ _LINES = st.sampled_from([
 def test_read_metadata_matches_the_rules_read_line_by_line(lines: list[str]) -> None:
     doc = doc_of("\n".join(lines))
     assert read_metadata(doc) == _reference(doc)
+
+
+def _reference_plain_labels(text: str) -> list[tuple[str, str]]:
+    matches = list(_PLAIN_LABEL.finditer(text))
+    if not matches or matches[0].start() > 1:
+        return []
+    pairs = []
+    for current, following in zip(matches, [*matches[1:], None]):
+        end = following.start() if following else len(text)
+        pairs.append((current.group(1), text[current.end() : end].strip(" |")))
+    return pairs
+
+
+@given(st.lists(st.sampled_from(["Date: ", "Sev:", " ", "x", "|", "A b: ", "\t", "é"]), max_size=8))
+def test_plain_labels_match_the_rule_read_match_by_match(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _plain_labels(text) == _reference_plain_labels(text)
