@@ -9,9 +9,10 @@ them is ever read as a table, a heading or an action item.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import add
 from pathlib import Path
@@ -24,12 +25,12 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-# A line indented by four columns or more (four spaces, or a tab within the first three): only
-# such a line can open indented code. _INDENTED finds one after a newline (not with "(?:^|\n)":
-# the engine then jumps from newline to newline instead of trying every character, ten times
-# faster); _INDENT checks the first line.
-_INDENT = re.compile(r" {4}| {0,3}\t")
-_INDENTED = re.compile(rf"\n(?:{_INDENT.pattern})")
+# The lines the hidden-line pass must read one by one (see _hidden_lines): a line that could
+# open a fence (as _FENCE) or a comment (white space, then "<!--"), or one indented by four
+# columns or more (four spaces, or a tab after at most three), the only kind that can be
+# indented code. No part of these crosses a line break ([^\S\n] is white space but a newline).
+# The lookahead, one class test on the first character, rejects most lines faster.
+_MAY_HIDE = re.compile(r"\n(?=[\s`~<])(?:[^\S\n]*+(?:```|~~~|<!--)| {4}| {0,3}\t)")
 
 
 class Line(NamedTuple):
@@ -160,9 +161,12 @@ class Document:
         # A match at offset p of "\n" + text starts with the newline just before the line
         # that begins at offset p of the text: p is in ``starts``, and a binary search there
         # (in C, no Python code per match) gives the line's index.
-        starts = self.lines.starts
-        offsets = map(_match_start, pattern.finditer("\n" + self.text))
-        return map(bisect_left, repeat(starts), offsets)
+        return _indexes_starting(self.text, self.lines.starts, pattern)
+
+
+def _indexes_starting(text: str, starts: list[int], pattern: re.Pattern[str]) -> Iterator[int]:
+    """:meth:`Document.indexes_starting` on a text and its lines' start offsets."""
+    return map(bisect_left, repeat(starts), map(_match_start, pattern.finditer("\n" + text)))
 
 
 _match_start = re.Match.start
@@ -201,7 +205,7 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
         encoding=encoding,
         bom=bom,
         lines=lines,
-        hidden=frozenset(_hidden_lines(text, lines.texts)),
+        hidden=frozenset(_hidden_lines(text, lines)),
         warnings=tuple(warnings),
     )
 
@@ -225,76 +229,123 @@ def split_lines(text: str) -> tuple[Line, ...]:
     return tuple(Lines(text))
 
 
-def _hidden_lines(whole: str, texts: list[str]) -> set[int]:
-    """Line numbers inside front matter, fenced or indented code, or HTML comments."""
-    hidden: set[int] = set(_front_matter_lines(texts))
-    if not _may_hide(whole):
-        return hidden
-    in_comment = False
+def _hidden_lines(whole: str, lines: Lines) -> set[int]:
+    """Line numbers inside front matter, fenced or indented code, or HTML comments.
+
+    The rules, line by line after the front matter: a line opening a fence hides everything to
+    its closing fence (only itself if none closes it); a line opening a comment hides everything
+    to the line holding ``-->``; and a line indented by four columns or more is indented code
+    when it follows a blank line or indented code and is not inside a list.
+
+    Only the lines :data:`_MAY_HIDE` finds are read one by one. Every other line is *plain* —
+    no fence, no comment, indented by less than four columns — and is never hidden itself: it
+    only moves on the state the next indented line depends on (see :func:`_after_plain_lines`).
+    Fences and comments are skipped to their end with one search each.
+    """
+    texts = lines.texts
+    front_matter = _front_matter_lines(texts)
+    hidden: set[int] = set(front_matter)
     in_list = False
     previous_blank = True
     in_indented_code = False
-    index = 0
-    count = len(texts)
-    while index < count:
+    done = len(front_matter)  # index of the first line not read yet
+    for index in _indexes_starting(whole, lines.starts, _MAY_HIDE):
+        if index < done:
+            continue  # inside front matter, a fence or a comment
+        if index > done:
+            previous_blank, in_list, in_indented_code = _after_plain_lines(
+                texts, done, index, in_list, in_indented_code
+            )
+        done = index + 1
+        number = index + 1
         text = texts[index]
-        index += 1  # now the 1-based number of this line
-        if index in hidden:
-            continue
-        if in_comment:
-            hidden.add(index)
-            in_comment = "-->" not in text
-            continue
         opener = _FENCE.match(text) if "```" in text or "~~~" in text else None
         if opener:
-            closing = _closing_fence(texts, index, opener.group(1))
             # A fence that never closes is almost always a page scraped without its closing
             # backticks: hiding the rest of the document would hide its action items too.
-            last = closing if closing is not None else index - 1
-            hidden.update(range(index, last + 2))
-            index = last + 1
+            closing = _closing_fence(whole, lines, index, opener.group(1))
+            if closing is not None:
+                hidden.update(range(number, closing + 2))
+                done = closing + 1
+            else:
+                hidden.add(number)
             previous_blank = False
             continue
         if "<!--" in text and text.lstrip().startswith("<!--"):
-            hidden.add(index)
-            in_comment = "-->" not in text[text.index("<!--") + 4 :]
+            closing = _comment_end(whole, lines, index)
+            hidden.update(range(number, closing + 2))
+            done = closing + 1
             continue
         blank = not text or text.isspace()
-        indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
         if not blank:
+            indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
             if _LIST_MARKER.match(text):
                 in_list = True
             elif indent == 0:
                 in_list = False
             if indent >= 4 and not in_list and (previous_blank or in_indented_code):
                 in_indented_code = True
-                hidden.add(index)
+                hidden.add(number)
             else:
                 in_indented_code = False
         previous_blank = blank
     return hidden
 
 
-def _may_hide(text: str) -> bool:
-    """Whether any line could open code or a comment: a fence, ``<!--`` or a deep indent.
+def _after_plain_lines(
+    texts: list[str], first: int, end: int, in_list: bool, in_indented_code: bool
+) -> tuple[bool, bool, bool]:
+    """``(previous_blank, in_list, in_indented_code)`` after the plain lines ``texts[first:end]``.
 
-    Many documents have none, and then the line-by-line pass would find nothing: these checks
-    run in C over the whole text instead. (No marker spans a line break, so searching the whole
-    text finds exactly the lines the pass would.)
+    What a plain line does (see :func:`_hidden_lines`): ``previous_blank`` becomes whether it
+    is blank; if it is not blank, it ends indented code, and it opens a list if it starts with
+    a list marker or ends one if it is not indented at all. So the last line decides
+    ``previous_blank``, any non-blank line ends indented code, and the last line that is a list
+    marker or unindented decides ``in_list``: reading back from the end finds them, usually at
+    once.
     """
-    return (
-        "```" in text or "~~~" in text or "<!--" in text
-        or _INDENTED.search(text) is not None or _INDENT.match(text) is not None
-    )
+    last = texts[end - 1]
+    previous_blank = not last or last.isspace()
+    for index in range(end - 1, first - 1, -1):
+        text = texts[index]
+        if not text or text.isspace():
+            continue
+        in_indented_code = False
+        if _LIST_MARKER.match(text):
+            return previous_blank, True, False
+        if text[:1] not in (" ", "\t"):
+            return previous_blank, False, False
+    return previous_blank, in_list, in_indented_code
 
 
-def _closing_fence(texts: list[str], start: int, fence: str) -> int | None:
-    """Index of the line that closes a fence opened just before ``texts[start]``."""
-    for index in range(start, len(texts)):
-        stripped = texts[index].strip()
-        if stripped.startswith(fence) and set(stripped) <= {fence[0]}:
-            return index
-    return None
+@lru_cache(maxsize=64)
+def _closing_fence_pattern(fence: str) -> re.Pattern[str]:
+    """A line that is only white space and at least ``len(fence)`` of the fence's character."""
+    return re.compile(rf"(?m)\n[^\S\n]*+{re.escape(fence[0])}{{{len(fence)},}}+[^\S\n]*+$")
+
+
+def _closing_fence(whole: str, lines: Lines, opener: int, fence: str) -> int | None:
+    """Index of the line that closes the fence opened on line ``opener``, or None.
+
+    Searched in the whole text from the end of the opener's line: the pattern's newline is the
+    one that ends a line, so the match starts just before the closing line.
+    """
+    starts = lines.starts
+    found = _closing_fence_pattern(fence).search(whole, starts[opener] + len(lines.texts[opener]))
+    return None if found is None else bisect_left(starts, found.start() + 1)
+
+
+def _comment_end(whole: str, lines: Lines, opener: int) -> int:
+    """Index of the line that ends the comment opened on line ``opener`` (the last line if none).
+
+    The comment ends on its first ``-->`` after the ``<!--`` (which begins the line after white
+    space): on the opener itself, or on the first later line holding one.
+    """
+    text = lines.texts[opener]
+    if "-->" in text[text.index("<!--") + 4 :]:
+        return opener
+    found = whole.find("-->", lines.starts[opener] + len(text))
+    return len(lines.texts) - 1 if found == -1 else bisect_right(lines.starts, found) - 1
 
 
 def _indent_width(text: str) -> int:
