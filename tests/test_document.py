@@ -157,6 +157,7 @@ _LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70)
 def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
     """Each whole-text pre-filter finds every line its pass's own per-line check accepts."""
     from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION, starts_with_label
+    from syncer.document import _FENCE, _MAY_HIDE, _indent_width
     from syncer.lists import _MAY_BE_MARKER_OR_BREAK, _MAY_START_WITH_LABEL
     from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
     from syncer.outline import _MAY_BE_HEADING, heading_of
@@ -171,6 +172,8 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
          and line.text.lstrip(" \t")),
         (_MAY_START_WITH_LABEL, lambda i, line: starts_with_label(line.text)),
         (_MAY_BE_LINK_DEFINITION, lambda i, line: _LINK_DEFINITION.match(line.text)),
+        (_MAY_HIDE, lambda i, line: _FENCE.match(line.text) or _indent_width(line.text) >= 4
+         or line.text.lstrip().startswith("<!--")),
     ]
     for pattern, accepts in checks:
         found = {line.number for line in doc.lines_starting(pattern)}
