@@ -90,7 +90,7 @@ def _reference_heading(number: int, text: str, previous: str | None) -> Heading 
 
 _SAMPLES = [
     "## Head ##", "**Bold:**", "__B__ :", "Title Case", "Été", " Indented", "Action Items",
-    "http x", "A" * 61,
+    "http x", "A" * 61, "# #", "#\tx", "####### x", " ## x #", "# x ##", "#x", "## a # b", "# é",
 ]
 _LINE = st.text(alphabet=" \t\r#*_-:,.>|1aAÉé[]()<`\u00a0\x0c", max_size=24) | st.sampled_from(_SAMPLES)
 
