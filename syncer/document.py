@@ -47,6 +47,9 @@ class Line(NamedTuple):
         return self.start + len(self.text)
 
 
+_new_tuple = tuple.__new__
+
+
 class Lines(Sequence[Line]):
     """A document's lines, split on ``\\n`` only; each :class:`Line` is built when asked for.
 
@@ -68,8 +71,9 @@ class Lines(Sequence[Line]):
             for i in crlf:
                 chunks[i] = chunks[i][:-1]
         # The last line has no ending when the text does not end with "\n" (or is empty).
-        self._unterminated = bool(last) or not chunks
-        if self._unterminated:
+        self._unterminated = -1  # the index of that line, if there is one
+        if last or not chunks:
+            self._unterminated = len(chunks)
             chunks.append(last)
         else:
             starts.pop()
@@ -81,13 +85,15 @@ class Lines(Sequence[Line]):
         return len(self.texts)
 
     def _line(self, index: int) -> Line:
+        """The line at ``index``, which must be in range and not negative."""
         if index in self._crlf:
             ending = "\r\n"
-        elif self._unterminated and index == len(self.texts) - 1:
+        elif index == self._unterminated:
             ending = ""
         else:
             ending = "\n"
-        return Line(index + 1, self.starts[index], self.texts[index], ending)
+        # The same tuple Line(...) makes, without the Python-level __new__ (half the cost).
+        return _new_tuple(Line, (index + 1, self.starts[index], self.texts[index], ending))
 
     @overload
     def __getitem__(self, index: int) -> Line: ...
@@ -98,11 +104,12 @@ class Lines(Sequence[Line]):
     def __getitem__(self, index: int | slice) -> Line | tuple[Line, ...]:
         if isinstance(index, slice):
             return tuple(map(self._line, range(len(self.texts))[index]))
+        count = len(self.texts)
         if index < 0:
-            index += len(self.texts)
-        if not 0 <= index < len(self.texts):
-            raise IndexError("line index out of range")
-        return self._line(index)
+            index += count
+        if 0 <= index < count:
+            return self._line(index)
+        raise IndexError("line index out of range")
 
     def __iter__(self) -> Iterator[Line]:
         return map(self._line, range(len(self.texts)))
