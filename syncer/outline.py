@@ -19,14 +19,15 @@ PSEUDO_LEVEL = 7
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
-# A line that could be a heading (see heading_of), one alternative per kind: "#" among its first
-# four characters; a line that starts and ends with "**" or "__" (a colon and spaces aside); or a
+# A line that could be a heading (see heading_of), one alternative per kind: "#" after at most
+# three spaces; a line that starts and ends with "**" or "__" (a colon and spaces aside); or a
 # line not indented by a space or tab, at most 60 characters once trimmed, whose first character
 # is an ASCII capital or not ASCII (only those can be upper case, which a plain heading must
-# start with). A whole-text pre-filter: most lines are long prose, list items, table rows or
+# start with). The lookahead, one class test on the first character, turns most other lines
+# away at once. A whole-text pre-filter: most lines are long prose, list items, table rows or
 # "**Label:** value" lines. Possessive quantifiers: no backtracking on long lines.
 _MAY_BE_HEADING = re.compile(
-    r"(?m)\n(?:[^\n]{0,3}#"
+    r"(?m)\n(?=[\s#*_A-Z]|[^\x00-\x7f])(?: {0,3}#"
     r"|[^\S\n]*+(?:\*\*|__)[^\n]*(?:\*\*|__)[^\S\n]*+:?[^\S\n]*+$"
     r"|(?![ \t])[^\S\n]*+(?:[A-Z]|[^\x00-\x7f\s])[^\n]{0,59}+[^\S\n]*+$)"
 )
