@@ -165,14 +165,14 @@ class Document:
 
     def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """Like :meth:`lines_starting`, but the 0-based indexes of the lines (into ``texts``)."""
-        # A match at offset p of "\n" + text starts with the newline just before the line
-        # that begins at offset p of the text: p is in ``starts``, and a binary search there
-        # (in C, no Python code per match) gives the line's index.
         return _indexes_starting(self.text, self.lines.starts, pattern)
 
 
 def _indexes_starting(text: str, starts: list[int], pattern: re.Pattern[str]) -> Iterator[int]:
     """:meth:`Document.indexes_starting` on a text and its lines' start offsets."""
+    # A match at offset p of "\n" + text starts with the newline just before the line that
+    # begins at offset p of the text: p is in ``starts``, and a binary search there (in C, no
+    # Python code per match) gives the line's index.
     return map(bisect_left, repeat(starts), map(_match_start, pattern.finditer("\n" + text)))
 
 
@@ -245,9 +245,11 @@ def _hidden_lines(whole: str, lines: Lines) -> set[int]:
     when it follows a blank line or indented code and is not inside a list.
 
     Only the lines :data:`_MAY_HIDE` finds are read one by one. Every other line is *plain* —
-    no fence, no comment, indented by less than four columns — and is never hidden itself: it
-    only moves on the state the next indented line depends on (see :func:`_after_plain_lines`).
-    Fences and comments are skipped to their end with one search each.
+    no fence, no comment, indented by less than four columns — and is never hidden itself
+    (outside a fence or comment): it only moves on the state the next indented line depends on,
+    which :func:`_after_plain_lines` works out for a whole run of them. A fence or comment is
+    skipped to its end with one search; its lines change no state but ``previous_blank``
+    (false after a fence, unchanged after a comment), as in the line-by-line reading.
     """
     texts = lines.texts
     front_matter = _front_matter_lines(texts)
