@@ -9,9 +9,14 @@ them is ever read as a table, a heading or an action item.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple, overload
 
 from syncer.errors import InputError
 
@@ -20,16 +25,15 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-# A line indented by four columns or more (four spaces, or a tab within the first three): only
-# such a line can open indented code. _INDENTED finds one after a newline (not with "(?:^|\n)":
-# the engine then jumps from newline to newline instead of trying every character, ten times
-# faster); _INDENT checks the first line.
-_INDENT = re.compile(r" {4}| {0,3}\t")
-_INDENTED = re.compile(rf"\n(?:{_INDENT.pattern})")
+# The lines the hidden-line pass must read one by one (see _hidden_lines): a line that could
+# open a fence (as _FENCE) or a comment (white space, then "<!--"), or one indented by four
+# columns or more (four spaces, or a tab after at most three), the only kind that can be
+# indented code. No part of these crosses a line break ([^\S\n] is white space but a newline).
+# The lookahead, one class test on the first character, rejects most lines faster.
+_MAY_HIDE = re.compile(r"\n(?=[\s`~<])(?:[^\S\n]*+(?:```|~~~|<!--)| {4}| {0,3}\t)")
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One line of a document: 1-based number, offset of its first character, text, ending."""
 
     number: int
@@ -43,6 +47,74 @@ class Line:
         return self.start + len(self.text)
 
 
+_new_tuple = tuple.__new__
+
+
+class Lines(Sequence[Line]):
+    """A document's lines, split on ``\\n`` only; each :class:`Line` is built when asked for.
+
+    Parsing looks at a small share of a document's lines (headings, list items, table rows), so
+    the texts and offsets are kept in flat lists, made by C-level splitting, and a ``Line`` object
+    exists only for a line someone reads. ``texts[i]`` is the text of line ``i + 1``.
+    """
+
+    __slots__ = ("texts", "starts", "_crlf", "_unterminated")
+
+    def __init__(self, text: str) -> None:
+        chunks = text.split("\n")
+        last = chunks.pop()  # the text after the final "\n" (empty when the text ends with one)
+        # Offsets: the lengths before each chunk plus one "\n" per chunk before it.
+        starts = list(map(add, accumulate(map(len, chunks), initial=0), range(len(chunks) + 1)))
+        crlf: frozenset[int] = frozenset()
+        if "\r" in text:
+            crlf = frozenset(i for i, chunk in enumerate(chunks) if chunk[-1:] == "\r")
+            for i in crlf:
+                chunks[i] = chunks[i][:-1]
+        # The last line has no ending when the text does not end with "\n" (or is empty).
+        self._unterminated = -1  # the index of that line, if there is one
+        if last or not chunks:
+            self._unterminated = len(chunks)
+            chunks.append(last)
+        else:
+            starts.pop()
+        self.texts: list[str] = chunks
+        self.starts: list[int] = starts
+        self._crlf = crlf
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def _line(self, index: int) -> Line:
+        """The line at ``index``, which must be in range and not negative."""
+        if index in self._crlf:
+            ending = "\r\n"
+        elif index == self._unterminated:
+            ending = ""
+        else:
+            ending = "\n"
+        # The same tuple Line(...) makes, without the Python-level __new__ (half the cost).
+        return _new_tuple(Line, (index + 1, self.starts[index], self.texts[index], ending))
+
+    @overload
+    def __getitem__(self, index: int) -> Line: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Line, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Line | tuple[Line, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._line, range(len(self.texts))[index]))
+        count = len(self.texts)
+        if index < 0:
+            index += count
+        if 0 <= index < count:
+            return self._line(index)
+        raise IndexError("line index out of range")
+
+    def __iter__(self) -> Iterator[Line]:
+        return map(self._line, range(len(self.texts)))
+
+
 @dataclass(frozen=True)
 class Document:
     """A decoded Markdown document together with what is needed to encode it back identically."""
@@ -52,7 +124,7 @@ class Document:
     text: str
     encoding: str
     bom: bool
-    lines: tuple[Line, ...]
+    lines: Lines
     hidden: frozenset[int] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
 
@@ -65,6 +137,11 @@ class Document:
         """Encode ``text`` the way this document was encoded (same codec, same BOM)."""
         body = text.encode(self.encoding)
         return BOM + body if self.bom else body
+
+    @property
+    def texts(self) -> list[str]:
+        """Every line's text (without its ending); ``texts[n - 1]`` is line ``n``'s. Read-only."""
+        return self.lines.texts
 
     def line(self, number: int) -> Line:
         """The line with this 1-based number."""
@@ -84,15 +161,22 @@ class Document:
         newline rather than ``(?m)^``: the regex engine then jumps from newline to newline
         instead of trying the pattern at every character, several times faster.)
         """
-        text = self.text
-        lines = self.lines
-        index = 0
-        counted_to = 0
-        for found in pattern.finditer("\n" + text):
-            at = found.start()  # where the line starts in text: the "\n" put before it shifts by one
-            index += text.count("\n", counted_to, at)
-            counted_to = at
-            yield lines[index]
+        return map(self.lines._line, self.indexes_starting(pattern))
+
+    def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
+        """Like :meth:`lines_starting`, but the 0-based indexes of the lines (into ``texts``)."""
+        return _indexes_starting(self.text, self.lines.starts, pattern)
+
+
+def _indexes_starting(text: str, starts: list[int], pattern: re.Pattern[str]) -> Iterator[int]:
+    """:meth:`Document.indexes_starting` on a text and its lines' start offsets."""
+    # A match at offset p of "\n" + text starts with the newline just before the line that
+    # begins at offset p of the text: p is in ``starts``, and a binary search there (in C, no
+    # Python code per match) gives the line's index.
+    return map(bisect_left, repeat(starts), map(_match_start, pattern.finditer("\n" + text)))
+
+
+_match_start = re.Match.start
 
 
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -120,7 +204,7 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError(path, "binary file (NUL byte), not Markdown", line=line)
     text, encoding, bom, warnings = _decode(path, raw)
-    lines = split_lines(text)
+    lines = Lines(text)
     return Document(
         path=path,
         raw=raw,
@@ -149,93 +233,128 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, bool, list[str]]:
 
 def split_lines(text: str) -> tuple[Line, ...]:
     """Split on ``\\n`` only, keeping each line's ending (``\\r\\n``, ``\\n`` or none)."""
-    chunks = text.split("\n")
-    last = chunks.pop()  # the text after the final "\n" (empty when the text ends with one)
-    lines: list[Line] = []
-    append = lines.append
-    offset = 0
-    number = 0
-    for number, chunk in enumerate(chunks, start=1):
-        if chunk[-1:] == "\r":
-            append(Line(number, offset, chunk[:-1], "\r\n"))
-        else:
-            append(Line(number, offset, chunk, "\n"))
-        offset += len(chunk) + 1
-    if last or not lines:
-        append(Line(number + 1, offset, last, ""))
-    return tuple(lines)
+    return tuple(Lines(text))
 
 
-def _hidden_lines(text: str, lines: tuple[Line, ...]) -> set[int]:
-    """Line numbers inside front matter, fenced or indented code, or HTML comments."""
-    hidden: set[int] = set(_front_matter_lines(lines))
-    if not _may_hide(text):
-        return hidden
-    in_comment = False
+def _hidden_lines(whole: str, lines: Lines) -> set[int]:
+    """Line numbers inside front matter, fenced or indented code, or HTML comments.
+
+    The rules, line by line after the front matter: a line opening a fence hides everything to
+    its closing fence (only itself if none closes it); a line opening a comment hides everything
+    to the line holding ``-->``; and a line indented by four columns or more is indented code
+    when it follows a blank line or indented code and is not inside a list.
+
+    Only the lines :data:`_MAY_HIDE` finds are read one by one. Every other line is *plain* —
+    no fence, no comment, indented by less than four columns — and is never hidden itself
+    (outside a fence or comment): it only moves on the state the next indented line depends on,
+    which :func:`_after_plain_lines` works out for a whole run of them. A fence or comment is
+    skipped to its end with one search; its lines change no state but ``previous_blank``
+    (false after a fence, unchanged after a comment), as in the line-by-line reading.
+    """
+    texts = lines.texts
+    front_matter = _front_matter_lines(texts)
+    hidden: set[int] = set(front_matter)
     in_list = False
     previous_blank = True
     in_indented_code = False
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        text = line.text
-        if line.number in hidden:
-            continue
-        if in_comment:
-            hidden.add(line.number)
-            in_comment = "-->" not in text
-            continue
+    done = len(front_matter)  # index of the first line not read yet
+    for index in _indexes_starting(whole, lines.starts, _MAY_HIDE):
+        if index < done:
+            continue  # inside front matter, a fence or a comment
+        if index > done:
+            previous_blank, in_list, in_indented_code = _after_plain_lines(
+                texts, done, index, in_list, in_indented_code
+            )
+        done = index + 1
+        number = index + 1
+        text = texts[index]
         opener = _FENCE.match(text) if "```" in text or "~~~" in text else None
         if opener:
-            closing = _closing_fence(lines, index, opener.group(1))
             # A fence that never closes is almost always a page scraped without its closing
             # backticks: hiding the rest of the document would hide its action items too.
-            last = closing if closing is not None else index - 1
-            hidden.update(range(line.number, last + 2))
-            index = last + 1
+            closing = _closing_fence(whole, lines, index, opener.group(1))
+            if closing is not None:
+                hidden.update(range(number, closing + 2))
+                done = closing + 1
+            else:
+                hidden.add(number)
             previous_blank = False
             continue
         if "<!--" in text and text.lstrip().startswith("<!--"):
-            hidden.add(line.number)
-            in_comment = "-->" not in text[text.index("<!--") + 4 :]
+            closing = _comment_end(whole, lines, index)
+            hidden.update(range(number, closing + 2))
+            done = closing + 1
             continue
-        blank = not text.strip()
-        indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
+        blank = not text or text.isspace()
         if not blank:
+            indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
             if _LIST_MARKER.match(text):
                 in_list = True
             elif indent == 0:
                 in_list = False
             if indent >= 4 and not in_list and (previous_blank or in_indented_code):
                 in_indented_code = True
-                hidden.add(line.number)
+                hidden.add(number)
             else:
                 in_indented_code = False
         previous_blank = blank
     return hidden
 
 
-def _may_hide(text: str) -> bool:
-    """Whether any line could open code or a comment: a fence, ``<!--`` or a deep indent.
+def _after_plain_lines(
+    texts: list[str], first: int, end: int, in_list: bool, in_indented_code: bool
+) -> tuple[bool, bool, bool]:
+    """``(previous_blank, in_list, in_indented_code)`` after the plain lines ``texts[first:end]``.
 
-    Many documents have none, and then the line-by-line pass would find nothing: these checks
-    run in C over the whole text instead. (No marker spans a line break, so searching the whole
-    text finds exactly the lines the pass would.)
+    What a plain line does (see :func:`_hidden_lines`): ``previous_blank`` becomes whether it
+    is blank; if it is not blank, it ends indented code, and it opens a list if it starts with
+    a list marker or ends one if it is not indented at all. So the last line decides
+    ``previous_blank``, any non-blank line ends indented code, and the last line that is a list
+    marker or unindented decides ``in_list``: reading back from the end finds them, usually at
+    once.
     """
-    return (
-        "```" in text or "~~~" in text or "<!--" in text
-        or _INDENTED.search(text) is not None or _INDENT.match(text) is not None
-    )
+    last = texts[end - 1]
+    previous_blank = not last or last.isspace()
+    for index in range(end - 1, first - 1, -1):
+        text = texts[index]
+        if not text or text.isspace():
+            continue
+        in_indented_code = False
+        if _LIST_MARKER.match(text):
+            return previous_blank, True, False
+        if text[:1] not in (" ", "\t"):
+            return previous_blank, False, False
+    return previous_blank, in_list, in_indented_code
 
 
-def _closing_fence(lines: tuple[Line, ...], start: int, fence: str) -> int | None:
-    """Index of the line that closes a fence opened just before ``lines[start]``."""
-    for index in range(start, len(lines)):
-        stripped = lines[index].text.strip()
-        if stripped.startswith(fence) and set(stripped) <= {fence[0]}:
-            return index
-    return None
+@lru_cache(maxsize=64)
+def _closing_fence_pattern(fence: str) -> re.Pattern[str]:
+    """A line that is only white space and at least ``len(fence)`` of the fence's character."""
+    return re.compile(rf"(?m)\n[^\S\n]*+{re.escape(fence[0])}{{{len(fence)},}}+[^\S\n]*+$")
+
+
+def _closing_fence(whole: str, lines: Lines, opener: int, fence: str) -> int | None:
+    """Index of the line that closes the fence opened on line ``opener``, or None.
+
+    Searched in the whole text from the end of the opener's line: the pattern's newline is the
+    one that ends a line, so the match starts just before the closing line.
+    """
+    starts = lines.starts
+    found = _closing_fence_pattern(fence).search(whole, starts[opener] + len(lines.texts[opener]))
+    return None if found is None else bisect_left(starts, found.start() + 1)
+
+
+def _comment_end(whole: str, lines: Lines, opener: int) -> int:
+    """Index of the line that ends the comment opened on line ``opener`` (the last line if none).
+
+    The comment ends on its first ``-->`` after the ``<!--`` (which begins the line after white
+    space): on the opener itself, or on the first later line holding one.
+    """
+    text = lines.texts[opener]
+    if "-->" in text[text.index("<!--") + 4 :]:
+        return opener
+    found = whole.find("-->", lines.starts[opener] + len(text))
+    return len(lines.texts) - 1 if found == -1 else bisect_right(lines.starts, found) - 1
 
 
 def _indent_width(text: str) -> int:
@@ -250,10 +369,10 @@ def _indent_width(text: str) -> int:
     return width
 
 
-def _front_matter_lines(lines: tuple[Line, ...]) -> range:
-    if not lines or lines[0].text.strip() != "---":
+def _front_matter_lines(texts: list[str]) -> range:
+    if not texts or texts[0].strip() != "---":
         return range(0)
-    for line in lines[1:]:
-        if line.text.strip() in ("---", "..."):
-            return range(1, line.number + 1)
+    for index in range(1, len(texts)):
+        if texts[index].strip() in ("---", "..."):
+            return range(1, index + 2)
     return range(0)

@@ -377,12 +377,14 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
     if headings and headings[0].level == 1:
         headings[0] = replace(headings[0], kind="title")
     taken = {h.line for h in headings} | skip
+    texts = doc.texts
+    hidden = doc.hidden
     labels = [
         heading
         # Every line is looked at: a regex pre-filter over the whole text costs more than this.
-        for line in doc.lines
-        if ":" in line.text and line.number not in taken and not doc.is_hidden(line.number)
-        and (heading := _label_line(line)) is not None
+        for index, text in enumerate(texts, start=1)
+        if ":" in text and index not in taken and index not in hidden
+        and (heading := _label_line(doc.line(index))) is not None
     ]
     return sorted([*headings, *labels], key=lambda h: h.line)
 

@@ -8,8 +8,10 @@ template placeholder wins; the file name is the last resort for the incident dat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from syncer.document import Document
 from syncer.normalize import DateOrder, is_placeholder, parse_date, strip_markdown
@@ -29,9 +31,10 @@ _ID_VALUE = re.compile(r"\b([A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)\b")
 _BOLD_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]{1,40}?):?(?:\*\*|__):?\s*(.*)$")
 _PLAIN_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z/ ]{1,30}?):\s+")
 # Lines that could hold a label: a bold one, or a plain one within two characters of the start
-# (see _plain_labels); a cheap whole-text pre-filter for _label_values.
+# and followed by a space (see _plain_labels); a cheap whole-text pre-filter for _label_values.
+# Possessive: a label's run of letters can only be followed by its colon, never by a letter.
 _MAY_BE_LABEL = re.compile(
-    r"\n(?:[^\S\n]*(?:[-*+][^\S\n]+)?(?:\*\*|__)|[^\n]{0,2}[A-Z][A-Za-z/ ]{1,30}:)"
+    r"\n(?:[^\S\n]*+(?:[-*+][^\S\n]+)?(?:\*\*|__)|[^\n]{0,2}[A-Z][A-Za-z/ ]{1,30}+:[^\S\n])"
 )
 
 
@@ -65,6 +68,8 @@ def read_metadata(
                 continue
             value = match.group(1)
         found[key] = value
+        if len(found) == len(_LABELS):
+            break  # every field has its value: no later label can change one
     incident_date = None
     if "incident_date" in found:
         parsed = parse_date(found["incident_date"], order=order)
@@ -79,6 +84,8 @@ def read_metadata(
 _SPACES = re.compile(r"\s+")
 
 
+# Cached: the same few labels ("Date", "Owner", "Severity") come back in document after document.
+@lru_cache(maxsize=4096)
 def _field_of(label: str) -> str | None:
     normal = _SPACES.sub(" ", strip_markdown(label).casefold()).strip(" :")
     for key, names in _LABELS.items():
@@ -87,56 +94,65 @@ def _field_of(label: str) -> str | None:
     return None
 
 
-def _label_values(doc: Document, tables: list[Table]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    pairs.extend(_front_matter(doc))
-    table_lines = set()
+def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str]]:
+    """Every (label, value) pair in document order of the places: front matter, tables, lines.
+
+    A generator, so that reading stops once every field has a value.
+    """
+    yield from _front_matter(doc)
+    table_lines: set[int] = set()
     for table in tables:
-        for row in table.all_rows:
-            table_lines.add(row.line.number)
+        # A table's rows are consecutive lines, from its header to its last row.
+        table_lines.update(range(table.first_line, table.last_line + 1))
         if table.header.width == 2:
-            pairs.extend((r.texts[0], r.texts[1]) for r in (table.header, *table.rows) if r.width == 2)
-    for line in doc.lines_starting(_MAY_BE_LABEL):
-        if doc.is_hidden(line.number) or line.number in table_lines:
+            for row in (table.header, *table.rows):
+                if row.width == 2:
+                    cells = row.texts
+                    yield cells[0], cells[1]
+    texts = doc.texts
+    hidden = doc.hidden
+    for index in doc.indexes_starting(_MAY_BE_LABEL):
+        if index + 1 in hidden or index + 1 in table_lines:
             continue
-        if ":" not in line.text:
+        text = texts[index]
+        if ":" not in text:
             continue
-        bold = _BOLD_LABEL.match(line.text)
+        bold = _BOLD_LABEL.match(text)
         if bold:
-            pairs.append((bold.group(1), bold.group(2)))
-            continue
-        pairs.extend(_plain_labels(line.text))
-    return pairs
+            yield bold.group(1), bold.group(2)
+        else:
+            yield from _plain_labels(text)
 
 
 def _plain_labels(text: str) -> list[tuple[str, str]]:
     """``Date: 2024-01-15 Authors: @a Severity: SEV2`` → each label with the text up to the next."""
-    matches = list(_PLAIN_LABEL.finditer(text))
-    if not matches or matches[0].start() > 1:
+    # One split does it all: [text before the first label, label, its value, label, value, ...].
+    pieces = _PLAIN_LABEL.split(text)
+    if len(pieces) == 1 or len(pieces[0]) > 1:  # no label, or the first is not at the start
         return []
-    pairs = []
-    for current, following in zip(matches, [*matches[1:], None]):
-        end = following.start() if following else len(text)
-        pairs.append((current.group(1), text[current.end() : end].strip(" |")))
-    return pairs
+    return [(label, value.strip(" |")) for label, value in zip(pieces[1::2], pieces[2::2])]
 
 
 def _front_matter(doc: Document) -> list[tuple[str, str]]:
-    lines = doc.lines
-    if not lines or lines[0].text.strip() != "---":
+    texts = doc.texts
+    if not texts or texts[0].strip() != "---":
         return []
     pairs = []
-    for line in lines[1:]:
-        if line.text.strip() in ("---", "..."):
+    for text in texts[1:]:
+        if text.strip() in ("---", "..."):
             break
-        key, sep, value = line.text.partition(":")
+        key, sep, value = text.partition(":")
         if sep and not key.startswith((" ", "\t", "-")):
             pairs.append((key.replace("_", " "), value.strip().strip("'\"")))
     return pairs
 
 
+_H1 = re.compile(r"#\s+\S")
+_MAY_BE_H1 = re.compile(r"\n#")
+
+
 def _first_h1(doc: Document) -> str | None:
-    for line in doc.lines:
-        if not doc.is_hidden(line.number) and re.match(r"^#\s+\S", line.text):
-            return strip_markdown(line.text.lstrip("#").strip()) or None
+    for index in doc.indexes_starting(_MAY_BE_H1):
+        if not doc.is_hidden(index + 1) and _H1.match(doc.texts[index]):
+            return strip_markdown(doc.texts[index].lstrip("#").strip()) or None
     return None

@@ -19,14 +19,18 @@ PSEUDO_LEVEL = 7
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
-# A line that could be a heading (see heading_of): "#" among its first four characters, a bold
-# start, or at most 60 characters once trimmed, not indented by a space or tab. A whole-text
-# pre-filter: most lines are long prose, list items or table rows.
+# A line that could be a heading (see heading_of), one alternative per kind: "#" after at most
+# three spaces; a line that starts and ends with "**" or "__" (a colon and spaces aside); or a
+# line not indented by a space or tab, at most 60 characters once trimmed, whose first character
+# is an ASCII capital or not ASCII (only those can be upper case, which a plain heading must
+# start with). The lookahead, one class test on the first character, turns most other lines
+# away at once. A whole-text pre-filter: most lines are long prose, list items, table rows or
+# "**Label:** value" lines. Possessive quantifiers: no backtracking on long lines.
 _MAY_BE_HEADING = re.compile(
-    r"(?m)\n(?:[^\n]{0,3}#|[^\S\n]*+(?:\*\*|__)"
-    r"|(?![ \t])[^\S\n]*+\S[^\n]{0,59}+[^\S\n]*+$)"  # possessive: no backtracking on long lines
+    r"(?m)\n(?=[\s#*_A-Z]|[^\x00-\x7f])(?: {0,3}#"
+    r"|[^\S\n]*+(?:\*\*|__)[^\n]*(?:\*\*|__)[^\S\n]*+:?[^\S\n]*+$"
+    r"|(?![ \t])[^\S\n]*+(?:[A-Z]|[^\x00-\x7f\s])[^\n]{0,59}+[^\S\n]*+$)"
 )
-_LIST_OR_QUOTE = re.compile(r"^\s*(?:[-*+>|]|\d{1,9}[.)])(?:\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,39 +44,57 @@ class Heading:
 
 
 _MARKS = re.compile(r"[*_`]")
+_NOT_IN_TITLE = re.compile(r"\]\(|\*\*|<|`|http")  # a link, bold, HTML, code or an address
 
 
 def _clean(text: str) -> str:
-    text = _MARKS.sub("", text).strip()
-    return text.rstrip(":").strip()
+    if "*" in text or "_" in text or "`" in text:
+        text = _MARKS.sub("", text)
+    return text.strip().rstrip(":").strip()
 
 
 def heading_of(line: Line, previous: Line | None = None) -> Heading | None:
-    """The heading this line is, or None."""
-    text = line.text
-    atx = _ATX.match(text) if "#" in text[:4] else None
-    if atx:
-        return Heading(line.number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
-    bold = _WHOLLY_BOLD.match(text) if text.lstrip()[:2] in ("**", "__") else None
-    if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
-        return Heading(line.number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
+    """The heading this line is, or None; ``previous`` is the line just above it, if any."""
+    return _heading(line.number, line.text, previous.text if previous is not None else None)
+
+
+def _heading(number: int, text: str, previous: str | None) -> Heading | None:
+    """:func:`heading_of` on a line's number and text and the text of the line above it."""
+    if text[:1] == "#":
+        # The usual "## Title", without _ATX (its lazy group makes a match ten times as
+        # costly): after one to six "#" and a space or tab, a line that ends in neither white
+        # space nor "#" has no closing sequence, so _ATX's text is the rest of the line (the
+        # blanks before it go in _clean).
+        level = len(text) - len(text.lstrip("#"))
+        if level <= 6 and text[level : level + 1] in (" ", "\t") and text[-1] not in " \t#":
+            return Heading(number, level, _clean(text[level:]), "atx")
+    if "#" in text[:4]:
+        atx = _ATX.match(text)
+        if atx:
+            return Heading(number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
+    if text.lstrip()[:2] in ("**", "__"):
+        bold = _WHOLLY_BOLD.match(text)
+        if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
+            return Heading(number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
+        return None  # starts with "*" or "_", so not a plain heading either
     if _looks_like_plain_heading(text, previous):
-        return Heading(line.number, PSEUDO_LEVEL, _clean(text), "plain")
+        return Heading(number, PSEUDO_LEVEL, _clean(text), "plain")
     return None
 
 
-def _looks_like_plain_heading(text: str, previous: Line | None) -> bool:
+def _looks_like_plain_heading(text: str, previous: str | None) -> bool:
     stripped = text.strip()
-    if not stripped or len(stripped) > 60 or text[:1] in (" ", "\t"):
+    # An upper-case first character also rules out list items, quotes and table rows: no
+    # marker ("-", "*", "+", ">", "|" or a digit) is upper case.
+    if not stripped or not stripped[0].isupper() or len(stripped) > 60 or text[:1] in (" ", "\t"):
         return False
-    if _LIST_OR_QUOTE.match(text) or len(stripped.split()) > 8:
+    if stripped[-1] in ".,;:!?)|" or len(stripped.split()) > 8:
         return False
-    if stripped[-1] in ".,;:!?)|" or not stripped[0].isupper():
+    if _NOT_IN_TITLE.search(stripped):
         return False
-    if any(mark in stripped for mark in ("](", "**", "<", "`", "http")):
-        return False
-    # A title line stands on its own: not the continuation of a paragraph.
-    return previous is None or not previous.text.strip() or previous.text.rstrip()[-1:] not in ",-"
+    # A title line stands on its own: not the continuation of a paragraph (a blank line above
+    # gives "", which is not in the tuple).
+    return previous is None or previous.rstrip()[-1:] not in (",", "-")
 
 
 @dataclass(frozen=True)
@@ -94,13 +116,13 @@ class Outline:
 def build_outline(doc: Document, skip: frozenset[int] = frozenset()) -> Outline:
     """The outline of a document; lines in ``skip`` (e.g. table rows) are never headings."""
     headings = []
-    lines = doc.lines
-    for line in doc.lines_starting(_MAY_BE_HEADING):
-        if doc.is_hidden(line.number) or line.number in skip:
+    texts = doc.texts
+    hidden = doc.hidden
+    for index in doc.indexes_starting(_MAY_BE_HEADING):
+        number = index + 1
+        if number in hidden or number in skip:
             continue
-        index = line.number - 1
-        previous = lines[index - 1] if index else None
-        heading = heading_of(line, previous)
+        heading = _heading(number, texts[index], texts[index - 1] if index else None)
         if heading is not None:
             headings.append(heading)
     return Outline(tuple(headings))
