@@ -290,9 +290,18 @@ def _section(outline: Outline, line: int) -> str | None:
     return heading.text if heading else None
 
 
-# Could a cell of this row be a template placeholder? Every text is_placeholder accepts starts,
-# after emphasis or code marks, with one of these; a cell starts after a pipe or the line start.
-_MAY_HOLD_PLACEHOLDER = re.compile(r"(?:^|\|)\s*[`*_]*(?:[\[<X…]|\.\.\.|YYYY|MM/|DD/)")
+# A cell that could hold a template placeholder: every text is_placeholder accepts starts, after
+# emphasis or code marks, with one of these. A "[" opening a link ("[text](url)") cannot be one.
+# Cells start after a pipe, hence the literal pipe first (the regex engine then jumps from pipe
+# to pipe); _may_hold_placeholder puts one before the first cell too.
+_PLACEHOLDER_CELL_START = re.compile(
+    r"\|\s*+[`*_]*+(?:\[(?![^\]]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
+)
+
+
+def _may_hold_placeholder(row_text: str) -> bool:
+    """Whether any cell of a table row could be a placeholder (never False when one is)."""
+    return _PLACEHOLDER_CELL_START.search("|" + row_text) is not None
 
 
 class _TableReader:
@@ -339,7 +348,7 @@ class _TableReader:
         cells = texts + ("",) * (max(width - count, 0) + 1)
         values = self.pick(cells)
         placeholders: tuple[str, ...] = ()
-        if _MAY_HOLD_PLACEHOLDER.search(row.line.text):
+        if _may_hold_placeholder(row.line.text):
             placeholders = tuple(
                 f for f, at in self.columns.items()
                 if cells[at][:1] in PLACEHOLDER_LEADS and is_placeholder(cells[at])

@@ -14,6 +14,8 @@ from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Literal, Mapping, Sequence
 
+from syncer.records import frozen_builder
+
 DateOrder = Literal["MDY", "DMY"]
 
 
@@ -124,7 +126,7 @@ def _repair_lossy(chunk: str) -> str:
 _DEFAULT_VOCABULARY = StatusVocabulary(DEFAULT_STATUS_WORDS, DEFAULT_STATUS_EMOJI)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusMatch:
     """A status found in text, and the part of the text that said it."""
 
@@ -187,7 +189,7 @@ _MONTH_DAY = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueDate:
     """A parsed date; ``year_inferred`` when the text gave no year."""
 
@@ -347,7 +349,7 @@ def owner_handle(owner: str) -> str | None:
     return found.group(1) if found else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketRef:
     """A reference to a ticket: Jira key, GitHub issue/PR number, ``b/123`` bug id, or a URL."""
 
@@ -387,6 +389,9 @@ def parse_ticket(text: str) -> TicketRef | None:
     return _parse_ticket(text)
 
 
+_new_ticket = frozen_builder(TicketRef)  # ticket cells are mostly unique: one per row
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_ticket(text: str) -> TicketRef | None:
     # Each pattern below needs a literal the text may not hold ("://", "-", "#", "b/"): testing
@@ -395,19 +400,19 @@ def _parse_ticket(text: str) -> TicketRef | None:
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)
         if jira:
-            return TicketRef("jira", jira.group(1), url)
+            return _new_ticket("jira", jira.group(1), url)
         github = _GH_URL.match(url)
         if github:
-            return TicketRef("github", f"#{github.group(2)}", url, github.group(1))
+            return _new_ticket("github", f"#{github.group(2)}", url, github.group(1))
         if _TICKET_URL.match(url):
-            return TicketRef("url", url, url)
+            return _new_ticket("url", url, url)
     keys = jira_keys(text) if "-" in text else None
     if keys:
-        return TicketRef("jira", keys[0])
+        return _new_ticket("jira", keys[0])
     ref = _GH_REF.search(text) if "#" in text else None
     if ref:
-        return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
+        return _new_ticket("github", f"#{ref.group(2)}", None, ref.group(1))
     bug = _BUG_REF.search(text) if "b/" in text else None
     if bug:
-        return TicketRef("bug", bug.group(0))
+        return _new_ticket("bug", bug.group(0))
     return None

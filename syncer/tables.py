@@ -16,10 +16,11 @@ from syncer.records import frozen_builder
 _DELIMITER_CELL = re.compile(r":?-+:?")  # matched against a trimmed cell text
 _PIPE_OR_ESCAPE = re.compile(r"[|`\\]")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
-# A line that could be a delimiter row: only white space, pipes, colons and at least one dash,
-# the first dash matched apart so that the scan never backtracks. Far rarer than lines with a
-# pipe (every table row has one), so tables are looked for from their delimiter row.
-_MAY_BE_DELIMITER = re.compile(r"\n(?:[^\S\n]|[|:])*-(?:[^\S\n]|[|:-])*(?![^\n])")
+# A line that could be a delimiter row: a dash, and besides it only characters that are neither
+# word characters nor line breaks (a superset of the white space, pipes, colons and dashes a
+# delimiter row is made of, which keeps the classes simple and the scan fast). Far rarer than
+# lines with a pipe (every table row has one), so tables are looked for from their delimiter.
+_MAY_BE_DELIMITER = re.compile(r"\n[^\w\n-]*+-[^\w\n]*+(?![^\n])")
 
 
 @dataclass(frozen=True, slots=True)
