@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import chain
+from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date
@@ -34,6 +36,7 @@ from syncer.normalize import (
     strip_markdown,
 )
 from syncer.outline import Outline, build_outline
+from syncer.records import frozen_builder
 from syncer.tables import Row, Table, find_tables
 
 FIELDS = ("title", "owner", "due", "priority", "status", "ticket", "id", "tracker")
@@ -206,7 +209,10 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     options = options or ParseOptions()
     tables = find_tables(doc)
     metadata = read_metadata(doc, options.date_order, tables)
-    table_lines = frozenset(r.line.number for t in tables for r in t.all_rows)
+    # A table's rows are consecutive lines, from its header to its last row.
+    table_lines = frozenset(chain.from_iterable(
+        range(t.first_line, t.last_line + 1) for t in tables
+    ))
     outline = build_outline(doc, skip=table_lines)
     diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]
     items: list[ActionItem] = []
@@ -217,16 +223,15 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
         if not is_action_table(columns):
             continue
         action_tables.append(table)
-        section = _section(outline, table.first_line)
-        shared_columns = dict(columns)  # one copy per table, shared by its items' anchors
         if not table.rows:
             diagnostics.append(Diagnostic(
                 doc.path, table.first_line, "warning", "empty-table",
                 "action-item table has a header but no rows",
             ))
+        section = _section(outline, table.first_line)
+        reader = _TableReader(doc.path, table, columns, section, metadata.incident_date, options)
         for row in table.rows:
-            item, notes = _table_item(doc, table, row, shared_columns, section, metadata, options)
-            diagnostics.extend(notes)
+            item = reader.item(row, diagnostics)
             if item is None:
                 continue
             if "title" in item.placeholders:  # the title is a template's fill-in slot
@@ -285,71 +290,110 @@ def _section(outline: Outline, line: int) -> str | None:
     return heading.text if heading else None
 
 
-def _table_item(
-    doc: Document,
-    table: Table,
-    row: Row,
-    columns: Mapping[str, int],
-    section: str | None,
-    metadata: Metadata,
-    options: ParseOptions,
-) -> tuple[ActionItem | None, list[Diagnostic]]:
-    notes: list[Diagnostic] = []
-    line = row.line.number
-    width = len(table.header.bounds) - 1  # Row.width, without a property call per row
-    if len(row.bounds) - 1 != width:
-        notes.append(Diagnostic(
-            doc.path, line, "warning", "ragged-row",
-            f"row has {row.width} cells, the header has {width}",
-        ))
-    texts = row.texts  # each trimmed, so a blank cell is ""
-    if not any(texts):
-        return None, notes
+# A cell that could hold a template placeholder: every text is_placeholder accepts starts, after
+# emphasis or code marks, with one of these. A "[" opening a link ("[text](url)") cannot be one.
+# Cells start after a pipe, hence the literal pipe first (the regex engine then jumps from pipe
+# to pipe); _may_hold_placeholder puts one before the first cell too.
+_PLACEHOLDER_CELL_START = re.compile(
+    r"\|\s*+[`*_]*+(?:\[(?![^\]]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
+)
 
-    count = len(texts)
-    values = {f: texts[index] for f, index in columns.items() if index < count}
-    title = values.get("title") or ""
-    # is_placeholder only on texts that could be one: it runs for every cell of every row, and
-    # most rows have no cell that could be one.
-    maybe = [f for f, text in values.items() if text[:1] in PLACEHOLDER_LEADS]
-    placeholders = tuple(f for f in maybe if is_placeholder(values[f])) if maybe else ()
-    if not title.strip():
-        notes.append(Diagnostic(doc.path, line, "warning", "no-title", "row has no action text"))
-        return None, notes
-    # The fields that hold a value: neither blank nor a placeholder.
-    cell = {f: text for f, text in values.items() if text and f not in placeholders}.get
-    due_raw = cell("due")
-    due = parse_date(due_raw, metadata.incident_date, options.date_order) if due_raw else None
-    status_text = cell("status")
-    status = parse_status(status_text, options.status_vocabulary) if status_text else None
-    status_raw = status_text
-    ticket_text = cell("ticket")
-    ticket = parse_ticket(ticket_text) if ticket_text else None
-    if ticket_text and ticket is None and status is None:
-        # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
-        status = parse_status(ticket_text, options.status_vocabulary)
-        status_raw = status.raw if status else None
-    owner_text = cell("owner")
-    item = ActionItem(
-        file=doc.path,
-        line=line,
-        kind="table",
-        section=section,
-        title=title,
-        anchor=TableAnchor(table, row, columns),
-        id=cell("id"),
-        owner=_owner(owner_text) if owner_text else None,
-        due=due.value if due else None,
-        due_raw=due_raw,
-        priority=cell("priority"),
-        status=status.status if status else None,
-        status_raw=status_raw,
-        ticket=ticket,
-        ticket_raw=ticket_text if ticket else None,
-        tracker=cell("tracker"),
-        placeholders=placeholders,
-    )
-    return item, notes
+
+def _may_hold_placeholder(row_text: str) -> bool:
+    """Whether any cell of a table row could be a placeholder (never False when one is)."""
+    return _PLACEHOLDER_CELL_START.search("|" + row_text) is not None
+
+
+class _TableReader:
+    """Turns the rows of one action-item table into items.
+
+    What depends only on the table (which cell holds which field, the section, the anchor's
+    column map) is worked out once here rather than once per row.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        table: Table,
+        columns: dict[str, int],
+        section: str | None,
+        incident_date: date | None,
+        options: ParseOptions,
+    ) -> None:
+        self.path = path
+        self.table = table
+        self.columns = columns  # one map per table, shared by its items' anchors
+        self.section = section
+        self.incident_date = incident_date
+        self.options = options
+        self.width = table.header.width
+        # The cell index of each field in FIELDS order; -1 (a blank added after the cells,
+        # see item()) for a field the table has no column for.
+        self.pick = itemgetter(*(columns.get(f, -1) for f in FIELDS))
+
+    def item(self, row: Row, diagnostics: list[Diagnostic]) -> ActionItem | None:
+        """The item in ``row``; None for a row without one. Problems go to ``diagnostics``."""
+        line = row.line.number
+        texts = row.texts  # each trimmed, so a blank cell is ""
+        count = len(texts)
+        width = self.width
+        if count != width:
+            diagnostics.append(Diagnostic(
+                self.path, line, "warning", "ragged-row",
+                f"row has {count} cells, the header has {width}",
+            ))
+        if not any(texts):
+            return None
+        # Blanks stand in for cells a short row lacks, and one more for the missing columns.
+        cells = texts + ("",) * (max(width - count, 0) + 1)
+        values = self.pick(cells)
+        placeholders: tuple[str, ...] = ()
+        if _may_hold_placeholder(row.line.text):
+            placeholders = tuple(
+                f for f, at in self.columns.items()
+                if cells[at][:1] in PLACEHOLDER_LEADS and is_placeholder(cells[at])
+            )
+        title = values[0]
+        if not title:
+            diagnostics.append(Diagnostic(
+                self.path, line, "warning", "no-title", "row has no action text",
+            ))
+            return None
+        if placeholders:  # a field holding a placeholder has no value (the title is kept)
+            values = tuple("" if f in placeholders else v for f, v in zip(FIELDS, values))
+        _, owner_text, due_raw, priority, status_text, ticket_text, id_text, tracker = values
+        options = self.options
+        due = parse_date(due_raw, self.incident_date, options.date_order) if due_raw else None
+        status = parse_status(status_text, options.status_vocabulary) if status_text else None
+        status_raw = status_text or None
+        ticket = parse_ticket(ticket_text) if ticket_text else None
+        if ticket_text and ticket is None and status is None:
+            # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
+            status = parse_status(ticket_text, options.status_vocabulary)
+            status_raw = status.raw if status else None
+        return _new_item(
+            file=self.path,
+            line=line,
+            kind="table",
+            section=self.section,
+            title=title,
+            anchor=_new_table_anchor(self.table, row, self.columns),
+            id=id_text or None,
+            owner=_owner(owner_text) if owner_text else None,
+            due=due.value if due else None,
+            due_raw=due_raw or None,
+            priority=priority or None,
+            status=status.status if status else None,
+            status_raw=status_raw,
+            ticket=ticket,
+            ticket_raw=ticket_text if ticket else None,
+            tracker=tracker or None,
+            placeholders=placeholders,
+        )
+
+
+_new_item = frozen_builder(ActionItem)
+_new_table_anchor = frozen_builder(TableAnchor)
 
 
 @lru_cache(maxsize=4096)

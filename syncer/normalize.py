@@ -14,6 +14,8 @@ from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Literal, Mapping, Sequence
 
+from syncer.records import frozen_builder
+
 DateOrder = Literal["MDY", "DMY"]
 
 
@@ -124,7 +126,7 @@ def _repair_lossy(chunk: str) -> str:
 _DEFAULT_VOCABULARY = StatusVocabulary(DEFAULT_STATUS_WORDS, DEFAULT_STATUS_EMOJI)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusMatch:
     """A status found in text, and the part of the text that said it."""
 
@@ -187,7 +189,7 @@ _MONTH_DAY = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueDate:
     """A parsed date; ``year_inferred`` when the text gave no year."""
 
@@ -203,38 +205,37 @@ def parse_date(
     A date without a year takes the first year in which it falls on or after the incident date;
     with no incident date there is nothing to infer it from and None is returned.
     """
-    return _parse_date(text, incident_date, order)
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _parse_date(text: str, incident_date: date | None, order: DateOrder) -> DueDate | None:
-    found = _date_parts(text, order)
-    if found is None:
-        return None
-    year, month, day = found
-    if year is not None:
-        return _make(year, month, day, inferred=False)
+    written = _written_date(text, order)
+    if written is None or isinstance(written, DueDate):
+        return written
     if incident_date is None:
         return None
-    for candidate_year in (incident_date.year, incident_date.year + 1):
-        candidate = _make(candidate_year, month, day, inferred=True)
-        if candidate and candidate.value >= incident_date:
-            return candidate
-    return None
+    month, day = written
+    return _with_inferred_year(month, day, incident_date)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _date_parts(text: str, order: DateOrder) -> tuple[int | None, int, int] | None:
-    """Year (None when not written), month and day as written in ``text``.
+def _written_date(text: str, order: DateOrder) -> DueDate | tuple[int, int] | None:
+    """The date written in ``text``; its month and day when it has no year; None when no date.
 
-    Cached apart from _parse_date: the same date texts recur across documents, whose incident
-    dates (part of _parse_date's key) differ.
+    Cached by text alone: the same date texts recur across documents, whose incident dates
+    (needed only for a date without a year) differ.
     """
     cleaned = strip_markdown(text)
     for parse in (_parse_iso, _parse_numeric, _parse_month_names):
         found = parse(cleaned, order)
         if found is not None:
-            return found
+            year, month, day = found
+            return (month, day) if year is None else _make(year, month, day, inferred=False)
+    return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _with_inferred_year(month: int, day: int, incident_date: date) -> DueDate | None:
+    for candidate_year in (incident_date.year, incident_date.year + 1):
+        candidate = _make(candidate_year, month, day, inferred=True)
+        if candidate and candidate.value >= incident_date:
+            return candidate
     return None
 
 
@@ -347,7 +348,7 @@ def owner_handle(owner: str) -> str | None:
     return found.group(1) if found else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketRef:
     """A reference to a ticket: Jira key, GitHub issue/PR number, ``b/123`` bug id, or a URL."""
 
@@ -381,33 +382,32 @@ def jira_keys(text: str) -> list[str]:
     return [k for k in _JIRA_KEY.findall(text) if k.split("-")[0] not in _NOT_JIRA_PREFIXES]
 
 
-def parse_ticket(text: str) -> TicketRef | None:
-    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, ``#12`` or
-    ``b/123``."""
-    return _parse_ticket(text)
+_new_ticket = frozen_builder(TicketRef)  # ticket cells are mostly unique: one per row
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _parse_ticket(text: str) -> TicketRef | None:
+def parse_ticket(text: str) -> TicketRef | None:
+    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, ``#12`` or
+    ``b/123``."""
     # Each pattern below needs a literal the text may not hold ("://", "-", "#", "b/"): testing
     # for it is much cheaper than a regex search, and ticket cells are mostly unique (no cache hit).
     for url in _URL.findall(text) if "://" in text else ():
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)
         if jira:
-            return TicketRef("jira", jira.group(1), url)
+            return _new_ticket("jira", jira.group(1), url)
         github = _GH_URL.match(url)
         if github:
-            return TicketRef("github", f"#{github.group(2)}", url, github.group(1))
+            return _new_ticket("github", f"#{github.group(2)}", url, github.group(1))
         if _TICKET_URL.match(url):
-            return TicketRef("url", url, url)
+            return _new_ticket("url", url, url)
     keys = jira_keys(text) if "-" in text else None
     if keys:
-        return TicketRef("jira", keys[0])
+        return _new_ticket("jira", keys[0])
     ref = _GH_REF.search(text) if "#" in text else None
     if ref:
-        return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
+        return _new_ticket("github", f"#{ref.group(2)}", None, ref.group(1))
     bug = _BUG_REF.search(text) if "b/" in text else None
     if bug:
-        return TicketRef("bug", bug.group(0))
+        return _new_ticket("bug", bug.group(0))
     return None

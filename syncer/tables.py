@@ -11,10 +11,16 @@ import re
 from dataclasses import dataclass
 
 from syncer.document import Document, Line
+from syncer.records import frozen_builder
 
-_DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
+_DELIMITER_CELL = re.compile(r":?-+:?")  # matched against a trimmed cell text
+_PIPE_OR_ESCAPE = re.compile(r"[|`\\]")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
-_HAS_PIPE = re.compile(r"\n[^\n]*\|")  # a line that could be a table's header
+# A line that could be a delimiter row: a dash, and besides it only characters that are neither
+# word characters nor line breaks (a superset of the white space, pipes, colons and dashes a
+# delimiter row is made of, which keeps the classes simple and the scan fast). Far rarer than
+# lines with a pipe (every table row has one), so tables are looked for from their delimiter.
+_MAY_BE_DELIMITER = re.compile(r"\n[^\w\n-]*+-[^\w\n]*+(?![^\n])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,22 +41,37 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A table line split into cells; ``closing_pipe`` is the offset of a trailing ``|`` or None.
+    """A table line split into cells: ``texts`` holds the trimmed text of each cell.
 
-    ``bounds`` holds the offsets of the pipes around the cells (cell ``i`` lies between
-    ``bounds[i]`` and ``bounds[i + 1]``); a missing outer pipe is stood in for by the offset just
-    outside the row's text. :attr:`cells` are built from it on demand: most rows are only read
-    (through :meth:`text`), and building seven small objects per row was most of the parse time.
+    The texts are all that parsing reads, so they are split once, when the table is found. The
+    exact spans write-back needs (:attr:`bounds`, :attr:`closing_pipe`, :attr:`cells`) are worked
+    out from the line when asked for: only the rows pmsync edits ever need them.
     """
 
     line: Line
-    bounds: tuple[int, ...]
-    closing_pipe: int | None
+    texts: tuple[str, ...]
 
     @property
     def width(self) -> int:
         """How many cells the row has."""
-        return len(self.bounds) - 1
+        return len(self.texts)
+
+    @property
+    def bounds(self) -> tuple[int, ...]:
+        """The offsets of the pipes around the cells: cell ``i`` lies between ``bounds[i]`` and
+        ``bounds[i + 1]``; a missing outer pipe is stood in for by the offset just outside the
+        row's text."""
+        return self._bounds()[0]
+
+    @property
+    def closing_pipe(self) -> int | None:
+        """The offset of the trailing ``|``, or None when the row has none."""
+        return self._bounds()[1]
+
+    def _bounds(self) -> tuple[tuple[int, ...], int | None]:
+        found = _bounds(self.line.text)
+        assert found is not None, "a row's line has a pipe"
+        return found
 
     @property
     def cells(self) -> tuple[Cell, ...]:
@@ -70,17 +91,7 @@ class Row:
 
     def cell_text(self, index: int) -> str:
         """The trimmed text of cell ``index`` (as :attr:`Cell.text`)."""
-        return _cell_text(self.line.text[self.bounds[index] + 1 : self.bounds[index + 1]])
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        """The trimmed text of every cell."""
-        text = self.line.text
-        bounds = self.bounds
-        if "`" not in text and "\\" not in text:
-            # Every pipe is then a cell boundary: one split, trimmed in C (the common case).
-            return tuple(map(str.strip, text[bounds[0] + 1 : bounds[-1]].split("|")))
-        return tuple(_cell_text(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:]))
+        return self.texts[index]
 
 
 def _cell_text(raw: str) -> str:
@@ -114,7 +125,42 @@ class Table:
 
 def split_row(line: Line) -> Row | None:
     """Split a line into cells, or return None when it has no unescaped pipe outside code."""
-    text = line.text
+    texts = cell_texts(line.text)
+    return None if texts is None else _new_row(line, texts)
+
+
+def cell_texts(text: str) -> tuple[str, ...] | None:
+    """The trimmed text of each cell of a table line; None when it has no cell-separating pipe.
+
+    Most lines hold neither a backtick nor a backslash, and then every pipe separates cells: one
+    split of the text between the outer pipes, trimmed in C. (A single pipe that is the line's
+    only character opens a cell and closes none, as in :func:`_bounds`.)
+    """
+    if "`" in text or "\\" in text:
+        return _code_aware_texts(text)
+    if "|" not in text:
+        return None
+    stripped = text.strip()
+    start = 1 if stripped[0] == "|" else 0
+    stop = -1 if stripped[-1] == "|" and len(stripped) > 1 else len(stripped)
+    return tuple(map(str.strip, stripped[start:stop].split("|")))
+
+
+def _code_aware_texts(text: str) -> tuple[str, ...] | None:
+    found = _bounds(text)
+    if found is None:
+        return None
+    bounds = found[0]
+    inner = text[bounds[0] + 1 : bounds[-1]]
+    if inner.count("|") == len(bounds) - 2:
+        # Every pipe between the outer ones separates cells, so no cell holds an escaped pipe
+        # either: the plain split is exact.
+        return tuple(map(str.strip, inner.split("|")))
+    return tuple(_cell_text(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:]))
+
+
+def _bounds(text: str) -> tuple[tuple[int, ...], int | None] | None:
+    """A row's cell bounds and closing pipe (see :class:`Row`); None without a separating pipe."""
     pipes = pipe_positions(text)
     if not pipes:
         return None
@@ -127,7 +173,7 @@ def split_row(line: Line) -> Row | None:
         bounds.insert(0, stripped_start - 1)
     if not closing:
         bounds.append(stripped_end)
-    return Row(line, tuple(bounds), pipes[-1] if closing else None)
+    return tuple(bounds), pipes[-1] if closing else None
 
 
 def pipe_positions(text: str) -> list[int]:
@@ -141,9 +187,12 @@ def pipe_positions(text: str) -> list[int]:
             positions.append(at)
             at = text.find("|", at + 1)
         return positions
+    # Only backslashes, backticks and pipes matter: jump from one to the next.
     positions = []
     i = 0
-    while i < len(text):
+    search = _PIPE_OR_ESCAPE.search
+    while (found := search(text, i)) is not None:
+        i = found.start()
         char = text[i]
         if char == "\\":
             i += 2
@@ -158,51 +207,54 @@ def pipe_positions(text: str) -> list[int]:
                 continue
             i += run
             continue
-        if char == "|":
-            positions.append(i)
+        positions.append(i)
         i += 1
     return positions
 
 
-def _is_delimiter(row: Row) -> bool:
-    text, bounds = row.line.text, row.bounds
-    return row.width > 0 and all(
-        _DELIMITER_CELL.match(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:])
-    )
+def _is_delimiter(texts: tuple[str, ...]) -> bool:
+    return all(map(_DELIMITER_CELL.fullmatch, texts))
 
 
 def find_tables(doc: Document) -> list[Table]:
-    """Every table in the document, skipping hidden lines (code, comments, front matter)."""
+    """Every table in the document, skipping hidden lines (code, comments, front matter).
+
+    The lines are read as texts; a :class:`Line` is built only for the rows of a table found.
+    """
     tables: list[Table] = []
-    lines = doc.lines
+    texts = doc.texts
+    hidden = doc.hidden
+    count = len(texts)
     resume = 0  # index of the first line after the last table found
-    for header_line in doc.lines_starting(_HAS_PIPE):
-        index = header_line.number - 1
-        if index < resume or index + 1 >= len(lines):
+    for below in doc.indexes_starting(_MAY_BE_DELIMITER):
+        index = below - 1  # the header's
+        if index < resume or "|" not in texts[index] or not _DELIMITER_LINE.match(texts[below]):
             continue
-        delimiter_line = lines[index + 1]
-        if not _DELIMITER_LINE.match(delimiter_line.text):
-            continue
-        header = _visible_row(doc, header_line)
-        delimiter = _visible_row(doc, delimiter_line) if header else None
+        header = _visible_texts(texts[index], index + 1 in hidden)
+        delimiter = _visible_texts(texts[index + 1], index + 2 in hidden) if header else None
         if not (header and delimiter and _is_delimiter(delimiter)):
             continue
-        if header.width != delimiter.width or _is_delimiter(header):
+        if len(header) != len(delimiter) or _is_delimiter(header):
             continue
-        body: list[Row] = []
-        index += 2
-        while index < len(lines):
-            row = _visible_row(doc, lines[index])
-            if row is None or not lines[index].text.strip():
+        cells = [header, delimiter]
+        end = index + 2
+        while end < count:
+            found = _visible_texts(texts[end], end + 1 in hidden)
+            if found is None:
                 break
-            body.append(row)
-            index += 1
-        tables.append(Table(header, delimiter, tuple(body)))
-        resume = index
+            cells.append(found)
+            end += 1
+        rows = tuple(map(_new_row, doc.lines[index:end], cells))
+        tables.append(Table(rows[0], rows[1], rows[2:]))
+        resume = end
     return tables
 
 
-def _visible_row(doc: Document, line: Line) -> Row | None:
-    if doc.is_hidden(line.number) or line.text.lstrip().startswith(">"):
+def _visible_texts(text: str, hidden: bool) -> tuple[str, ...] | None:
+    """The cell texts of a line that can be a table row: shown, not quoted, with a pipe."""
+    if hidden or "|" not in text or text.lstrip()[:1] == ">":
         return None
-    return split_row(line)
+    return cell_texts(text)
+
+
+_new_row = frozen_builder(Row)

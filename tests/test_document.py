@@ -161,13 +161,13 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
     from syncer.lists import _MAY_BE_MARKER_OR_BREAK, _MAY_START_WITH_LABEL
     from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
     from syncer.outline import _MAY_BE_HEADING, heading_of
-    from syncer.tables import _HAS_PIPE
+    from syncer.tables import _DELIMITER_LINE, _MAY_BE_DELIMITER
 
     doc = parse_document(Path("x.md"), "\n".join(texts).encode())
     checks = [
         (_MAY_BE_HEADING, lambda i, line: heading_of(line, doc.lines[i - 1] if i else None)),
         (_MAY_BE_LABEL, lambda i, line: _BOLD_LABEL.match(line.text) or _plain_labels(line.text)),
-        (_HAS_PIPE, lambda i, line: "|" in line.text),
+        (_MAY_BE_DELIMITER, lambda i, line: _DELIMITER_LINE.match(line.text)),
         (_MAY_BE_MARKER_OR_BREAK, lambda i, line: line.text.lstrip(" \t")[:1] in "-*+_=0123456789"
          and line.text.lstrip(" \t")),
         (_MAY_START_WITH_LABEL, lambda i, line: starts_with_label(line.text)),

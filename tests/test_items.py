@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from syncer.document import parse_document, read_document
-from syncer.items import DEFAULT_COLUMN_SYNONYMS, ParseOptions, map_columns, normalise_header, parse_items
-from syncer.normalize import Status
+from syncer.document import Line, parse_document, read_document
+from syncer.items import (
+    DEFAULT_COLUMN_SYNONYMS, ActionItem, ParseOptions, map_columns, normalise_header, parse_items,
+)
+from syncer.normalize import Status, is_placeholder
+from syncer.tables import split_row
 
 from tests.conftest import DATA
 
@@ -137,3 +143,30 @@ def test_sections_from_headings_bold_lines_and_plain_lines():
     assert parse(text).items[0].section == "Immediate"
     scraped = "Long-term Prevention\nAction Items (with owners):\n| Action | Owner |\n|---|---|\n| a | b |\n"
     assert parse(scraped).items[0].section == "Long-term Prevention"
+
+
+_PLACEHOLDER_BITS = ["YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY", "YYYY/MM/DD", "[", "]", "<", ">",
+                     "X", "x", "...", "…", "`", "*", "_", "|", " ", "\t", "\u00a0", "\\", "a", "M", "D",
+                     "](", "(", ")"]
+
+
+@given(st.lists(st.sampled_from(_PLACEHOLDER_BITS), max_size=16).map("".join))
+def test_placeholder_pre_filter_never_misses_a_placeholder_cell(text: str):
+    """The per-row regex that decides whether to look for placeholders finds every row with one."""
+    from syncer.items import _may_hold_placeholder
+
+    row = split_row(Line(1, 0, text, "\n"))
+    if row is not None and any(is_placeholder(cell) for cell in row.texts):
+        assert _may_hold_placeholder(text)
+
+
+def test_table_items_are_ordinary_frozen_items():
+    """Items built by the fast builder are ActionItems like any other: frozen, comparable, replaceable."""
+    parsed = parse("| Action | Owner |\n|---|---|\n| Fix it | @a |\n")
+    (item,) = parsed.items
+    assert type(item) is ActionItem
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.title = "other"  # type: ignore[misc]
+    same = ActionItem(**{f.name: getattr(item, f.name) for f in dataclasses.fields(ActionItem)})
+    assert same == item and repr(same) == repr(item)
+    assert dataclasses.replace(item, owner="@b").owner == "@b" and item.owner == "@a"

@@ -77,3 +77,51 @@ def test_cells_span_exactly_the_text_between_pipes(text: str):
         assert text[cell.content_start : cell.content_end] == cell.raw.strip()
     if "`" not in text and "\\" not in text:  # the fast path: every pipe separates cells
         assert pipe_positions(text) == [i for i, c in enumerate(text) if c == "|"]
+
+
+def _pipe_positions_reference(text: str) -> list[int]:
+    """Character by character: skip escapes and code spans, keep the other pipes."""
+    positions = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "`":
+            run = len(text) - i - len(text[i:].lstrip("`"))
+            close = text.find("`" * run, i + run)
+            while close != -1 and text[close + run : close + run + 1] == "`":
+                close = text.find("`" * run, close + run + 1)
+            if close != -1:
+                i = close + run
+                continue
+            i += run
+            continue
+        if char == "|":
+            positions.append(i)
+        i += 1
+    return positions
+
+
+_ROW_TEXT = st.text(alphabet=st.sampled_from(["a", " ", "|", "\\", "`", "x", "\t", "\u00a0", "-"]),
+                    max_size=40)
+
+
+@given(_ROW_TEXT)
+def test_pipe_positions_match_the_reference(text: str):
+    assert pipe_positions(text) == _pipe_positions_reference(text)
+
+
+@given(_ROW_TEXT)
+def test_row_texts_are_the_trimmed_cells_between_the_bounds(text: str):
+    """Row.texts (split once, the fast way) agree with the cells cut out at Row.bounds."""
+    row = split_row(Line(1, 0, text, "\n"))
+    if not _pipe_positions_reference(text):
+        assert row is None
+        return
+    assert row is not None
+    assert row.texts == tuple(cell.text for cell in row.cells)
+    assert row.width == len(row.bounds) - 1
+    if row.closing_pipe is not None:
+        assert text[row.closing_pipe] == "|" and text[row.closing_pipe + 1 :].strip() == ""
