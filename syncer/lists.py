@@ -28,6 +28,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from syncer.annotations import (
     Lead,
@@ -41,7 +42,7 @@ from syncer.annotations import (
     starts_with_label,
     strip_lead,
 )
-from syncer.document import Document, Line
+from syncer.document import Document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
 from syncer.normalize import (
     Status,
@@ -118,9 +119,12 @@ _DETAIL = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class ListEntry:
-    """One list item or labelled paragraph as written: its lines, its text and its checkbox."""
+class ListEntry(NamedTuple):
+    """One list item or labelled paragraph as written: its lines, its text and its checkbox.
+
+    A named tuple, not a dataclass: one is made for every list item of every document, and most
+    are thrown away at once (lists outside action sections).
+    """
 
     first_line: int
     last_line: int
@@ -376,48 +380,48 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
     ]
     if headings and headings[0].level == 1:
         headings[0] = replace(headings[0], kind="title")
-    taken = {h.line for h in headings} | skip
-    texts = doc.texts
-    hidden = doc.hidden
+    taken = {h.line for h in headings} | skip | doc.hidden
     labels = [
         heading
         # Every line is looked at: a regex pre-filter over the whole text costs more than this.
-        for index, text in enumerate(texts, start=1)
-        if ":" in text and index not in taken and index not in hidden
-        and (heading := _label_line(doc.line(index))) is not None
+        for number, text in enumerate(doc.texts, start=1)
+        if ":" in text and number not in taken
+        and (heading := _label_line(number, text)) is not None
     ]
     return sorted([*headings, *labels], key=lambda h: h.line)
 
 
-def _label_line(line: Line) -> Heading | None:
+def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if ":" not in line.text or _MARKER.match(line.text) or line.text[:1] in (" ", "\t", "|", ">"):
+    if ":" not in text or _MARKER.match(text) or text[:1] in (" ", "\t", "|", ">"):
         return None
-    plain = strip_markdown(_FOOTNOTE.sub("", line.text)).strip()
+    plain = strip_markdown(_FOOTNOTE.sub("", text)).strip()
     if not plain.endswith(":") or len(plain.split()) > 6:
         return None
     name = plain.rstrip(":").strip()
     if is_action_heading(name) or NON_ITEM_HEADING.search(name):
-        return Heading(line.number, PSEUDO_LEVEL, name, "label")
+        return Heading(number, PSEUDO_LEVEL, name, "label")
     return None
 
 
 def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Every list item of the document (nested ones too), outside code and tables."""
+    texts = doc.texts
     entries: list[ListEntry] = []
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
     blocked = doc.hidden | stops  # one set test per line instead of two
     # Only a line whose first mark could open a list item can be one (or a thematic break).
-    for line in doc.lines_starting(_MAY_BE_MARKER_OR_BREAK):
-        text = line.text
-        if line.number in blocked:
+    for index in doc.indexes_starting(_MAY_BE_MARKER_OR_BREAK):
+        number = index + 1
+        if number in blocked:
             continue
+        text = texts[index]
         marker = _MARKER.match(text)
         # A thematic break ("- - -", "***") also looks like a marker: it is checked only then.
         if marker is None or _THEMATIC_BREAK.match(text):
             continue
         column = len(marker.group("indent").expandtabs(4))
-        if entries and _list_broken(doc, entries[-1].last_line, line.number, open_items):
+        if entries and open_items and _list_broken(texts, entries[-1].last_line, number, open_items[0][0]):
             open_items = []
         while open_items and open_items[-1][0] >= column:
             open_items.pop()
@@ -430,18 +434,17 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
             checked = box.group(1) != " "
             start = box.end()
         parent = open_items[-1][1] if open_items else None
-        entries.append(_entry(doc, line.number - 1, text[start:], blocked, checkbox, checked, parent))
-        open_items.append((column, line.number))
+        entries.append(_entry(texts, index, text[start:], blocked, checkbox, checked, parent))
+        open_items.append((column, number))
     return entries
 
 
-def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[int, int]]) -> bool:
-    """Whether text between two list items ends the list: a line left of its outermost marker."""
-    if not open_items:
-        return False
-    outermost = open_items[0][0]
-    for number in range(after + 1, before):
-        text = doc.line(number).text
+def _list_broken(texts: Sequence[str], after: int, before: int, outermost: int) -> bool:
+    """Whether text between two list items ends the list: a line left of its outermost marker.
+
+    ``after`` and ``before`` are line numbers: the lines strictly between them are looked at.
+    """
+    for text in texts[after:before - 1]:
         if text.strip() and len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip()) <= outermost:
             return True
     return False
@@ -449,17 +452,18 @@ def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[
 
 def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Paragraph lines that open with an action label (``Action point: …``)."""
+    texts = doc.texts
     blocked = doc.hidden | stops
     return [
-        _entry(doc, line.number - 1, line.text, blocked)
-        for line in doc.lines_starting(_MAY_START_WITH_LABEL)
-        if starts_with_label(line.text) and line.number not in blocked
-        and not _MARKER.match(line.text)
+        _entry(texts, index, texts[index], blocked)
+        for index in doc.indexes_starting(_MAY_START_WITH_LABEL)
+        if starts_with_label(texts[index]) and index + 1 not in blocked
+        and not _MARKER.match(texts[index])
     ]
 
 
 def _entry(
-    doc: Document,
+    texts: Sequence[str],
     index: int,
     first_text: str,
     blocked: frozenset[int],
@@ -467,25 +471,25 @@ def _entry(
     checked: bool | None = None,
     parent: int | None = None,
 ) -> ListEntry:
-    """An entry starting at ``doc.lines[index]``, with the lines that continue its paragraph.
+    """An entry starting at ``texts[index]``, with the lines that continue its paragraph.
 
     Continuation lines may be indented or not ("lazy"); a blank line, a new list item, a heading,
     a table, code or a quote ends the paragraph (``blocked`` holds the lines of headings, tables
     and code). A bare marker (``-`` alone on its line, as some scraped pages have it) takes its
     text from the lines that follow.
     """
-    lines = doc.lines
     first = first_text.strip()
     parts = [first] if first else []
-    last = lines[index].number
-    for following in range(index + 1, len(lines)):
-        line = lines[following]
-        text = line.text.strip()
-        if not text or line.number in blocked or not _continues(line.text):
+    last = index + 1  # the entry's last line so far: its number is the index of the line after
+    count = len(texts)
+    while last < count:
+        text = texts[last]
+        stripped = text.strip()
+        if not stripped or last + 1 in blocked or not _continues(text):
             break
-        parts.append(text)
-        last = line.number
-    return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked, parent)
+        parts.append(stripped)
+        last += 1
+    return ListEntry(index + 1, last, " ".join(parts), checkbox, checked, parent)
 
 
 def _continues(text: str) -> bool:
