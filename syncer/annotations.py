@@ -57,11 +57,16 @@ _PHRASE_START = re.compile(rf"^\s*({_PHRASE})(?![\w'’-])(?P<rest>.*)$", re.IGN
 # "(In Progress - link)", "(done in #12)"; but not "(open source tool)" or "(started by hand)".
 _AFTER_PHRASE = re.compile(r"^\s*(?:$|[-–—:,;./!]|as of\b|on\b|in\b|since\b|via\b|at\b|\d)", re.IGNORECASE)
 _AS_OF = re.compile(rf"(?<![\w-])({_PHRASE})\s+as\s+of\b[^.;,)\]]*", re.IGNORECASE)
-_CAPITALS = re.compile(
-    r"(?<![\w-])(" + "|".join(
-        re.escape(w.upper()) for w in sorted(_STATUS_OF, key=len, reverse=True) if len(w) >= 3
-    ) + r")(?![\w-])"
+_CAPITAL_WORDS = "|".join(
+    re.escape(w.upper()) for w in sorted(_STATUS_OF, key=len, reverse=True) if len(w) >= 3
 )
+_CAPITALS = re.compile(rf"(?<![\w-])({_CAPITAL_WORDS})(?![\w-])")
+# Cheap tests that rule out costly searches (see inline_status and _may_hold): every _CAPITALS
+# match holds one of its words (searched for alone, they are found by a fast scan for their first
+# letters), every _AS_OF match "as of", every _STATUS_LABEL match "status".
+_CAPITAL_WORD = re.compile(_CAPITAL_WORDS)
+_AS_OF_WORDS = re.compile(r"as\s+of")
+_STATUS_WORD = re.compile("status")
 _STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
 _GROUPS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
@@ -100,6 +105,8 @@ _OWNER_LABEL = re.compile(
     rf"|\b(?:assigned\s+to|owned\s+by)\s+(?P<value2>{_PERSON})",
     re.IGNORECASE,
 )
+# Every _OWNER_LABEL match holds one of these words (see _may_hold).
+_OWNER_WORDS = re.compile("owner|assignee|dri|assigned|owned")
 _HANDLE = r"@[A-Za-z0-9][\w-]*"
 _OWNER_PAREN = re.compile(rf"\(\s*({_HANDLE}(?:\s*,\s*{_HANDLE})*)\s*\)")
 _OWNER_DASH = re.compile(rf"(?:—|–|--|\s-)\s*({_HANDLE})\s*[.)]?\s*$")
@@ -109,6 +116,9 @@ _DATE_TEXT = (
     rf"|(?:{MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_NAMES})\.?(?:,?\s+\d{{4}})?)"
 )
+# Every _DUE match holds a digit (each date form has one) and one of these words.
+_DIGIT = re.compile(r"\d")
+_DUE_WORDS = re.compile("due|deadline|by")
 _DUE = re.compile(
     rf"\b(?:due(?:\s+(?:date|by|on))?|deadline|by)\s*:?\s*(?:\*\*|__)?\s*(?P<date>{_DATE_TEXT})"
     r"(?![\w/-])",
@@ -175,30 +185,53 @@ def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str
 
 
 def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
-    """The status an item's text states explicitly, or None (see the module docstring)."""
-    for found in _GROUPS.finditer(text):
-        content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
-        match = _PHRASE_START.match(content)
-        if match and _AFTER_PHRASE.match(match.group("rest")):
-            return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
-    plain = _CODE_OR_URL.sub(" ", text)
-    as_of = _AS_OF.search(strip_markdown(plain))
-    if as_of:
-        return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
-    capitals = _CAPITALS.search(plain)
-    if capitals:
-        return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
-    label = _STATUS_LABEL.search(plain)
-    if label:
-        stated = parse_status(label.group(1), vocabulary)
-        if stated:
-            return stated
+    """The status an item's text states explicitly, or None (see the module docstring).
+
+    Most item texts state no status, so each search below is tried only when the text holds
+    what it needs (see :func:`_may_hold`); the searches themselves decide.
+    """
+    if "(" in text or "[" in text:
+        for found in _GROUPS.finditer(text):
+            content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
+            match = _PHRASE_START.match(content)
+            if match and _AFTER_PHRASE.match(match.group("rest")):
+                return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
+    plain = _CODE_OR_URL.sub(" ", text) if "`" in text or "http" in text else text
+    stripped_plain = strip_markdown(plain)
+    if _may_hold(stripped_plain, _AS_OF_WORDS):
+        as_of = _AS_OF.search(stripped_plain)
+        if as_of:
+            return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
+    if _CAPITAL_WORD.search(plain):
+        capitals = _CAPITALS.search(plain)
+        if capitals:
+            return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
+    if _may_hold(plain, _STATUS_WORD):
+        label = _STATUS_LABEL.search(plain)
+        if label:
+            stated = parse_status(label.group(1), vocabulary)
+            if stated:
+                return stated
     stripped = strip_markdown(text).rstrip(" .")
+    if not stripped.endswith(vocabulary.marks):
+        return None
     for status, marks in vocabulary.emoji.items():
         for mark in marks:
             if stripped.endswith(mark):
                 return StatusMatch(status, mark)
     return None
+
+
+def _may_hold(text: str, words: re.Pattern[str]) -> bool:
+    """Whether ``text`` may match a case-insensitive search each match of which holds ``words``.
+
+    ``words`` is lower-case and case-sensitive, so the regex engine finds it by a fast scan for its
+    first letters, where a case-insensitive search tries every position: several times cheaper
+    than the search it rules out. For ASCII text a case-insensitive match is a match in the
+    lower-cased text, so lower-cased ``words`` must be there. Other text is always searched:
+    ``re.IGNORECASE`` also matches "ı" for "i", "ſ" for "s" and the Kelvin sign for "k".
+    """
+    return not text.isascii() or words.search(text.lower()) is not None
 
 
 @lru_cache(maxsize=1024)
@@ -219,11 +252,14 @@ def heading_status(text: str) -> StatusMatch | None:
 
 def inline_owner(text: str) -> str | None:
     """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``."""
-    found = _OWNER_LABEL.search(text)
-    if found:
-        value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
-        link = _WHOLE_LINK.fullmatch(value)
-        return link.group(1) if link else value
+    if _may_hold(text, _OWNER_WORDS):
+        found = _OWNER_LABEL.search(text)
+        if found:
+            value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
+            link = _WHOLE_LINK.fullmatch(value)
+            return link.group(1) if link else value
+    if "@" not in text:
+        return None  # the other two forms name a handle
     paren = _OWNER_PAREN.search(text)
     if paren:
         return paren.group(1)
@@ -239,7 +275,10 @@ def inline_due(
     The date may fail to parse (no year and no incident date to infer it from); the raw text is
     still returned so that ``pmsync check`` can say so, as it does for table cells.
     """
-    found = _DUE.search(strip_markdown(text))
+    plain = strip_markdown(text)
+    if not (_DIGIT.search(plain) and _may_hold(plain, _DUE_WORDS)):
+        return None
+    found = _DUE.search(plain)
     if not found:
         return None
     raw = found.group("date")
