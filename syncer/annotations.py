@@ -31,6 +31,9 @@ from syncer.normalize import (
     strip_markdown,
 )
 
+# Entries per memo of a pure reader of item texts: plenty for one large run.
+_CACHE_SIZE = 8192
+
 # Narrower than the words of a status column: only phrases that nobody writes in parentheses or
 # in capitals except to state a status ("new", "active" or "yes" are left out on purpose).
 INLINE_STATUS_WORDS: dict[Status, tuple[str, ...]] = {
@@ -80,6 +83,7 @@ _PARENTHESIS = re.compile(r"\(([^()]*)\)")
 _WHOLE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 _PRIORITY = re.compile(r"^(?:\*\*|__)?[\[(]?(P[0-4])[\])]?(?:\*\*|__)?(?::\s*|\s+[-–—:]?\s*)")
+_LABEL_WORDS = re.compile("action|follow")  # one of which every _LABEL match holds
 _LABEL = re.compile(
     r"^(?:\*\*|__)?\s*(?:action[ -]?(?:item|point)|follow[ -]?up)s?\s*(?:\*\*|__)?\s*:"
     r"\s*(?:\*\*|__)?\s*",
@@ -166,6 +170,15 @@ def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
         return Lead(text, status, priority, labelled)
 
 
+def may_hold_label(text: str) -> bool:
+    """Whether an action label (see :func:`strip_lead`) could be anywhere in ``text``.
+
+    A cheap test that may say yes when there is none, never no when there is one: every label
+    holds "action" or "follow".
+    """
+    return _may_hold(text, _LABEL_WORDS)
+
+
 def starts_with_label(text: str) -> bool:
     """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
     if text.strip().lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
@@ -187,25 +200,13 @@ def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str
 def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
     """The status an item's text states explicitly, or None (see the module docstring).
 
-    Most item texts state no status, so each search below is tried only when the text holds
-    what it needs (see :func:`_may_hold`); the searches themselves decide.
+    Most item texts state no status, so each search is tried only when the text holds what it
+    needs (see :func:`_may_hold`); the searches themselves decide.
     """
-    if "(" in text or "[" in text:
-        for found in _GROUPS.finditer(text):
-            content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
-            match = _PHRASE_START.match(content)
-            if match and _AFTER_PHRASE.match(match.group("rest")):
-                return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
-    plain = _CODE_OR_URL.sub(" ", text) if "`" in text or "http" in text else text
-    stripped_plain = strip_markdown(plain)
-    if _may_hold(stripped_plain, _AS_OF_WORDS):
-        as_of = _AS_OF.search(stripped_plain)
-        if as_of:
-            return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
-    if _CAPITAL_WORD.search(plain):
-        capitals = _CAPITALS.search(plain)
-        if capitals:
-            return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
+    found = _annotated_status(text)
+    if found:
+        return found
+    plain = _without_code_or_urls(text)
     if _may_hold(plain, _STATUS_WORD):
         label = _STATUS_LABEL.search(plain)
         if label:
@@ -220,6 +221,33 @@ def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None
             if stripped.endswith(mark):
                 return StatusMatch(status, mark)
     return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _annotated_status(text: str) -> StatusMatch | None:
+    """The status a parenthesis, ``done as of …`` or a word in capitals states (inline_status
+    without the parts that depend on the vocabulary, so that it can be cached by text)."""
+    if "(" in text or "[" in text:
+        for found in _GROUPS.finditer(text):
+            content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
+            match = _PHRASE_START.match(content)
+            if match and _AFTER_PHRASE.match(match.group("rest")):
+                return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
+    plain = _without_code_or_urls(text)
+    stripped_plain = strip_markdown(plain)
+    if _may_hold(stripped_plain, _AS_OF_WORDS):
+        as_of = _AS_OF.search(stripped_plain)
+        if as_of:
+            return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
+    if _CAPITAL_WORD.search(plain):
+        capitals = _CAPITALS.search(plain)
+        if capitals:
+            return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
+    return None
+
+
+def _without_code_or_urls(text: str) -> str:
+    return _CODE_OR_URL.sub(" ", text) if "`" in text or "http" in text else text
 
 
 def _may_hold(text: str, words: re.Pattern[str]) -> bool:
@@ -250,8 +278,13 @@ def heading_status(text: str) -> StatusMatch | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def inline_owner(text: str) -> str | None:
-    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``."""
+    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``.
+
+    Cached by text, like the other pure readers here: templates and copied documents repeat the
+    same item texts.
+    """
     if _may_hold(text, _OWNER_WORDS):
         found = _OWNER_LABEL.search(text)
         if found:
@@ -275,14 +308,20 @@ def inline_due(
     The date may fail to parse (no year and no incident date to infer it from); the raw text is
     still returned so that ``pmsync check`` can say so, as it does for table cells.
     """
+    raw = _due_text(text)
+    if raw is None:
+        return None
+    return parse_date(raw, incident_date, order), raw
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _due_text(text: str) -> str | None:
+    """The date text after a due label (``due``, ``by``, ``deadline``), as written."""
     plain = strip_markdown(text)
     if not (_DIGIT.search(plain) and _may_hold(plain, _DUE_WORDS)):
         return None
     found = _DUE.search(plain)
-    if not found:
-        return None
-    raw = found.group("date")
-    return parse_date(raw, incident_date, order), raw
+    return found.group("date") if found else None
 
 
 def inline_ticket(text: str, definitions: Mapping[str, str]) -> TicketRef | None:

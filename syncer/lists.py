@@ -39,6 +39,7 @@ from syncer.annotations import (
     inline_status,
     inline_ticket,
     link_definitions,
+    may_hold_label,
     starts_with_label,
     strip_lead,
 )
@@ -104,8 +105,6 @@ _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
 # Lines that could open a list item or be a thematic break (see scan_list_entries).
 _MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*[-*+_=0-9]")
-# Text that could hold an action label (see annotations.strip_lead): a cheap test first.
-_MAY_BE_LABELLED = re.compile(r"action|follow", re.IGNORECASE)
 # Lines whose first letter could open an action label (see annotations.starts_with_label).
 _MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*[*_]*[^\S\n]*[aAfF]")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
@@ -160,7 +159,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
             chain = sections.enclosing(entry.first_line)
             places[under] = (chain, action_place(chain))
         chain, place = places[under]
-        if place is None and not _MAY_BE_LABELLED.search(entry.text):
+        if place is None and not may_hold_label(entry.text):
             continue  # out of scope, and without a label that would bring it in
         lead = strip_lead(entry.text, options.status_vocabulary)
         if not _in_scope(lead, place, table_roots) or not strip_markdown(lead.title):
@@ -409,6 +408,7 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     texts = doc.texts
     entries: list[ListEntry] = []
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
+    last_line = 0  # last line of the entry before
     blocked = doc.hidden | stops  # one set test per line instead of two
     # Only a line whose first mark could open a list item can be one (or a thematic break).
     for index in doc.indexes_starting(_MAY_BE_MARKER_OR_BREAK):
@@ -417,24 +417,32 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
             continue
         text = texts[index]
         marker = _MARKER.match(text)
-        # A thematic break ("- - -", "***") also looks like a marker: it is checked only then.
-        if marker is None or _THEMATIC_BREAK.match(text):
+        if marker is None:
+            continue
+        start = marker.end()
+        # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the marker
+        # right after it, so only then is it checked.
+        if text[start:start + 1] in ("-", "*") and _THEMATIC_BREAK.match(text):
             continue
         column = len(marker.group("indent").expandtabs(4))
-        if entries and open_items and _list_broken(texts, entries[-1].last_line, number, open_items[0][0]):
+        # Items on consecutive lines leave nothing between them that could end the list.
+        if open_items and number > last_line + 1 and _list_broken(
+            texts, last_line, number, open_items[0][0]
+        ):
             open_items = []
         while open_items and open_items[-1][0] >= column:
             open_items.pop()
-        start = marker.end()
         checkbox = None
         checked = None
-        box = _CHECKBOX.match(text, start)
+        box = _CHECKBOX.match(text, start) if text.startswith("[", start) else None
         if box:
             checkbox = (box.start(1), box.end(1))
             checked = box.group(1) != " "
             start = box.end()
         parent = open_items[-1][1] if open_items else None
-        entries.append(_entry(texts, index, text[start:], blocked, checkbox, checked, parent))
+        entry = _entry(texts, index, text[start:], blocked, checkbox, checked, parent)
+        entries.append(entry)
+        last_line = entry.last_line
         open_items.append((column, number))
     return entries
 

@@ -257,7 +257,7 @@ _ANNOTATION_PIECES = st.sampled_from([
     "status", "STATUS", "Status:", "owner", "OWNER:", "Owners:", "assignee", "DRI:", "dri:",
     "assigned to", "Assigned\nTo", "owned by", "By", "by", "due", "Due:", "deadline", "DEADLINE",
     "\u0131", "\u017f", "\u212a", "jane", "Jane Doe", "✅", "done as\tof", "dr\u0131:",
-    "\u017ftatus: done",
+    "\u017ftatus: done", "Action item:", "follow-up:", "ACT\u0130ON POINT:",
 ])
 
 
@@ -279,5 +279,7 @@ def test_cheap_tests_never_rule_out_a_search_that_matches(text: str) -> None:
         assert "@" in text
     if a._DUE.search(text):
         assert a._DIGIT.search(text) and a._may_hold(text, a._DUE_WORDS)
+    if strip_lead(text, VOCABULARY).labelled:
+        assert a.may_hold_label(text)
     if any(text.endswith(mark) for mark in VOCABULARY.marks):
         assert text.endswith(VOCABULARY.marks)
