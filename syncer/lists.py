@@ -104,11 +104,17 @@ _SUBHEADING = re.compile(
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
 # Lines that could open a list item or be a thematic break (see scan_list_entries).
-_MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*[-*+_=0-9]")
+_MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*+[-*+_=0-9]")
 # Lines whose first letter could open an action label (see annotations.starts_with_label).
-_MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*[*_]*[^\S\n]*[aAfF]")
+# (Possessive quantifiers: the classes do not overlap, so backtracking could find nothing more.)
+_MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*+[*_]*+[^\S\n]*+[aAfF]")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
+# A line whose plain text (see _label_line) may end with a colon. Making it plain only deletes
+# characters: emphasis marks, whitespace at the ends, and links, footnotes and tags in part or
+# whole. So the last character of the line that is not whitespace or a mark is either that colon,
+# or the last character of what was deleted: ")" of a link or footnote, "^" of a footnote, ">".
+_MAY_END_WITH_COLON = re.compile(r"[:)^>][\s*_~`]*$")
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
 # A nested bullet that only states a field of the item above it.
 _DETAIL = re.compile(
@@ -392,14 +398,27 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
 
 def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if ":" not in text or _MARKER.match(text) or text[:1] in (" ", "\t", "|", ">"):
+    if text[:1] in (" ", "\t", "|", ">") or not _MAY_END_WITH_COLON.search(text):
+        return None
+    name = _label_name(text)
+    return Heading(number, PSEUDO_LEVEL, name, "label") if name is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _label_name(text: str) -> str | None:
+    """The section a label line names, or None when ``text`` is no label line.
+
+    Cached: templates repeat the same label lines ("**Action items:**", "Impact:") in every
+    document made from them.
+    """
+    if _MARKER.match(text):
         return None
     plain = strip_markdown(_FOOTNOTE.sub("", text)).strip()
     if not plain.endswith(":") or len(plain.split()) > 6:
         return None
     name = plain.rstrip(":").strip()
     if is_action_heading(name) or NON_ITEM_HEADING.search(name):
-        return Heading(number, PSEUDO_LEVEL, name, "label")
+        return name
     return None
 
 

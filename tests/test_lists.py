@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.check import check_document
@@ -508,3 +508,24 @@ def test_eval_corpus_documents_are_read_and_checked_without_errors() -> None:
         assert lines == sorted(set(lines)), path.name
         assert all(i.title.strip() for i in parsed.items), path.name
         check_document(parsed, date(2026, 1, 1))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from([
+    "Action items", ":", " ", "\t", "\u00a0", "*", "**", "_", "~~", "`", "[", "]", "(", ")",
+    "](x)", "<br>", "<", ">", "^", "\\|", "|", "!", '"', "a", "[Next steps:", ":](x)",
+    "^[[1]](x)^", "Follow-ups:<", "[Next steps:](x)", "Remediation: ^[[2]](y)",
+]), max_size=10).map("".join))
+@example("[Next steps:](https://x)")
+@example("Action items: <br>")
+@example("Follow-ups: ^[[1]](x)^")
+@example("**Action items:** \u00a0_")
+@example("~~Action items:~~")
+def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: str) -> None:
+    """A line is read as a label line only when its plain text ends with a colon: the cheap
+    test before that reading lets every such line through."""
+    from syncer.lists import _FOOTNOTE, _MAY_END_WITH_COLON
+    from syncer.normalize import strip_markdown
+
+    if strip_markdown(_FOOTNOTE.sub("", text)).strip().endswith(":"):
+        assert _MAY_END_WITH_COLON.search(text)
