@@ -181,10 +181,11 @@ def may_hold_label(text: str) -> bool:
 
 def starts_with_label(text: str) -> bool:
     """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
-    if text.strip().lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
+    text = text.strip()
+    if text.lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
         return False  # every label opens with "action" or "follow"
-    found = _LABEL.match(text.strip())
-    return bool(found and text.strip()[found.end():].strip())
+    found = _LABEL.match(text)
+    return bool(found and text[found.end():].strip())
 
 
 def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str] | None:
@@ -340,10 +341,12 @@ def heading_ticket(text: str) -> TicketRef | None:
 def link_definitions(doc: Document) -> dict[str, str]:
     """Reference-style link definitions (``[issue-294]: https://…``), keyed by folded label."""
     found: dict[str, str] = {}
-    for line in doc.lines_starting(_MAY_BE_LINK_DEFINITION):
-        if doc.is_hidden(line.number):
+    texts = doc.texts
+    hidden = doc.hidden
+    for index in doc.indexes_starting(_MAY_BE_LINK_DEFINITION):
+        if index + 1 in hidden:
             continue
-        definition = _LINK_DEFINITION.match(line.text)
+        definition = _LINK_DEFINITION.match(texts[index])
         if definition:
             found.setdefault(_fold(definition.group(1)), definition.group(2))
     return found

@@ -103,8 +103,9 @@ _SUBHEADING = re.compile(
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
-# Lines that could open a list item or be a thematic break (see scan_list_entries).
-_MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*+[-*+_=0-9]")
+# The first character after the indent of a line that could open a list item: a bullet or an
+# ASCII digit (see scan_list_entries; a list numbered in other digits has never been read).
+_MARKER_STARTS = frozenset("-*+0123456789")
 # Lines whose first letter could open an action label (see annotations.starts_with_label).
 # (Possessive quantifiers: the classes do not overlap, so backtracking could find nothing more.)
 _MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*+[*_]*+[^\S\n]*+[aAfF]")
@@ -347,7 +348,7 @@ class Sections:
         for index, heading in enumerate(headings):
             while stack and headings[stack[-1]].level >= heading.level:
                 stack.pop()
-            if heading.level == PSEUDO_LEVEL and index and _SUBHEADING.search(heading.text):
+            if heading.level == PSEUDO_LEVEL and index and _reads_like_subheading(heading.text):
                 # Bold and plain headings have no level of their own: one that reads like a
                 # sub-heading ("Completed", "Short-term") sits under the heading just before it.
                 parents.append(index - 1)
@@ -369,6 +370,12 @@ class Sections:
         """The line of the outermost action heading that contains ``line``, if any."""
         place = action_place(self.enclosing(line))
         return place[-1].line if place else None
+
+
+@lru_cache(maxsize=4096)
+def _reads_like_subheading(text: str) -> bool:
+    # Cached: templates repeat their headings in every document made from them.
+    return _SUBHEADING.search(text) is not None
 
 
 def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> list[Heading]:
@@ -429,12 +436,13 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
     last_line = 0  # last line of the entry before
     blocked = doc.hidden | stops  # one set test per line instead of two
-    # Only a line whose first mark could open a list item can be one (or a thematic break).
-    for index in doc.indexes_starting(_MAY_BE_MARKER_OR_BREAK):
-        number = index + 1
-        if number in blocked:
+    # A test of each line's first mark rather than a whole-text pre-filter (doc.indexes_starting):
+    # a third of all lines are list items, and for so many a regex match object per line costs
+    # twice this test.
+    for index, text in enumerate(texts):
+        if text.lstrip(" \t")[:1] not in _MARKER_STARTS or index + 1 in blocked:
             continue
-        text = texts[index]
+        number = index + 1
         marker = _MARKER.match(text)
         if marker is None:
             continue
@@ -521,6 +529,11 @@ def _entry(
 
 def _continues(text: str) -> bool:
     """Whether a visible, non-blank line continues the paragraph above it."""
+    first = text.lstrip()[:1]
+    if first.isalpha() and first not in ("a", "A", "f", "F"):
+        # Most lines open with a letter, and only a label ("Action …", "Follow …") of all the
+        # things below can open with one.
+        return True
     return (
         not _MARKER.match(text)
         and not _THEMATIC_BREAK.match(text)

@@ -529,3 +529,17 @@ def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: s
 
     if strip_markdown(_FOOTNOTE.sub("", text)).strip().endswith(":"):
         assert _MAY_END_WITH_COLON.search(text)
+
+
+@given(st.text(alphabet=" \t\u00a0\x0baAfFbZ-*+_=[]>|1:é", max_size=12))
+def test_a_line_opening_with_a_letter_other_than_a_or_f_continues_a_paragraph(text: str) -> None:
+    """The shortcut in _continues: such a line is no marker, break, definition, quote, table
+    row or label."""
+    from syncer.annotations import starts_with_label
+    from syncer.lists import _LINK_DEFINITION, _MARKER, _THEMATIC_BREAK
+
+    first = text.lstrip()[:1]
+    if first.isalpha() and first not in ("a", "A", "f", "F"):
+        assert not _MARKER.match(text) and not _THEMATIC_BREAK.match(text)
+        assert not _LINK_DEFINITION.match(text) and not text.lstrip().startswith((">", "|"))
+        assert not starts_with_label(text)
