@@ -68,8 +68,8 @@ _CAPITALS = re.compile(rf"(?<![\w-])({_CAPITAL_WORDS})(?![\w-])")
 # match holds one of its words (searched for alone, they are found by a fast scan for their first
 # letters), every _AS_OF match "as of", every _STATUS_LABEL match "status".
 _CAPITAL_WORD = re.compile(_CAPITAL_WORDS)
-_AS_OF_WORDS = re.compile(r"as\s+of")
-_STATUS_WORD = re.compile("status")
+_AS_OF_FOLDED = re.compile(r"as\s+of")
+_STATUS_WORDS = ("status",)
 _STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
 _GROUPS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
@@ -83,7 +83,7 @@ _PARENTHESIS = re.compile(r"\(([^()]*)\)")
 _WHOLE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 _PRIORITY = re.compile(r"^(?:\*\*|__)?[\[(]?(P[0-4])[\])]?(?:\*\*|__)?(?::\s*|\s+[-–—:]?\s*)")
-_LABEL_WORDS = re.compile("action|follow")  # one of which every _LABEL match holds
+_LABEL_WORDS = ("action", "follow")  # one of which every _LABEL match holds
 _LABEL = re.compile(
     r"^(?:\*\*|__)?\s*(?:action[ -]?(?:item|point)|follow[ -]?up)s?\s*(?:\*\*|__)?\s*:"
     r"\s*(?:\*\*|__)?\s*",
@@ -110,7 +110,7 @@ _OWNER_LABEL = re.compile(
     re.IGNORECASE,
 )
 # Every _OWNER_LABEL match holds one of these words (see _may_hold).
-_OWNER_WORDS = re.compile("owner|assignee|dri|assigned|owned")
+_OWNER_WORDS = ("owner", "assignee", "dri", "assigned", "owned")
 _HANDLE = r"@[A-Za-z0-9][\w-]*"
 _OWNER_PAREN = re.compile(rf"\(\s*({_HANDLE}(?:\s*,\s*{_HANDLE})*)\s*\)")
 _OWNER_DASH = re.compile(rf"(?:—|–|--|\s-)\s*({_HANDLE})\s*[.)]?\s*$")
@@ -122,7 +122,7 @@ _DATE_TEXT = (
 )
 # Every _DUE match holds a digit (each date form has one) and one of these words.
 _DIGIT = re.compile(r"\d")
-_DUE_WORDS = re.compile("due|deadline|by")
+_DUE_WORDS = ("due", "deadline", "by")
 _DUE = re.compile(
     rf"\b(?:due(?:\s+(?:date|by|on))?|deadline|by)\s*:?\s*(?:\*\*|__)?\s*(?P<date>{_DATE_TEXT})"
     r"(?![\w/-])",
@@ -181,6 +181,8 @@ def may_hold_label(text: str) -> bool:
 
 def starts_with_label(text: str) -> bool:
     """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
+    if ":" not in text:
+        return False  # every label ends with a colon
     text = text.strip()
     if text.lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
         return False  # every label opens with "action" or "follow"
@@ -208,7 +210,7 @@ def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None
     if found:
         return found
     plain = _without_code_or_urls(text)
-    if _may_hold(plain, _STATUS_WORD):
+    if _may_hold(plain, _STATUS_WORDS):
         label = _STATUS_LABEL.search(plain)
         if label:
             stated = parse_status(label.group(1), vocabulary)
@@ -236,7 +238,8 @@ def _annotated_status(text: str) -> StatusMatch | None:
                 return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
     plain = _without_code_or_urls(text)
     stripped_plain = strip_markdown(plain)
-    if _may_hold(stripped_plain, _AS_OF_WORDS):
+    # As _may_hold does, but "as of" may have any whitespace between its words.
+    if not stripped_plain.isascii() or _AS_OF_FOLDED.search(stripped_plain.lower()):
         as_of = _AS_OF.search(stripped_plain)
         if as_of:
             return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
@@ -251,16 +254,22 @@ def _without_code_or_urls(text: str) -> str:
     return _CODE_OR_URL.sub(" ", text) if "`" in text or "http" in text else text
 
 
-def _may_hold(text: str, words: re.Pattern[str]) -> bool:
-    """Whether ``text`` may match a case-insensitive search each match of which holds ``words``.
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``text`` may match a case-insensitive search each match of which holds one of
+    ``words`` (lower-case ASCII).
 
-    ``words`` is lower-case and case-sensitive, so the regex engine finds it by a fast scan for its
-    first letters, where a case-insensitive search tries every position: several times cheaper
-    than the search it rules out. For ASCII text a case-insensitive match is a match in the
-    lower-cased text, so lower-cased ``words`` must be there. Other text is always searched:
-    ``re.IGNORECASE`` also matches "ı" for "i", "ſ" for "s" and the Kelvin sign for "k".
+    A substring test is many times cheaper than a case-insensitive regex search, which tries
+    every position. For ASCII text a case-insensitive match is a match in the lower-cased text,
+    so one of ``words`` must be there. Other text is always searched: ``re.IGNORECASE`` also
+    matches "ı" for "i", "ſ" for "s" and the Kelvin sign for "k", which lower-casing does not give.
     """
-    return not text.isascii() or words.search(text.lower()) is not None
+    if not text.isascii():
+        return True
+    folded = text.lower()
+    for word in words:
+        if word in folded:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1024)

@@ -405,7 +405,9 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
 
 def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if text[:1] in (" ", "\t", "|", ">") or not _MAY_END_WITH_COLON.search(text):
+    if text[:1] in (" ", "\t", "|", ">") or text[-1:].isalnum():
+        return None  # (a letter or digit at the end: _MAY_END_WITH_COLON cannot match)
+    if not _MAY_END_WITH_COLON.search(text):
         return None
     name = _label_name(text)
     return Heading(number, PSEUDO_LEVEL, name, "label") if name is not None else None
