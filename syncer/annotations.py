@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from syncer.document import Document
 from syncer.normalize import (
@@ -135,9 +135,11 @@ _FULL_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
 _SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
 
 
-@dataclass(frozen=True)
-class Lead:
-    """An item's text with its leading marks taken off, and what those marks said."""
+class Lead(NamedTuple):
+    """An item's text with its leading marks taken off, and what those marks said.
+
+    A named tuple, not a dataclass: one is made for every list item in an action section.
+    """
 
     title: str
     status: StatusMatch | None = None
@@ -350,6 +352,8 @@ def heading_ticket(text: str) -> TicketRef | None:
 def link_definitions(doc: Document) -> dict[str, str]:
     """Reference-style link definitions (``[issue-294]: https://…``), keyed by folded label."""
     found: dict[str, str] = {}
+    if "]:" not in doc.text:
+        return found  # every definition holds "]:"; most documents have none
     texts = doc.texts
     hidden = doc.hidden
     for index in doc.indexes_starting(_MAY_BE_LINK_DEFINITION):
