@@ -103,9 +103,9 @@ _SUBHEADING = re.compile(
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
-# The first character after the indent of a line that could open a list item: a bullet or an
-# ASCII digit (see scan_list_entries; a list numbered in other digits has never been read).
-_MARKER_STARTS = frozenset("-*+0123456789")
+# The first character of a line that could open a list item: a bullet, an ASCII digit or an
+# indent (see scan_list_entries; a list numbered in other digits has never been read).
+_MARKER_LEADS = frozenset("-*+0123456789 \t")
 # Lines whose first letter could open an action label (see annotations.starts_with_label).
 # (Possessive quantifiers: the classes do not overlap, so backtracking could find nothing more.)
 _MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*+[*_]*+[^\S\n]*+[aAfF]")
@@ -116,6 +116,7 @@ _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 # whole. So the last character of the line that is not whitespace or a mark is either that colon,
 # or the last character of what was deleted: ")" of a link or footnote, "^" of a footnote, ">".
 _MAY_END_WITH_COLON = re.compile(r"[:)^>][\s*_~`]*$")
+_LABEL_LAST_CHARACTERS = frozenset(":)^>*_~`")  # the last characters it allows, but whitespace
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
 # A nested bullet that only states a field of the item above it.
 _DETAIL = re.compile(
@@ -405,9 +406,10 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
 
 def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if text[:1] in (" ", "\t", "|", ">") or text[-1:].isalnum():
-        return None  # (a letter or digit at the end: _MAY_END_WITH_COLON cannot match)
-    if not _MAY_END_WITH_COLON.search(text):
+    last = text[-1:]
+    if last not in _LABEL_LAST_CHARACTERS and not last.isspace():
+        return None  # _MAY_END_WITH_COLON cannot match: the test below, only cheaper
+    if text[:1] in (" ", "\t", "|", ">") or not _MAY_END_WITH_COLON.search(text):
         return None
     name = _label_name(text)
     return Heading(number, PSEUDO_LEVEL, name, "label") if name is not None else None
@@ -442,7 +444,7 @@ def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     # a third of all lines are list items, and for so many a regex match object per line costs
     # twice this test.
     for index, text in enumerate(texts):
-        if text.lstrip(" \t")[:1] not in _MARKER_STARTS or index + 1 in blocked:
+        if text[:1] not in _MARKER_LEADS or index + 1 in blocked:
             continue
         number = index + 1
         marker = _MARKER.match(text)
