@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from syncer.document import Document
 from syncer.normalize import (
@@ -30,6 +30,9 @@ from syncer.normalize import (
     parse_ticket,
     strip_markdown,
 )
+
+# Entries per memo of a pure reader of item texts: plenty for one large run.
+_CACHE_SIZE = 8192
 
 # Narrower than the words of a status column: only phrases that nobody writes in parentheses or
 # in capitals except to state a status ("new", "active" or "yes" are left out on purpose).
@@ -57,11 +60,16 @@ _PHRASE_START = re.compile(rf"^\s*({_PHRASE})(?![\w'’-])(?P<rest>.*)$", re.IGN
 # "(In Progress - link)", "(done in #12)"; but not "(open source tool)" or "(started by hand)".
 _AFTER_PHRASE = re.compile(r"^\s*(?:$|[-–—:,;./!]|as of\b|on\b|in\b|since\b|via\b|at\b|\d)", re.IGNORECASE)
 _AS_OF = re.compile(rf"(?<![\w-])({_PHRASE})\s+as\s+of\b[^.;,)\]]*", re.IGNORECASE)
-_CAPITALS = re.compile(
-    r"(?<![\w-])(" + "|".join(
-        re.escape(w.upper()) for w in sorted(_STATUS_OF, key=len, reverse=True) if len(w) >= 3
-    ) + r")(?![\w-])"
+_CAPITAL_WORDS = "|".join(
+    re.escape(w.upper()) for w in sorted(_STATUS_OF, key=len, reverse=True) if len(w) >= 3
 )
+_CAPITALS = re.compile(rf"(?<![\w-])({_CAPITAL_WORDS})(?![\w-])")
+# Cheap tests that rule out costly searches (see inline_status and _may_hold): every _CAPITALS
+# match holds one of its words (searched for alone, they are found by a fast scan for their first
+# letters), every _AS_OF match "as of", every _STATUS_LABEL match "status".
+_CAPITAL_WORD = re.compile(_CAPITAL_WORDS)
+_AS_OF_FOLDED = re.compile(r"as\s+of")
+_STATUS_WORDS = ("status",)
 _STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
 _GROUPS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
@@ -75,6 +83,7 @@ _PARENTHESIS = re.compile(r"\(([^()]*)\)")
 _WHOLE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 _PRIORITY = re.compile(r"^(?:\*\*|__)?[\[(]?(P[0-4])[\])]?(?:\*\*|__)?(?::\s*|\s+[-–—:]?\s*)")
+_LABEL_WORDS = ("action", "follow")  # one of which every _LABEL match holds
 _LABEL = re.compile(
     r"^(?:\*\*|__)?\s*(?:action[ -]?(?:item|point)|follow[ -]?up)s?\s*(?:\*\*|__)?\s*:"
     r"\s*(?:\*\*|__)?\s*",
@@ -100,6 +109,8 @@ _OWNER_LABEL = re.compile(
     rf"|\b(?:assigned\s+to|owned\s+by)\s+(?P<value2>{_PERSON})",
     re.IGNORECASE,
 )
+# Every _OWNER_LABEL match holds one of these words (see _may_hold).
+_OWNER_WORDS = ("owner", "assignee", "dri", "assigned", "owned")
 _HANDLE = r"@[A-Za-z0-9][\w-]*"
 _OWNER_PAREN = re.compile(rf"\(\s*({_HANDLE}(?:\s*,\s*{_HANDLE})*)\s*\)")
 _OWNER_DASH = re.compile(rf"(?:—|–|--|\s-)\s*({_HANDLE})\s*[.)]?\s*$")
@@ -109,6 +120,9 @@ _DATE_TEXT = (
     rf"|(?:{MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_NAMES})\.?(?:,?\s+\d{{4}})?)"
 )
+# Every _DUE match holds a digit (each date form has one) and one of these words.
+_DIGIT = re.compile(r"\d")
+_DUE_WORDS = ("due", "deadline", "by")
 _DUE = re.compile(
     rf"\b(?:due(?:\s+(?:date|by|on))?|deadline|by)\s*:?\s*(?:\*\*|__)?\s*(?P<date>{_DATE_TEXT})"
     r"(?![\w/-])",
@@ -121,9 +135,11 @@ _FULL_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
 _SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
 
 
-@dataclass(frozen=True)
-class Lead:
-    """An item's text with its leading marks taken off, and what those marks said."""
+class Lead(NamedTuple):
+    """An item's text with its leading marks taken off, and what those marks said.
+
+    A named tuple, not a dataclass: one is made for every list item in an action section.
+    """
 
     title: str
     status: StatusMatch | None = None
@@ -156,12 +172,24 @@ def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
         return Lead(text, status, priority, labelled)
 
 
+def may_hold_label(text: str) -> bool:
+    """Whether an action label (see :func:`strip_lead`) could be anywhere in ``text``.
+
+    A cheap test that may say yes when there is none, never no when there is one: every label
+    holds "action" or "follow".
+    """
+    return _may_hold(text, _LABEL_WORDS)
+
+
 def starts_with_label(text: str) -> bool:
     """Whether a paragraph opens with an action label (``Action point: …``) and has text after it."""
-    if text.strip().lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
+    if ":" not in text:
+        return False  # every label ends with a colon
+    text = text.strip()
+    if text.lstrip("*_").lstrip()[:1] not in ("a", "A", "f", "F"):
         return False  # every label opens with "action" or "follow"
-    found = _LABEL.match(text.strip())
-    return bool(found and text.strip()[found.end():].strip())
+    found = _LABEL.match(text)
+    return bool(found and text[found.end():].strip())
 
 
 def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str] | None:
@@ -175,30 +203,75 @@ def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str
 
 
 def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
-    """The status an item's text states explicitly, or None (see the module docstring)."""
-    for found in _GROUPS.finditer(text):
-        content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
-        match = _PHRASE_START.match(content)
-        if match and _AFTER_PHRASE.match(match.group("rest")):
-            return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
-    plain = _CODE_OR_URL.sub(" ", text)
-    as_of = _AS_OF.search(strip_markdown(plain))
-    if as_of:
-        return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
-    capitals = _CAPITALS.search(plain)
-    if capitals:
-        return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
-    label = _STATUS_LABEL.search(plain)
-    if label:
-        stated = parse_status(label.group(1), vocabulary)
-        if stated:
-            return stated
+    """The status an item's text states explicitly, or None (see the module docstring).
+
+    Most item texts state no status, so each search is tried only when the text holds what it
+    needs (see :func:`_may_hold`); the searches themselves decide.
+    """
+    found = _annotated_status(text)
+    if found:
+        return found
+    plain = _without_code_or_urls(text)
+    if _may_hold(plain, _STATUS_WORDS):
+        label = _STATUS_LABEL.search(plain)
+        if label:
+            stated = parse_status(label.group(1), vocabulary)
+            if stated:
+                return stated
     stripped = strip_markdown(text).rstrip(" .")
+    if not stripped.endswith(vocabulary.marks):
+        return None
     for status, marks in vocabulary.emoji.items():
         for mark in marks:
             if stripped.endswith(mark):
                 return StatusMatch(status, mark)
     return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _annotated_status(text: str) -> StatusMatch | None:
+    """The status a parenthesis, ``done as of …`` or a word in capitals states (inline_status
+    without the parts that depend on the vocabulary, so that it can be cached by text)."""
+    if "(" in text or "[" in text:
+        for found in _GROUPS.finditer(text):
+            content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
+            match = _PHRASE_START.match(content)
+            if match and _AFTER_PHRASE.match(match.group("rest")):
+                return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
+    plain = _without_code_or_urls(text)
+    stripped_plain = strip_markdown(plain)
+    # As _may_hold does, but "as of" may have any whitespace between its words.
+    if not stripped_plain.isascii() or _AS_OF_FOLDED.search(stripped_plain.lower()):
+        as_of = _AS_OF.search(stripped_plain)
+        if as_of:
+            return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
+    if _CAPITAL_WORD.search(plain):
+        capitals = _CAPITALS.search(plain)
+        if capitals:
+            return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
+    return None
+
+
+def _without_code_or_urls(text: str) -> str:
+    return _CODE_OR_URL.sub(" ", text) if "`" in text or "http" in text else text
+
+
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``text`` may match a case-insensitive search each match of which holds one of
+    ``words`` (lower-case ASCII).
+
+    A substring test is many times cheaper than a case-insensitive regex search, which tries
+    every position. For ASCII text a case-insensitive match is a match in the lower-cased text,
+    so one of ``words`` must be there. Other text is always searched: ``re.IGNORECASE`` also
+    matches "ı" for "i", "ſ" for "s" and the Kelvin sign for "k", which lower-casing does not give.
+    """
+    if not text.isascii():
+        return True
+    folded = text.lower()
+    for word in words:
+        if word in folded:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1024)
@@ -217,13 +290,21 @@ def heading_status(text: str) -> StatusMatch | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def inline_owner(text: str) -> str | None:
-    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``."""
-    found = _OWNER_LABEL.search(text)
-    if found:
-        value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
-        link = _WHOLE_LINK.fullmatch(value)
-        return link.group(1) if link else value
+    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``.
+
+    Cached by text, like the other pure readers here: templates and copied documents repeat the
+    same item texts.
+    """
+    if _may_hold(text, _OWNER_WORDS):
+        found = _OWNER_LABEL.search(text)
+        if found:
+            value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
+            link = _WHOLE_LINK.fullmatch(value)
+            return link.group(1) if link else value
+    if "@" not in text:
+        return None  # the other two forms name a handle
     paren = _OWNER_PAREN.search(text)
     if paren:
         return paren.group(1)
@@ -239,11 +320,20 @@ def inline_due(
     The date may fail to parse (no year and no incident date to infer it from); the raw text is
     still returned so that ``pmsync check`` can say so, as it does for table cells.
     """
-    found = _DUE.search(strip_markdown(text))
-    if not found:
+    raw = _due_text(text)
+    if raw is None:
         return None
-    raw = found.group("date")
     return parse_date(raw, incident_date, order), raw
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _due_text(text: str) -> str | None:
+    """The date text after a due label (``due``, ``by``, ``deadline``), as written."""
+    plain = strip_markdown(text)
+    if not (_DIGIT.search(plain) and _may_hold(plain, _DUE_WORDS)):
+        return None
+    found = _DUE.search(plain)
+    return found.group("date") if found else None
 
 
 def inline_ticket(text: str, definitions: Mapping[str, str]) -> TicketRef | None:
@@ -262,10 +352,14 @@ def heading_ticket(text: str) -> TicketRef | None:
 def link_definitions(doc: Document) -> dict[str, str]:
     """Reference-style link definitions (``[issue-294]: https://…``), keyed by folded label."""
     found: dict[str, str] = {}
-    for line in doc.lines_starting(_MAY_BE_LINK_DEFINITION):
-        if doc.is_hidden(line.number):
+    if "]:" not in doc.text:
+        return found  # every definition holds "]:"; most documents have none
+    texts = doc.texts
+    hidden = doc.hidden
+    for index in doc.indexes_starting(_MAY_BE_LINK_DEFINITION):
+        if index + 1 in hidden:
             continue
-        definition = _LINK_DEFINITION.match(line.text)
+        definition = _LINK_DEFINITION.match(texts[index])
         if definition:
             found.setdefault(_fold(definition.group(1)), definition.group(2))
     return found

@@ -28,6 +28,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from syncer.annotations import (
     Lead,
@@ -38,10 +39,11 @@ from syncer.annotations import (
     inline_status,
     inline_ticket,
     link_definitions,
+    may_hold_label,
     starts_with_label,
     strip_lead,
 )
-from syncer.document import Document, Line
+from syncer.document import Document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
 from syncer.normalize import (
     Status,
@@ -101,14 +103,20 @@ _SUBHEADING = re.compile(
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
-# Lines that could open a list item or be a thematic break (see scan_list_entries).
-_MAY_BE_MARKER_OR_BREAK = re.compile(r"\n[ \t]*[-*+_=0-9]")
-# Text that could hold an action label (see annotations.strip_lead): a cheap test first.
-_MAY_BE_LABELLED = re.compile(r"action|follow", re.IGNORECASE)
+# The first character of a line that could open a list item: a bullet, an ASCII digit or an
+# indent (see scan_list_entries; a list numbered in other digits has never been read).
+_MARKER_LEADS = frozenset("-*+0123456789 \t")
 # Lines whose first letter could open an action label (see annotations.starts_with_label).
-_MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*[*_]*[^\S\n]*[aAfF]")
+# (Possessive quantifiers: the classes do not overlap, so backtracking could find nothing more.)
+_MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*+[*_]*+[^\S\n]*+[aAfF]")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
+# A line whose plain text (see _label_line) may end with a colon. Making it plain only deletes
+# characters: emphasis marks, whitespace at the ends, and links, footnotes and tags in part or
+# whole. So the last character of the line that is not whitespace or a mark is either that colon,
+# or the last character of what was deleted: ")" of a link or footnote, "^" of a footnote, ">".
+_MAY_END_WITH_COLON = re.compile(r"[:)^>][\s*_~`]*$")
+_LABEL_LAST_CHARACTERS = frozenset(":)^>*_~`")  # the last characters it allows, but whitespace
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
 # A nested bullet that only states a field of the item above it.
 _DETAIL = re.compile(
@@ -118,9 +126,12 @@ _DETAIL = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class ListEntry:
-    """One list item or labelled paragraph as written: its lines, its text and its checkbox."""
+class ListEntry(NamedTuple):
+    """One list item or labelled paragraph as written: its lines, its text and its checkbox.
+
+    A named tuple, not a dataclass: one is made for every list item of every document, and most
+    are thrown away at once (lists outside action sections).
+    """
 
     first_line: int
     last_line: int
@@ -156,7 +167,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
             chain = sections.enclosing(entry.first_line)
             places[under] = (chain, action_place(chain))
         chain, place = places[under]
-        if place is None and not _MAY_BE_LABELLED.search(entry.text):
+        if place is None and not may_hold_label(entry.text):
             continue  # out of scope, and without a label that would bring it in
         lead = strip_lead(entry.text, options.status_vocabulary)
         if not _in_scope(lead, place, table_roots) or not strip_markdown(lead.title):
@@ -338,7 +349,7 @@ class Sections:
         for index, heading in enumerate(headings):
             while stack and headings[stack[-1]].level >= heading.level:
                 stack.pop()
-            if heading.level == PSEUDO_LEVEL and index and _SUBHEADING.search(heading.text):
+            if heading.level == PSEUDO_LEVEL and index and _reads_like_subheading(heading.text):
                 # Bold and plain headings have no level of their own: one that reads like a
                 # sub-heading ("Completed", "Short-term") sits under the heading just before it.
                 parents.append(index - 1)
@@ -362,6 +373,12 @@ class Sections:
         return place[-1].line if place else None
 
 
+@lru_cache(maxsize=4096)
+def _reads_like_subheading(text: str) -> bool:
+    # Cached: templates repeat their headings in every document made from them.
+    return _SUBHEADING.search(text) is not None
+
+
 def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> list[Heading]:
     """The outline's headings plus label lines (``Action items:``, ``What went well:``), less
     labelled items that only look like headings; lines in ``skip`` (table rows) are never labels.
@@ -376,72 +393,97 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
     ]
     if headings and headings[0].level == 1:
         headings[0] = replace(headings[0], kind="title")
-    taken = {h.line for h in headings} | skip
-    texts = doc.texts
-    hidden = doc.hidden
+    taken = {h.line for h in headings} | skip | doc.hidden
     labels = [
         heading
         # Every line is looked at: a regex pre-filter over the whole text costs more than this.
-        for index, text in enumerate(texts, start=1)
-        if ":" in text and index not in taken and index not in hidden
-        and (heading := _label_line(doc.line(index))) is not None
+        for number, text in enumerate(doc.texts, start=1)
+        if ":" in text and number not in taken
+        and (heading := _label_line(number, text)) is not None
     ]
     return sorted([*headings, *labels], key=lambda h: h.line)
 
 
-def _label_line(line: Line) -> Heading | None:
+def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if ":" not in line.text or _MARKER.match(line.text) or line.text[:1] in (" ", "\t", "|", ">"):
+    last = text[-1:]
+    if last not in _LABEL_LAST_CHARACTERS and not last.isspace():
+        return None  # _MAY_END_WITH_COLON cannot match: the test below, only cheaper
+    if text[:1] in (" ", "\t", "|", ">") or not _MAY_END_WITH_COLON.search(text):
         return None
-    plain = strip_markdown(_FOOTNOTE.sub("", line.text)).strip()
+    name = _label_name(text)
+    return Heading(number, PSEUDO_LEVEL, name, "label") if name is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _label_name(text: str) -> str | None:
+    """The section a label line names, or None when ``text`` is no label line.
+
+    Cached: templates repeat the same label lines ("**Action items:**", "Impact:") in every
+    document made from them.
+    """
+    if _MARKER.match(text):
+        return None
+    plain = strip_markdown(_FOOTNOTE.sub("", text)).strip()
     if not plain.endswith(":") or len(plain.split()) > 6:
         return None
     name = plain.rstrip(":").strip()
     if is_action_heading(name) or NON_ITEM_HEADING.search(name):
-        return Heading(line.number, PSEUDO_LEVEL, name, "label")
+        return name
     return None
 
 
 def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Every list item of the document (nested ones too), outside code and tables."""
+    texts = doc.texts
     entries: list[ListEntry] = []
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
+    last_line = 0  # last line of the entry before
     blocked = doc.hidden | stops  # one set test per line instead of two
-    # Only a line whose first mark could open a list item can be one (or a thematic break).
-    for line in doc.lines_starting(_MAY_BE_MARKER_OR_BREAK):
-        text = line.text
-        if line.number in blocked:
+    # A test of each line's first mark rather than a whole-text pre-filter (doc.indexes_starting):
+    # a third of all lines are list items, and for so many a regex match object per line costs
+    # twice this test.
+    for index, text in enumerate(texts):
+        if text[:1] not in _MARKER_LEADS or index + 1 in blocked:
             continue
+        number = index + 1
         marker = _MARKER.match(text)
-        # A thematic break ("- - -", "***") also looks like a marker: it is checked only then.
-        if marker is None or _THEMATIC_BREAK.match(text):
+        if marker is None:
+            continue
+        start = marker.end()
+        # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the marker
+        # right after it, so only then is it checked.
+        if text[start:start + 1] in ("-", "*") and _THEMATIC_BREAK.match(text):
             continue
         column = len(marker.group("indent").expandtabs(4))
-        if entries and _list_broken(doc, entries[-1].last_line, line.number, open_items):
+        # Items on consecutive lines leave nothing between them that could end the list.
+        if open_items and number > last_line + 1 and _list_broken(
+            texts, last_line, number, open_items[0][0]
+        ):
             open_items = []
         while open_items and open_items[-1][0] >= column:
             open_items.pop()
-        start = marker.end()
         checkbox = None
         checked = None
-        box = _CHECKBOX.match(text, start)
+        box = _CHECKBOX.match(text, start) if text.startswith("[", start) else None
         if box:
             checkbox = (box.start(1), box.end(1))
             checked = box.group(1) != " "
             start = box.end()
         parent = open_items[-1][1] if open_items else None
-        entries.append(_entry(doc, line.number - 1, text[start:], blocked, checkbox, checked, parent))
-        open_items.append((column, line.number))
+        entry = _entry(texts, index, text[start:], blocked, checkbox, checked, parent)
+        entries.append(entry)
+        last_line = entry.last_line
+        open_items.append((column, number))
     return entries
 
 
-def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[int, int]]) -> bool:
-    """Whether text between two list items ends the list: a line left of its outermost marker."""
-    if not open_items:
-        return False
-    outermost = open_items[0][0]
-    for number in range(after + 1, before):
-        text = doc.line(number).text
+def _list_broken(texts: Sequence[str], after: int, before: int, outermost: int) -> bool:
+    """Whether text between two list items ends the list: a line left of its outermost marker.
+
+    ``after`` and ``before`` are line numbers: the lines strictly between them are looked at.
+    """
+    for text in texts[after:before - 1]:
         if text.strip() and len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip()) <= outermost:
             return True
     return False
@@ -449,17 +491,18 @@ def _list_broken(doc: Document, after: int, before: int, open_items: list[tuple[
 
 def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
     """Paragraph lines that open with an action label (``Action point: …``)."""
+    texts = doc.texts
     blocked = doc.hidden | stops
     return [
-        _entry(doc, line.number - 1, line.text, blocked)
-        for line in doc.lines_starting(_MAY_START_WITH_LABEL)
-        if starts_with_label(line.text) and line.number not in blocked
-        and not _MARKER.match(line.text)
+        _entry(texts, index, texts[index], blocked)
+        for index in doc.indexes_starting(_MAY_START_WITH_LABEL)
+        if starts_with_label(texts[index]) and index + 1 not in blocked
+        and not _MARKER.match(texts[index])
     ]
 
 
 def _entry(
-    doc: Document,
+    texts: Sequence[str],
     index: int,
     first_text: str,
     blocked: frozenset[int],
@@ -467,29 +510,34 @@ def _entry(
     checked: bool | None = None,
     parent: int | None = None,
 ) -> ListEntry:
-    """An entry starting at ``doc.lines[index]``, with the lines that continue its paragraph.
+    """An entry starting at ``texts[index]``, with the lines that continue its paragraph.
 
     Continuation lines may be indented or not ("lazy"); a blank line, a new list item, a heading,
     a table, code or a quote ends the paragraph (``blocked`` holds the lines of headings, tables
     and code). A bare marker (``-`` alone on its line, as some scraped pages have it) takes its
     text from the lines that follow.
     """
-    lines = doc.lines
     first = first_text.strip()
     parts = [first] if first else []
-    last = lines[index].number
-    for following in range(index + 1, len(lines)):
-        line = lines[following]
-        text = line.text.strip()
-        if not text or line.number in blocked or not _continues(line.text):
+    last = index + 1  # the entry's last line so far: its number is the index of the line after
+    count = len(texts)
+    while last < count:
+        text = texts[last]
+        stripped = text.strip()
+        if not stripped or last + 1 in blocked or not _continues(text):
             break
-        parts.append(text)
-        last = line.number
-    return ListEntry(lines[index].number, last, " ".join(parts), checkbox, checked, parent)
+        parts.append(stripped)
+        last += 1
+    return ListEntry(index + 1, last, " ".join(parts), checkbox, checked, parent)
 
 
 def _continues(text: str) -> bool:
     """Whether a visible, non-blank line continues the paragraph above it."""
+    first = text.lstrip()[:1]
+    if first.isalpha() and first not in ("a", "A", "f", "F"):
+        # Most lines open with a letter, and only a label ("Action …", "Follow …") of all the
+        # things below can open with one.
+        return True
     return (
         not _MARKER.match(text)
         and not _THEMATIC_BREAK.match(text)

@@ -96,6 +96,11 @@ class StatusVocabulary:
         return frozenset(mark[:1] for marks in self.emoji.values() for mark in marks)
 
     @cached_property
+    def marks(self) -> tuple[str, ...]:
+        """Every status emoji (one ``str.endswith`` test before trying each mark)."""
+        return tuple(mark for marks in self.emoji.values() for mark in marks)
+
+    @cached_property
     def _parsed(self) -> dict[str, StatusMatch | None]:
         # parse_status(text, self) by text: status cells repeat the same few words.
         return {}

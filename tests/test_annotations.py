@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from syncer.annotations import (
     heading_status,
@@ -245,3 +247,42 @@ def test_reference_style_links_resolve_through_definitions() -> None:
 )
 def test_starts_with_label(text: str, expected: bool) -> None:
     assert starts_with_label(text) is expected
+
+
+# Pieces that make each annotation search match, in several cases and spacings, and characters
+# that re.IGNORECASE matches to ASCII letters ("ı" to "i", "ſ" to "s", the Kelvin sign to "k").
+_ANNOTATION_PIECES = st.sampled_from([
+    " ", "\t", ":", "**", "(", ")", "[", "]", "@bob", " - ", "—", ".", "12", "2024-05-01", "Jan 3",
+    "done", "DONE", "In Progress", "WON'T DO", "as\tof", "AS OF", "as", "of",
+    "status", "STATUS", "Status:", "owner", "OWNER:", "Owners:", "assignee", "DRI:", "dri:",
+    "assigned to", "Assigned\nTo", "owned by", "By", "by", "due", "Due:", "deadline", "DEADLINE",
+    "\u0131", "\u017f", "\u212a", "jane", "Jane Doe", "✅", "done as\tof", "dr\u0131:",
+    "\u017ftatus: done", "Action item:", "follow-up:", "ACT\u0130ON POINT:", "by 2024-05-01",
+    "Follow-up: fix it",
+])
+
+
+@settings(max_examples=300)
+@example("Follow-up: fix it by 2024-05-01")
+@example("Action item: page DRI: jane (done as of Jan 3) \u017ftatus: done")
+@given(st.lists(_ANNOTATION_PIECES, max_size=8).map("".join))
+def test_cheap_tests_never_rule_out_a_search_that_matches(text: str) -> None:
+    """Each cheap test before an annotation search lets through every text the search matches."""
+    from syncer import annotations as a
+
+    if a._AS_OF.search(text):
+        assert not text.isascii() or a._AS_OF_FOLDED.search(text.lower())
+    if a._CAPITALS.search(text):
+        assert a._CAPITAL_WORD.search(text)
+    if a._STATUS_LABEL.search(text):
+        assert a._may_hold(text, a._STATUS_WORDS)
+    if a._OWNER_LABEL.search(text):
+        assert a._may_hold(text, a._OWNER_WORDS)
+    if a._OWNER_PAREN.search(text) or a._OWNER_DASH.search(text):
+        assert "@" in text
+    if a._DUE.search(text):
+        assert a._DIGIT.search(text) and a._may_hold(text, a._DUE_WORDS)
+    if strip_lead(text, VOCABULARY).labelled:
+        assert a.may_hold_label(text)
+    if any(text.endswith(mark) for mark in VOCABULARY.marks):
+        assert text.endswith(VOCABULARY.marks)

@@ -158,7 +158,7 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
     """Each whole-text pre-filter finds every line its pass's own per-line check accepts."""
     from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION, starts_with_label
     from syncer.document import _FENCE, _MAY_HIDE, _indent_width
-    from syncer.lists import _MAY_BE_MARKER_OR_BREAK, _MAY_START_WITH_LABEL
+    from syncer.lists import _MAY_START_WITH_LABEL
     from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
     from syncer.outline import _MAY_BE_HEADING, heading_of
     from syncer.tables import _DELIMITER_LINE, _MAY_BE_DELIMITER
@@ -168,8 +168,6 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
         (_MAY_BE_HEADING, lambda i, line: heading_of(line, doc.lines[i - 1] if i else None)),
         (_MAY_BE_LABEL, lambda i, line: _BOLD_LABEL.match(line.text) or _plain_labels(line.text)),
         (_MAY_BE_DELIMITER, lambda i, line: _DELIMITER_LINE.match(line.text)),
-        (_MAY_BE_MARKER_OR_BREAK, lambda i, line: line.text.lstrip(" \t")[:1] in "-*+_=0123456789"
-         and line.text.lstrip(" \t")),
         (_MAY_START_WITH_LABEL, lambda i, line: starts_with_label(line.text)),
         (_MAY_BE_LINK_DEFINITION, lambda i, line: _LINK_DEFINITION.match(line.text)),
         (_MAY_HIDE, lambda i, line: _FENCE.match(line.text) or _indent_width(line.text) >= 4

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.check import check_document
@@ -508,3 +508,40 @@ def test_eval_corpus_documents_are_read_and_checked_without_errors() -> None:
         assert lines == sorted(set(lines)), path.name
         assert all(i.title.strip() for i in parsed.items), path.name
         check_document(parsed, date(2026, 1, 1))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from([
+    "Action items", ":", " ", "\t", "\u00a0", "*", "**", "_", "~~", "`", "[", "]", "(", ")",
+    "](x)", "<br>", "<", ">", "^", "\\|", "|", "!", '"', "a", "[Next steps:", ":](x)",
+    "^[[1]](x)^", "Follow-ups:<", "[Next steps:](x)", "Remediation: ^[[2]](y)",
+]), max_size=10).map("".join))
+@example("[Next steps:](https://x)")
+@example("Action items: <br>")
+@example("Follow-ups: ^[[1]](x)^")
+@example("**Action items:** \u00a0_")
+@example("~~Action items:~~")
+def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: str) -> None:
+    """A line is read as a label line only when its plain text ends with a colon: the cheap
+    test before that reading lets every such line through."""
+    from syncer.lists import _FOOTNOTE, _LABEL_LAST_CHARACTERS, _MAY_END_WITH_COLON
+    from syncer.normalize import strip_markdown
+
+    if strip_markdown(_FOOTNOTE.sub("", text)).strip().endswith(":"):
+        assert _MAY_END_WITH_COLON.search(text)
+    if _MAY_END_WITH_COLON.search(text):
+        assert text[-1:] in _LABEL_LAST_CHARACTERS or text[-1:].isspace()
+
+
+@given(st.text(alphabet=" \t\u00a0\x0baAfFbZ-*+_=[]>|1:é", max_size=12))
+def test_a_line_opening_with_a_letter_other_than_a_or_f_continues_a_paragraph(text: str) -> None:
+    """The shortcut in _continues: such a line is no marker, break, definition, quote, table
+    row or label."""
+    from syncer.annotations import starts_with_label
+    from syncer.lists import _LINK_DEFINITION, _MARKER, _THEMATIC_BREAK
+
+    first = text.lstrip()[:1]
+    if first.isalpha() and first not in ("a", "A", "f", "F"):
+        assert not _MARKER.match(text) and not _THEMATIC_BREAK.match(text)
+        assert not _LINK_DEFINITION.match(text) and not text.lstrip().startswith((">", "|"))
+        assert not starts_with_label(text)
