@@ -106,13 +106,13 @@ _SUBHEADING = re.compile(
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
 # The first character of a line that could open a list item: a bullet, an ASCII digit or an
-# indent (see scan_list_entries; a list numbered in other digits has never been read).
+# indent (see scan_lines; a list numbered in other digits has never been read).
 _MARKER_LEADS = frozenset("-*+0123456789 \t")
-# Lines whose first letter could open an action label (see annotations.starts_with_label).
-# (Possessive quantifiers: the classes do not overlap, so backtracking could find nothing more.)
-_MAY_START_WITH_LABEL = re.compile(r"\n[^\S\n]*+[*_]*+[^\S\n]*+[aAfF]")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
+# The first characters, after white space, of the lines that end a paragraph in _continues: a
+# thematic break, a link definition, a quote, a table row.
+_ENDS_PARAGRAPH = frozenset("-*_=[>|")
 # A line whose plain text (see _label_line) may end with a colon. Making it plain only deletes
 # characters: emphasis marks, whitespace at the ends, and links, footnotes and tags in part or
 # whole. So the last character of the line that is not whitespace or a mark is either that colon,
@@ -147,40 +147,37 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     """Add the document's list items to ``parsed``; every item, table or list, sorted by line."""
     doc = parsed.doc
     table_lines = frozenset(r.line.number for t in parsed.tables for r in t.all_rows)
-    headings = section_headings(doc, parsed.outline, table_lines)
-    sections = Sections.of(headings)
-    heading_lines = frozenset(h.line for h in headings)
+    outline_headings = _outline_headings(parsed.outline)
+    taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
+    labels, entries = scan_lines(doc, taken)
+    sections = Sections.of(sorted([*outline_headings, *labels], key=lambda h: h.line))
     table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
     definitions = link_definitions(doc)
-    stops = table_lines | heading_lines
     found: list[ActionItem] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
-    # Entries under the same heading share its chain of headings and their action place.
-    places: dict[int, tuple[list[Heading], list[Heading] | None]] = {}
-    for entry in scan_list_entries(doc, stops) + scan_labelled_paragraphs(doc, stops):
+    # Entries under the same heading share what the headings above them say.
+    places: dict[int, _Place] = {}
+    for entry in entries:
         if entry.parent in by_line and _DETAIL.match(entry.text):
             # "- Owner: @bob" under an item describes that item; it is not an item of its own.
             index = by_line[entry.parent]
             found[index] = _with_detail(found[index], entry.text, parsed, definitions, options)
             continue
         under = bisect_left(sections.lines, entry.first_line)
-        if under not in places:
-            chain = sections.enclosing(entry.first_line)
-            places[under] = (chain, action_place(chain))
-        chain, place = places[under]
-        if place is None and not may_hold_label(entry.text):
+        place = places.get(under)
+        if place is None:
+            place = places[under] = _Place.of(sections.enclosing(entry.first_line))
+        if place.action is None and not may_hold_label(entry.text):
             continue  # out of scope, and without a label that would bring it in
         lead = strip_lead(entry.text, options.status_vocabulary)
-        if not _in_scope(lead, place, table_roots) or not strip_markdown(lead.title):
+        if not _in_scope(lead, place.action, table_roots) or not strip_markdown(lead.title):
             continue
         if is_placeholder(lead.title):
             templates.append(entry.first_line)
             continue
-        # Sub-headings pass their status and ticket down only inside an action section.
-        inherited = place or []
         by_line[entry.first_line] = len(found)
-        found.append(_list_item(parsed, entry, lead, chain, inherited, definitions, options))
+        found.append(_list_item(parsed, entry, lead, place, definitions, options))
     if not found and not templates:
         return parsed
     items = sorted((*parsed.items, *found), key=lambda item: item.line)
@@ -189,6 +186,28 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
         items=tuple(items),
         template_rows=tuple(sorted({*parsed.template_rows, *templates})),
     )
+
+
+class _Place(NamedTuple):
+    """What the headings above a line say about the entries there."""
+
+    section: str | None  # the innermost heading's text
+    action: list[Heading] | None  # see action_place: None outside action sections
+    status: StatusMatch | None  # the status a sub-heading gives the items under it
+    ticket: TicketRef | None  # the ticket a sub-heading links to
+
+    @classmethod
+    def of(cls, chain: list[Heading]) -> _Place:
+        """The place under ``chain`` (innermost heading first)."""
+        action = action_place(chain)
+        # Sub-headings pass their status and ticket down only inside an action section.
+        inherited = action or []
+        return cls(
+            chain[0].text if chain else None,
+            action,
+            _heading_status(inherited),
+            _heading_ticket(inherited),
+        )
 
 
 def _in_scope(lead: Lead, place: Sequence[Heading] | None, table_roots: set[int | None]) -> bool:
@@ -205,20 +224,19 @@ def _list_item(
     parsed: ParsedDocument,
     entry: ListEntry,
     lead: Lead,
-    chain: Sequence[Heading],
-    inherited: Sequence[Heading],
+    place: _Place,
     definitions: Mapping[str, str],
     options: ParseOptions,
 ) -> ActionItem:
     title = lead.title
-    status = _status(entry, lead.status, title, inherited, options)
-    ticket = inline_ticket(title, definitions) or _heading_ticket(inherited)
+    status = _status(entry, lead.status, title, place.status, options)
+    ticket = inline_ticket(title, definitions) or place.ticket
     due = inline_due(title, parsed.metadata.incident_date, options.date_order)
     return _new_item(
         file=parsed.doc.path,
         line=entry.first_line,
         kind="list",
-        section=chain[0].text if chain else None,
+        section=place.section,
         title=title,
         anchor=_new_anchor(entry.first_line, entry.last_line, entry.checkbox),
         owner=inline_owner(title),
@@ -297,19 +315,20 @@ def _status(
     entry: ListEntry,
     leading: StatusMatch | None,
     title: str,
-    inherited: Sequence[Heading],
+    inherited: StatusMatch | None,
     options: ParseOptions,
 ) -> StatusMatch | None:
     """The item's own status first (checkbox, emoji, annotation), else its sub-heading's."""
     if entry.checked is not None:
         return _CHECKED if entry.checked else _UNCHECKED
-    own = leading or inline_status(title, options.status_vocabulary)
-    if own:
-        return own
+    return leading or inline_status(title, options.status_vocabulary) or inherited
+
+
+def _heading_status(inherited: Sequence[Heading]) -> StatusMatch | None:
     for heading in inherited:
-        from_heading = heading_status(heading.text)
-        if from_heading:
-            return from_heading
+        status = heading_status(heading.text)
+        if status:
+            return status
     return None
 
 
@@ -404,9 +423,8 @@ def _reads_like_subheading(text: str) -> bool:
     return _SUBHEADING.search(text) is not None
 
 
-def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> list[Heading]:
-    """The outline's headings plus label lines (``Action items:``, ``What went well:``), less
-    labelled items that only look like headings; lines in ``skip`` (table rows) are never labels.
+def _outline_headings(outline: Outline) -> list[Heading]:
+    """The outline's headings as sections, less labelled items that only look like headings.
 
     A level-1 heading that opens the document is its title (kind ``"title"``), never a section:
     "# Follow-up review of the checkout outage" does not make the whole document an action list.
@@ -418,15 +436,7 @@ def section_headings(doc: Document, outline: Outline, skip: frozenset[int]) -> l
     ]
     if headings and headings[0].level == 1:
         headings[0] = replace(headings[0], kind="title")
-    taken = {h.line for h in headings} | skip | doc.hidden
-    labels = [
-        heading
-        # Every line is looked at: a regex pre-filter over the whole text costs more than this.
-        for number, text in enumerate(doc.texts, start=1)
-        if ":" in text and number not in taken
-        and (heading := _label_line(number, text)) is not None
-    ]
-    return sorted([*headings, *labels], key=lambda h: h.line)
+    return headings
 
 
 def _label_line(number: int, text: str) -> Heading | None:
@@ -458,49 +468,108 @@ def _label_name(text: str) -> str | None:
     return None
 
 
-def scan_list_entries(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
-    """Every list item of the document (nested ones too), outside code and tables."""
+def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], list[ListEntry]]:
+    """One pass over the document's visible lines: its label lines (``Action items:``, ``What
+    went well:``), which count as headings, and its entries, in line order: every list item
+    (nested ones too) and every paragraph that opens with an action label (``Action point: …``).
+
+    An entry's paragraph runs on over the lines that continue it, indented or not ("lazy"); a
+    blank line, a new entry, a label line, a line in ``taken`` (code, tables, the outline's
+    headings), a thematic break, a link definition, a quote or a table row ends it. A bare
+    marker (``-`` alone on its line, as some scraped pages have it) takes its text from the
+    lines that follow.
+
+    Each visible line is one of: a list item, a label line, a labelled paragraph's first line,
+    a line that continues the paragraph of the entry above it, or none of these. (A list item
+    is never a label line or a labelled paragraph, and a label line no labelled paragraph; a
+    continuation line is none of the three.) So one pass decides each line once, and the line
+    that ends a paragraph is read once, not again as the start of what comes next.
+    """
     texts = doc.texts
+    labels: list[Heading] = []
     entries: list[ListEntry] = []
     open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
-    last_line = 0  # last line of the entry before
-    blocked = doc.hidden | stops  # one set test per line instead of two
-    # A test of each line's first mark rather than a whole-text pre-filter (doc.indexes_starting):
-    # a third of all lines are list items, and for so many a regex match object per line costs
-    # twice this test.
+    last_line = 0  # last line of the list item before (labelled paragraphs are no list items)
+    # The entry whose paragraph is open: its first line (0 when none is), the text read so far,
+    # and what its first line said.
+    first = 0
+    parts: list[str] = []
+    checkbox: tuple[int, int] | None = None
+    checked: bool | None = None
+    parent: int | None = None
+    listed = False  # whether the open entry is a list item (not a labelled paragraph)
     for index, text in enumerate(texts):
-        if text[:1] not in _MARKER_LEADS or index + 1 in blocked:
-            continue
         number = index + 1
-        marker = _MARKER.match(text)
-        if marker is None:
-            continue
-        start = marker.end()
-        # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the marker
-        # right after it, so only then is it checked.
-        if text[start:start + 1] in ("-", "*") and _THEMATIC_BREAK.match(text):
-            continue
-        column = len(marker.group("indent").expandtabs(4))
-        # Items on consecutive lines leave nothing between them that could end the list.
-        if open_items and number > last_line + 1 and _list_broken(
-            texts, last_line, number, open_items[0][0]
-        ):
-            open_items = []
-        while open_items and open_items[-1][0] >= column:
-            open_items.pop()
-        checkbox = None
-        checked = None
-        box = _CHECKBOX.match(text, start) if text.startswith("[", start) else None
-        if box:
-            checkbox = (box.start(1), box.end(1))
-            checked = box.group(1) != " "
-            start = box.end()
-        parent = open_items[-1][1] if open_items else None
-        entry = _entry(texts, index, text[start:], blocked, checkbox, checked, parent)
-        entries.append(entry)
-        last_line = entry.last_line
-        open_items.append((column, number))
-    return entries
+        # A test of each line's first mark rather than a whole-text pre-filter: a third of all
+        # lines are list items, and for so many a regex match object per line costs twice this.
+        visible = number not in taken
+        marker = _MARKER.match(text) if visible and text[:1] in _MARKER_LEADS else None
+        label = None
+        labelled = False
+        if visible and marker is None and ":" in text:  # every label and label line has one
+            label = _label_line(number, text)
+            labelled = label is None and starts_with_label(text)
+        if first:
+            if (
+                visible and marker is None and label is None and not labelled
+                and text and not text.isspace() and _continues(text)
+            ):
+                parts.append(text.strip())
+                continue
+            entries.append(_new_entry(first, index, " ".join(parts), checkbox, checked, parent))
+            if listed:
+                last_line = index  # the paragraph of a list item ended on the line before
+            first = 0
+        if label is not None:
+            labels.append(label)
+        elif labelled:
+            first, parts, listed = number, [text.strip()], False
+            checkbox = checked = parent = None
+        elif marker is not None:
+            start = marker.end()
+            # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the
+            # marker right after it, so only then is it checked.
+            if text[start:start + 1] in ("-", "*") and _THEMATIC_BREAK.match(text):
+                continue
+            indent = marker.group("indent")
+            column = len(indent.expandtabs(4)) if indent else 0
+            # Items on consecutive lines leave nothing between them that could end the list.
+            if open_items and number > last_line + 1 and _list_broken(
+                texts, last_line, number, open_items[0][0]
+            ):
+                open_items = []
+            while open_items and open_items[-1][0] >= column:
+                open_items.pop()
+            checkbox = None
+            checked = None
+            box = _CHECKBOX.match(text, start) if text.startswith("[", start) else None
+            if box:
+                checkbox = (box.start(1), box.end(1))
+                checked = box.group(1) != " "
+                start = box.end()
+            parent = open_items[-1][1] if open_items else None
+            body = text[start:].strip()
+            first, parts, listed = number, [body] if body else [], True
+            open_items.append((column, number))
+    if first:
+        entries.append(_new_entry(first, len(texts), " ".join(parts), checkbox, checked, parent))
+    return labels, entries
+
+
+def _new_entry(
+    first_line: int,
+    last_line: int,
+    text: str,
+    checkbox: tuple[int, int] | None,
+    checked: bool | None,
+    parent: int | None,
+) -> ListEntry:
+    """``ListEntry(...)`` with every field given, at half the cost: the same tuple, made without
+    the named tuple's Python-level ``__new__`` (as syncer.document makes its lines)."""
+    return _new_tuple(ListEntry, (first_line, last_line, text, checkbox, checked, parent))
+
+
+_new_tuple = tuple.__new__
 
 
 def _list_broken(texts: Sequence[str], after: int, before: int, outermost: int) -> bool:
@@ -514,59 +583,17 @@ def _list_broken(texts: Sequence[str], after: int, before: int, outermost: int) 
     return False
 
 
-def scan_labelled_paragraphs(doc: Document, stops: frozenset[int]) -> list[ListEntry]:
-    """Paragraph lines that open with an action label (``Action point: …``)."""
-    texts = doc.texts
-    blocked = doc.hidden | stops
-    return [
-        _entry(texts, index, texts[index], blocked)
-        for index in doc.indexes_starting(_MAY_START_WITH_LABEL)
-        if starts_with_label(texts[index]) and index + 1 not in blocked
-        and not _MARKER.match(texts[index])
-    ]
-
-
-def _entry(
-    texts: Sequence[str],
-    index: int,
-    first_text: str,
-    blocked: frozenset[int],
-    checkbox: tuple[int, int] | None = None,
-    checked: bool | None = None,
-    parent: int | None = None,
-) -> ListEntry:
-    """An entry starting at ``texts[index]``, with the lines that continue its paragraph.
-
-    Continuation lines may be indented or not ("lazy"); a blank line, a new list item, a heading,
-    a table, code or a quote ends the paragraph (``blocked`` holds the lines of headings, tables
-    and code). A bare marker (``-`` alone on its line, as some scraped pages have it) takes its
-    text from the lines that follow.
-    """
-    first = first_text.strip()
-    parts = [first] if first else []
-    last = index + 1  # the entry's last line so far: its number is the index of the line after
-    count = len(texts)
-    while last < count:
-        text = texts[last]
-        stripped = text.strip()
-        if not stripped or last + 1 in blocked or not _continues(text):
-            break
-        parts.append(stripped)
-        last += 1
-    return ListEntry(index + 1, last, " ".join(parts), checkbox, checked, parent)
-
-
 def _continues(text: str) -> bool:
-    """Whether a visible, non-blank line continues the paragraph above it."""
-    first = text.lstrip()[:1]
-    if first.isalpha() and first not in ("a", "A", "f", "F"):
-        # Most lines open with a letter, and only a label ("Action …", "Follow …") of all the
-        # things below can open with one.
-        return True
+    """Whether a visible, non-blank line that is no list item, label line or labelled paragraph
+    continues the paragraph above it.
+
+    Continuation lines may be indented or not ("lazy"); a thematic break, a link definition, a
+    quote or a table row ends the paragraph.
+    """
+    if text.lstrip()[:1] not in _ENDS_PARAGRAPH:
+        return True  # none of the tests below can match: the usual line, at once
     return (
-        not _MARKER.match(text)
-        and not _THEMATIC_BREAK.match(text)
+        not _THEMATIC_BREAK.match(text)
         and not _LINK_DEFINITION.match(text)
         and not text.lstrip().startswith((">", "|"))
-        and not starts_with_label(text)
     )

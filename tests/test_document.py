@@ -156,9 +156,8 @@ _LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70)
 @given(st.lists(_LINE_TEXT, max_size=12))
 def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
     """Each whole-text pre-filter finds every line its pass's own per-line check accepts."""
-    from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION, starts_with_label
+    from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION
     from syncer.document import _FENCE, _MAY_HIDE, _indent_width
-    from syncer.lists import _MAY_START_WITH_LABEL
     from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
     from syncer.outline import _MAY_BE_HEADING, heading_of
     from syncer.tables import _DELIMITER_LINE, _MAY_BE_DELIMITER
@@ -168,7 +167,6 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
         (_MAY_BE_HEADING, lambda i, line: heading_of(line, doc.lines[i - 1] if i else None)),
         (_MAY_BE_LABEL, lambda i, line: _BOLD_LABEL.match(line.text) or _plain_labels(line.text)),
         (_MAY_BE_DELIMITER, lambda i, line: _DELIMITER_LINE.match(line.text)),
-        (_MAY_START_WITH_LABEL, lambda i, line: starts_with_label(line.text)),
         (_MAY_BE_LINK_DEFINITION, lambda i, line: _LINK_DEFINITION.match(line.text)),
         (_MAY_HIDE, lambda i, line: _FENCE.match(line.text) or _indent_width(line.text) >= 4
          or line.text.lstrip().startswith("<!--")),

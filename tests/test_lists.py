@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.check import check_document
-from syncer.document import parse_document
+from syncer.document import Document, parse_document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions, parse_items
-from syncer.lists import is_action_heading, parse_list_items
+from syncer.lists import ListEntry, is_action_heading, parse_list_items
 from syncer.normalize import Status
+from syncer.outline import Heading, build_outline
 from syncer.writeback import ItemChange, edits_for_changes, render
 
 DATA = Path(__file__).parent / "data" / "lists"
@@ -545,3 +547,90 @@ def test_a_line_opening_with_a_letter_other_than_a_or_f_continues_a_paragraph(te
         assert not _MARKER.match(text) and not _THEMATIC_BREAK.match(text)
         assert not _LINK_DEFINITION.match(text) and not text.lstrip().startswith((">", "|"))
         assert not starts_with_label(text)
+
+
+def _reference_scan(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], list[ListEntry]]:
+    """The label lines and entries as three passes first found them (before scan_lines), to
+    check the one-pass reading against: label lines, then list items, then labelled paragraphs,
+    each continuing its paragraph line by line."""
+    from syncer.annotations import starts_with_label
+    from syncer.lists import (
+        _CHECKBOX, _LINK_DEFINITION, _MARKER, _THEMATIC_BREAK, _label_line, _list_broken,
+    )
+
+    texts = doc.texts
+    labels = [
+        heading
+        for number, text in enumerate(texts, start=1)
+        if number not in taken and (heading := _label_line(number, text)) is not None
+    ]
+    blocked = taken | {h.line for h in labels}
+
+    def continues(text: str) -> bool:
+        return (
+            not _MARKER.match(text) and not _THEMATIC_BREAK.match(text)
+            and not _LINK_DEFINITION.match(text) and not text.lstrip().startswith((">", "|"))
+            and not starts_with_label(text)
+        )
+
+    def entry(index: int, first_text: str, *extra: Any) -> ListEntry:
+        parts = [first_text.strip()] if first_text.strip() else []
+        last = index + 1
+        while last < len(texts) and texts[last].strip() and last + 1 not in blocked:
+            if not continues(texts[last]):
+                break
+            parts.append(texts[last].strip())
+            last += 1
+        return ListEntry(index + 1, last, " ".join(parts), *extra)
+
+    entries: list[ListEntry] = []
+    open_items: list[tuple[int, int]] = []
+    last_line = 0
+    for index, text in enumerate(texts):
+        number = index + 1
+        marker = _MARKER.match(text)
+        if number in blocked or marker is None or _THEMATIC_BREAK.match(text):
+            continue
+        column = len(marker.group("indent").expandtabs(4))
+        if open_items and _list_broken(texts, last_line, number, open_items[0][0]):
+            open_items = []
+        while open_items and open_items[-1][0] >= column:
+            open_items.pop()
+        start, checkbox, checked = marker.end(), None, None
+        box = _CHECKBOX.match(text, start)
+        if box:
+            checkbox, checked, start = (box.start(1), box.end(1)), box.group(1) != " ", box.end()
+        parent = open_items[-1][1] if open_items else None
+        entries.append(entry(index, text[start:], checkbox, checked, parent))
+        last_line = entries[-1].last_line
+        open_items.append((column, number))
+    entries += [
+        entry(index, text)
+        for index, text in enumerate(texts)
+        if index + 1 not in blocked and not _MARKER.match(text) and starts_with_label(text)
+    ]
+    return labels, sorted(entries)
+
+
+_SCAN_PIECES = [
+    "- ", "* ", "+ ", "1. ", "2) ", "  ", "    ", "\t", " ", "-", "*", "- - -", "***", "[ ] ", "[x] ",
+    "Action item: ", "**Action point:** ", "Follow-up:", "follow up: x", "Next steps:",
+    "Timeline:", "text", "Another", "fix it", "> ", "| a |", "[ref]: https://x", "#", "## H",
+    "```", "~~~", "<!--", "-->", "_", "=", "\u00a0", ":", "a",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_SCAN_PIECES), max_size=4).map("".join), max_size=14))
+@example(["- a", "  continued", "Action items:", "- b", "", "  - c", "Next steps:", "x"])
+@example(["- a", "lazy", "Action point: x", "- - -", "* b", "> q", "1. c", "[x]: y"])
+def test_one_pass_scan_reads_lines_as_the_three_passes_did(texts: list[str]) -> None:
+    """scan_lines finds the same label lines and entries as the passes it replaced."""
+    from syncer.lists import _outline_headings, scan_lines
+
+    doc = parse_document(Path("x.md"), "\n".join(texts).encode())
+    outline = build_outline(doc)
+    taken = frozenset(h.line for h in _outline_headings(outline)) | doc.hidden
+    labels, entries = scan_lines(doc, taken)
+    assert (labels, sorted(entries)) == _reference_scan(doc, taken)
+    assert [e.first_line for e in entries] == sorted(e.first_line for e in entries)
