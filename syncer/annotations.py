@@ -25,6 +25,7 @@ from syncer.normalize import (
     StatusMatch,
     StatusVocabulary,
     TicketRef,
+    is_placeholder,
     parse_date,
     parse_status,
     parse_ticket,
@@ -147,8 +148,27 @@ class Lead(NamedTuple):
     labelled: bool = False  # began with "Action item:" / "Action point:" / "Follow-up:"
 
 
+# The first character of every text that _PRIORITY or _LABEL matches: "*" or "_" of bold, "[" or
+# "(" around a priority, "P" of one, the "a" of "action" or the "f" of "follow" (re.IGNORECASE
+# matches no other character to either letter; a stripped text opens with no white space).
+_LEAD_STARTS = frozenset("*_[(PaAfF")
+
+
 def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
     """Take a leading status emoji, priority token (``P1``) and label off an item's text."""
+    text = text.strip()
+    first = text[:1]
+    if first not in _LEAD_STARTS and first not in vocabulary.mark_starts:
+        # No lead to take off, as for most items: known without a regex. (The tuple is made
+        # without the named tuple's Python-level __new__, at a third of the cost.)
+        return _new_tuple(Lead, (text, None, None, False))
+    return _strip_lead(text, vocabulary)
+
+
+_new_tuple = tuple.__new__
+
+
+def _strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
     status: StatusMatch | None = None
     priority: str | None = None
     labelled = False
@@ -202,51 +222,102 @@ def _leading_emoji(text: str, vocabulary: StatusVocabulary) -> tuple[Status, str
     return None
 
 
-def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
-    """The status an item's text states explicitly, or None (see the module docstring).
+class TitleReading(NamedTuple):
+    """What an item's title says by itself: read once per distinct title (see
+    :func:`read_title`) and then looked up, as templates and copied documents repeat titles.
 
-    Most item texts state no status, so each search is tried only when the text holds what it
-    needs (see :func:`_may_hold`); the searches themselves decide.
+    What depends on the document (reference-style links, the incident date that completes a
+    date) or on the options (the status vocabulary) is left for the caller: the parts of the
+    title it needs are kept here.
     """
-    found = _annotated_status(text)
-    if found:
-        return found
-    plain = _without_code_or_urls(text)
-    if _may_hold(plain, _STATUS_WORDS):
-        label = _STATUS_LABEL.search(plain)
-        if label:
-            stated = parse_status(label.group(1), vocabulary)
-            if stated:
-                return stated
-    stripped = strip_markdown(text).rstrip(" .")
-    if not stripped.endswith(vocabulary.marks):
+
+    plain: str  # strip_markdown(title)
+    placeholder: bool  # is_placeholder(title): a template's fill-in slot
+    annotated: StatusMatch | None  # a status in a parenthesis, "done as of …" or in capitals
+    status_label: str | None  # what follows "Status:", for the vocabulary to read
+    tail: str  # the plain text less trailing dots and spaces, for a trailing status emoji
+    ticket: TicketRef | None  # the first ticket, reference-style links left unresolved
+    due_raw: str | None  # the date text after a due label, as written
+    owner: str | None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def read_title(title: str) -> TitleReading:
+    """Everything :func:`inline_status`, :func:`inline_ticket`, :func:`inline_due` and
+    :func:`inline_owner` read from ``title``, in one cached reading: one cache look-up per list
+    item instead of one per question, and the title's Markdown stripped once."""
+    plain = strip_markdown(title)
+    unquoted = _without_code_or_urls(title)
+    # Without code or URLs to take out, the plain text of what is left is ``plain`` itself.
+    plain_unquoted = plain if unquoted is title else strip_markdown(unquoted)
+    return TitleReading(
+        plain,
+        is_placeholder(title),
+        _annotated_status(title, unquoted, plain_unquoted),
+        _status_label(unquoted),
+        plain.rstrip(" ."),
+        parse_ticket(title),
+        _due_text(plain),
+        _owner(title),
+    )
+
+
+def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
+    """The status an item's text states explicitly, or None (see the module docstring)."""
+    return title_status(read_title(text), vocabulary)
+
+
+def title_status(reading: TitleReading, vocabulary: StatusVocabulary) -> StatusMatch | None:
+    """:func:`inline_status` of the title ``reading`` was read from.
+
+    In this order: an annotation (a parenthesis, ``done as of``, capitals), ``Status: x`` in
+    the vocabulary's words, a status emoji at the end.
+    """
+    if reading.annotated:
+        return reading.annotated
+    if reading.status_label is not None:
+        stated = parse_status(reading.status_label, vocabulary)
+        if stated:
+            return stated
+    if not reading.tail.endswith(vocabulary.marks):
         return None
     for status, marks in vocabulary.emoji.items():
         for mark in marks:
-            if stripped.endswith(mark):
+            if reading.tail.endswith(mark):
                 return StatusMatch(status, mark)
     return None
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _annotated_status(text: str) -> StatusMatch | None:
-    """The status a parenthesis, ``done as of …`` or a word in capitals states (inline_status
-    without the parts that depend on the vocabulary, so that it can be cached by text)."""
+def _status_label(unquoted: str) -> str | None:
+    """What ``Status:`` says in a text without code or URLs, still to be read as a status.
+
+    Most texts do not hold "status", so the search is tried only when they may (see _may_hold).
+    """
+    if _may_hold(unquoted, _STATUS_WORDS):
+        label = _STATUS_LABEL.search(unquoted)
+        if label:
+            return label.group(1)
+    return None
+
+
+def _annotated_status(text: str, unquoted: str, plain_unquoted: str) -> StatusMatch | None:
+    """The status a parenthesis, ``done as of …`` or a word in capitals states.
+
+    ``unquoted`` is ``text`` without code or URLs, ``plain_unquoted`` its plain text.
+    """
     if "(" in text or "[" in text:
         for found in _GROUPS.finditer(text):
             content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
             match = _PHRASE_START.match(content)
             if match and _AFTER_PHRASE.match(match.group("rest")):
                 return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
-    plain = _without_code_or_urls(text)
-    stripped_plain = strip_markdown(plain)
     # As _may_hold does, but "as of" may have any whitespace between its words.
-    if not stripped_plain.isascii() or _AS_OF_FOLDED.search(stripped_plain.lower()):
-        as_of = _AS_OF.search(stripped_plain)
+    if not plain_unquoted.isascii() or _AS_OF_FOLDED.search(plain_unquoted.lower()):
+        as_of = _AS_OF.search(plain_unquoted)
         if as_of:
             return StatusMatch(_STATUS_OF[as_of.group(1).casefold()], as_of.group(0).strip())
-    if _CAPITAL_WORD.search(plain):
-        capitals = _CAPITALS.search(plain)
+    if _CAPITAL_WORD.search(unquoted):
+        capitals = _CAPITALS.search(unquoted)
         if capitals:
             return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
     return None
@@ -290,13 +361,12 @@ def heading_status(text: str) -> StatusMatch | None:
     return None
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
 def inline_owner(text: str) -> str | None:
-    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``.
+    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``."""
+    return read_title(text).owner
 
-    Cached by text, like the other pure readers here: templates and copied documents repeat the
-    same item texts.
-    """
+
+def _owner(text: str) -> str | None:
     if _may_hold(text, _OWNER_WORDS):
         found = _OWNER_LABEL.search(text)
         if found:
@@ -320,16 +390,14 @@ def inline_due(
     The date may fail to parse (no year and no incident date to infer it from); the raw text is
     still returned so that ``pmsync check`` can say so, as it does for table cells.
     """
-    raw = _due_text(text)
+    raw = read_title(text).due_raw
     if raw is None:
         return None
     return parse_date(raw, incident_date, order), raw
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _due_text(text: str) -> str | None:
-    """The date text after a due label (``due``, ``by``, ``deadline``), as written."""
-    plain = strip_markdown(text)
+def _due_text(plain: str) -> str | None:
+    """The date text after a due label (``due``, ``by``, ``deadline``) in a plain text."""
     if not (_DIGIT.search(plain) and _may_hold(plain, _DUE_WORDS)):
         return None
     found = _DUE.search(plain)

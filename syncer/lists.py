@@ -25,24 +25,24 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from syncer.annotations import (
     Lead,
+    TitleReading,
     heading_status,
     heading_ticket,
-    inline_due,
-    inline_owner,
-    inline_status,
     inline_ticket,
     link_definitions,
     may_hold_label,
+    read_title,
     starts_with_label,
     strip_lead,
+    title_status,
 )
 from syncer.document import Document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
@@ -50,7 +50,6 @@ from syncer.normalize import (
     Status,
     StatusMatch,
     TicketRef,
-    is_placeholder,
     link_text,
     parse_date,
     parse_status,
@@ -152,7 +151,8 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     labels, entries = scan_lines(doc, taken)
     sections = Sections.of(sorted([*outline_headings, *labels], key=lambda h: h.line))
     table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
-    definitions = link_definitions(doc)
+    # Read the first time an item's text holds a bracket (see _ticket): most never do.
+    definitions = cache(lambda: link_definitions(doc))
     found: list[ActionItem] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
@@ -171,13 +171,16 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
         if place.action is None and not may_hold_label(entry.text):
             continue  # out of scope, and without a label that would bring it in
         lead = strip_lead(entry.text, options.status_vocabulary)
-        if not _in_scope(lead, place.action, table_roots) or not strip_markdown(lead.title):
+        if not _in_scope(lead, place.action, table_roots):
             continue
-        if is_placeholder(lead.title):
+        reading = read_title(lead.title)
+        if not reading.plain:
+            continue
+        if reading.placeholder:
             templates.append(entry.first_line)
             continue
         by_line[entry.first_line] = len(found)
-        found.append(_list_item(parsed, entry, lead, place, definitions, options))
+        found.append(_list_item(parsed, entry, lead, reading, place, definitions, options))
     if not found and not templates:
         return parsed
     items = sorted((*parsed.items, *found), key=lambda item: item.line)
@@ -224,14 +227,20 @@ def _list_item(
     parsed: ParsedDocument,
     entry: ListEntry,
     lead: Lead,
+    reading: TitleReading,
     place: _Place,
-    definitions: Mapping[str, str],
+    definitions: Callable[[], Mapping[str, str]],
     options: ParseOptions,
 ) -> ActionItem:
+    """The item an entry in scope stands for; ``reading`` is what its title says."""
     title = lead.title
-    status = _status(entry, lead.status, title, place.status, options)
-    ticket = inline_ticket(title, definitions) or place.ticket
-    due = inline_due(title, parsed.metadata.incident_date, options.date_order)
+    status = _status(entry, lead.status, reading, place.status, options)
+    ticket = (reading.ticket if "[" not in title else _ticket(title, definitions)) or place.ticket
+    due = (
+        parse_date(reading.due_raw, parsed.metadata.incident_date, options.date_order)
+        if reading.due_raw is not None
+        else None
+    )
     # Arguments by position, in field order: by keyword, matching 14 names to fields costs as
     # much again as building the item.
     return _new_item(
@@ -242,15 +251,24 @@ def _list_item(
         title,  # title
         _new_anchor(entry.first_line, entry.last_line, entry.checkbox),  # anchor
         None,  # id
-        inline_owner(title),  # owner
-        due[0].value if due and due[0] else None,  # due
-        due[1] if due else None,  # due_raw
+        reading.owner,  # owner
+        due.value if due else None,  # due
+        reading.due_raw,  # due_raw
         lead.priority,  # priority
         status.status if status else None,  # status
         status.raw if status else None,  # status_raw
         ticket,  # ticket
         (ticket.url or ticket.key) if ticket else None,  # ticket_raw
     )
+
+
+def _ticket(text: str, definitions: Callable[[], Mapping[str, str]]) -> TicketRef | None:
+    """The first ticket ``text`` refers to, reference-style links resolved.
+
+    Every reference-style link holds a bracket: without one, the document's definitions need
+    not be read.
+    """
+    return inline_ticket(text, definitions() if "[" in text else {})
 
 
 # Items and anchors are built through mutable twins: a frozen dataclass's own __init__ costs
@@ -276,7 +294,7 @@ def _with_detail(
     item: ActionItem,
     text: str,
     parsed: ParsedDocument,
-    definitions: Mapping[str, str],
+    definitions: Callable[[], Mapping[str, str]],
     options: ParseOptions,
 ) -> ActionItem:
     """``item`` with the field a detail bullet states (``Owner: @bob``, ``Due: …``) filled in.
@@ -303,7 +321,7 @@ def _with_detail(
         return _replace_item(item, status=stated.status if stated else None, status_raw=plain)
     if name == "priority":
         return _replace_item(item, priority=item.priority or plain)
-    ticket = inline_ticket(value, definitions)
+    ticket = _ticket(value, definitions)
     if item.ticket is None and ticket is not None:
         return _replace_item(item, ticket=ticket, ticket_raw=ticket.url or ticket.key)
     return item
@@ -317,14 +335,14 @@ _UNCHECKED = StatusMatch(Status.OPEN, "[ ]")
 def _status(
     entry: ListEntry,
     leading: StatusMatch | None,
-    title: str,
+    reading: TitleReading,
     inherited: StatusMatch | None,
     options: ParseOptions,
 ) -> StatusMatch | None:
     """The item's own status first (checkbox, emoji, annotation), else its sub-heading's."""
     if entry.checked is not None:
         return _CHECKED if entry.checked else _UNCHECKED
-    return leading or inline_status(title, options.status_vocabulary) or inherited
+    return leading or title_status(reading, options.status_vocabulary) or inherited
 
 
 def _heading_status(inherited: Sequence[Heading]) -> StatusMatch | None:

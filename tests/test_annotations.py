@@ -286,3 +286,59 @@ def test_cheap_tests_never_rule_out_a_search_that_matches(text: str) -> None:
         assert a.may_hold_label(text)
     if any(text.endswith(mark) for mark in VOCABULARY.marks):
         assert text.endswith(VOCABULARY.marks)
+
+
+_LEAD_PIECES = st.sampled_from([
+    " ", "\t", "\u00a0", "*", "**", "_", "__", "[", "]", "(", ")", ":", "-", "P", "P1", "P4", "P5",
+    "p1", "a", "A", "f", "F", "Action item:", "action point:", "Follow-up:", "FOLLOW UP:",
+    "ACT\u0130ON ITEM:", "\u0131", "\u017f", "✅", "🟡", "❌", "\ufe0f", "x", "Fix it", "1", "#",
+])
+
+
+@settings(max_examples=400)
+@example("\u00a0**Action item:** fix")
+@example(" ✅ P1 Follow-up: fix")
+@example("[P2] fix")
+@given(st.lists(_LEAD_PIECES, max_size=8).map("".join))
+def test_strip_lead_shortcut_agrees_with_the_full_reading(text: str) -> None:
+    """strip_lead answers at once when the first character opens no lead: the full reading
+    takes nothing off such a text either."""
+    from syncer.annotations import _strip_lead
+
+    assert strip_lead(text, VOCABULARY) == _strip_lead(text, VOCABULARY)
+
+
+def test_only_a_and_f_match_the_first_letters_of_a_label_ignoring_case() -> None:
+    """What the shortcut in strip_lead relies on: re.IGNORECASE matches no other character to
+    "a" or "f" (it does match "\u0131" to "i" and "\u017f" to "s")."""
+    import re
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert sorted(re.findall("(?i)[af]", every)) == ["A", "F", "a", "f"]
+
+
+@given(
+    st.lists(st.sampled_from(["x", " ", "#12", "OPS-1", "ref", "Spec", "(", ")", "]", ":", "http://j/x"]),
+             max_size=8).map("".join),
+    st.dictionaries(st.sampled_from(["ref", "spec", "x", "ops-1"]), st.just("https://github.com/o/r/issues/7")),
+)
+def test_a_text_without_brackets_needs_no_link_definitions(text: str, definitions: dict[str, str]) -> None:
+    """Every reference-style link holds a bracket, so the list reader reads a document's link
+    definitions only for texts that hold one."""
+    assert inline_ticket(text, definitions) == inline_ticket(text, {})
+
+
+@settings(max_examples=200)
+@example("`DONE` (done) https://x/TODO")
+@given(st.lists(st.one_of(_ANNOTATION_PIECES, st.sampled_from(["`", "`x`", "https://e.com/DONE", "http"])),
+                max_size=8).map("".join))
+def test_read_title_reads_annotations_as_each_reader_alone(text: str) -> None:
+    """read_title strips the title's Markdown once and reuses it where the text without code or
+    URLs is the title itself: the annotation found is the one read from scratch."""
+    from syncer import annotations as a
+    from syncer.normalize import strip_markdown
+
+    unquoted = a._without_code_or_urls(text)
+    reading = a.read_title(text)
+    assert reading.annotated == a._annotated_status(text, unquoted, strip_markdown(unquoted))
+    assert reading.plain == strip_markdown(text)
