@@ -84,7 +84,6 @@ _PARENTHESIS = re.compile(r"\(([^()]*)\)")
 _WHOLE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 _PRIORITY = re.compile(r"^(?:\*\*|__)?[\[(]?(P[0-4])[\])]?(?:\*\*|__)?(?::\s*|\s+[-–—:]?\s*)")
-_LABEL_WORDS = ("action", "follow")  # one of which every _LABEL match holds
 _LABEL = re.compile(
     r"^(?:\*\*|__)?\s*(?:action[ -]?(?:item|point)|follow[ -]?up)s?\s*(?:\*\*|__)?\s*:"
     r"\s*(?:\*\*|__)?\s*",
@@ -196,9 +195,13 @@ def may_hold_label(text: str) -> bool:
     """Whether an action label (see :func:`strip_lead`) could be anywhere in ``text``.
 
     A cheap test that may say yes when there is none, never no when there is one: every label
-    holds "action" or "follow".
+    holds "action" or "follow". (What _may_hold does for these two words, written out: it is
+    asked of every list item outside action sections.)
     """
-    return _may_hold(text, _LABEL_WORDS)
+    if not text.isascii():
+        return True
+    folded = text.lower()
+    return "action" in folded or "follow" in folded
 
 
 def starts_with_label(text: str) -> bool:

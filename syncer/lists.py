@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from functools import cache, lru_cache
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -107,6 +107,8 @@ _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
 # The first character of a line that could open a list item: a bullet, an ASCII digit or an
 # indent (see scan_lines; a list numbered in other digits has never been read).
 _MARKER_LEADS = frozenset("-*+0123456789 \t")
+_PLAIN_BULLETS = ("- ", "* ", "+ ")
+_BLANKS = frozenset(" \t")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 # The first characters, after white space, of the lines that end a paragraph in _continues: a
@@ -118,6 +120,9 @@ _ENDS_PARAGRAPH = frozenset("-*_=[>|")
 # or the last character of what was deleted: ")" of a link or footnote, "^" of a footnote, ">".
 _MAY_END_WITH_COLON = re.compile(r"[:)^>][\s*_~`]*$")
 _LABEL_LAST_CHARACTERS = frozenset(":)^>*_~`")  # the last characters it allows, but whitespace
+# The first character, after spaces, tabs and emphasis marks, of a line that opens with an action
+# label (see starts_with_label).
+_LABEL_OPENINGS = frozenset("aAfF")
 _FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
 # A nested bullet that only states a field of the item above it.
 _DETAIL = re.compile(
@@ -149,25 +154,29 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     outline_headings = _outline_headings(parsed.outline)
     taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
     labels, entries = scan_lines(doc, taken)
-    sections = Sections.of(sorted([*outline_headings, *labels], key=lambda h: h.line))
+    # Both lists are in line order; documents without label lines need no sorting.
+    headings = sorted([*outline_headings, *labels], key=_line_of) if labels else outline_headings
+    sections = Sections.of(headings)
     table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
-    # Read the first time an item's text holds a bracket (see _ticket): most never do.
-    definitions = cache(lambda: link_definitions(doc))
+    definitions = _LinkDefinitions(doc)
     found: list[ActionItem] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
-    # Entries under the same heading share what the headings above them say.
-    places: dict[int, _Place] = {}
+    # Entries come in line order, and all those up to the next heading share what the headings
+    # above them say: the place is worked out again only past that heading.
+    place = _TOP
+    heading_lines = sections.lines
+    next_heading = heading_lines[0] if heading_lines else len(doc.texts) + 1
     for entry in entries:
         if entry.parent in by_line and _DETAIL.match(entry.text):
             # "- Owner: @bob" under an item describes that item; it is not an item of its own.
             index = by_line[entry.parent]
             found[index] = _with_detail(found[index], entry.text, parsed, definitions, options)
             continue
-        under = bisect_left(sections.lines, entry.first_line)
-        place = places.get(under)
-        if place is None:
-            place = places[under] = _Place.of(sections.enclosing(entry.first_line))
+        if entry.first_line > next_heading:
+            under = bisect_left(heading_lines, entry.first_line)
+            next_heading = heading_lines[under] if under < len(heading_lines) else len(doc.texts) + 1
+            place = _Place.of(sections.enclosing(entry.first_line))
         if place.action is None and not may_hold_label(entry.text):
             continue  # out of scope, and without a label that would bring it in
         lead = strip_lead(entry.text, options.status_vocabulary)
@@ -213,6 +222,28 @@ class _Place(NamedTuple):
         )
 
 
+_TOP = _Place(None, None, None, None)  # _Place.of([]): above the first heading
+
+
+_line_of = attrgetter("line")
+
+
+class _LinkDefinitions:
+    """A document's reference-style link definitions, read the first time they are asked for:
+    only a text with a bracket needs them (see _ticket), and most documents have none."""
+
+    __slots__ = ("_doc", "_found")
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+        self._found: dict[str, str] | None = None
+
+    def __call__(self) -> dict[str, str]:
+        if self._found is None:
+            self._found = link_definitions(self._doc)
+        return self._found
+
+
 def _in_scope(lead: Lead, place: Sequence[Heading] | None, table_roots: set[int | None]) -> bool:
     """Whether an entry is an action item by where it stands (see the module docstring)."""
     if lead.labelled:
@@ -229,7 +260,7 @@ def _list_item(
     lead: Lead,
     reading: TitleReading,
     place: _Place,
-    definitions: Callable[[], Mapping[str, str]],
+    definitions: _LinkDefinitions,
     options: ParseOptions,
 ) -> ActionItem:
     """The item an entry in scope stands for; ``reading`` is what its title says."""
@@ -262,7 +293,7 @@ def _list_item(
     )
 
 
-def _ticket(text: str, definitions: Callable[[], Mapping[str, str]]) -> TicketRef | None:
+def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
     """The first ticket ``text`` refers to, reference-style links resolved.
 
     Every reference-style link holds a bracket: without one, the document's definitions need
@@ -294,7 +325,7 @@ def _with_detail(
     item: ActionItem,
     text: str,
     parsed: ParsedDocument,
-    definitions: Callable[[], Mapping[str, str]],
+    definitions: _LinkDefinitions,
     options: ParseOptions,
 ) -> ActionItem:
     """``item`` with the field a detail bullet states (``Owner: @bob``, ``Due: …``) filled in.
@@ -456,19 +487,31 @@ def _outline_headings(outline: Outline) -> list[Heading]:
         h for h in outline.headings if h.kind == "atx" or not starts_with_label(h.text)
     ]
     if headings and headings[0].level == 1:
-        headings[0] = replace(headings[0], kind="title")
+        title = headings[0]
+        headings[0] = Heading(title.line, title.level, title.text, "title")
     return headings
 
 
 def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    last = text[-1:]
-    if last not in _LABEL_LAST_CHARACTERS and not last.isspace():
-        return None  # _MAY_END_WITH_COLON cannot match: the test below, only cheaper
-    if text[:1] in (" ", "\t", "|", ">") or not _MAY_END_WITH_COLON.search(text):
+    if text[:1] in (" ", "\t", "|", ">") or not _may_end_with_colon(text):
         return None
     name = _label_name(text)
     return Heading(number, PSEUDO_LEVEL, name, "label") if name is not None else None
+
+
+def _may_end_with_colon(text: str) -> bool:
+    """Whether ``_MAY_END_WITH_COLON`` matches ``text``, read from the end of the line.
+
+    A regex search tries every position of the line. The pattern asks for one of ``:)^>``
+    followed by white space and marks only, so it matches exactly when the character before the
+    white space and marks that end the line is one of those. ``rstrip`` takes off spaces, tabs
+    and marks; should other white space stop it, the regex decides.
+    """
+    last = text.rstrip(" \t*_~`")[-1:]
+    if last.isspace():
+        return _MAY_END_WITH_COLON.search(text) is not None
+    return last in (":", ")", "^", ">")
 
 
 @lru_cache(maxsize=8192)
@@ -514,46 +557,76 @@ def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], lis
     # The entry whose paragraph is open: its first line (0 when none is), the text read so far,
     # and what its first line said.
     first = 0
-    parts: list[str] = []
+    body = ""  # the text on its first line
+    parts: list[str] | None = None  # all its lines' texts, once a second line continues it
     checkbox: tuple[int, int] | None = None
     checked: bool | None = None
     parent: int | None = None
     listed = False  # whether the open entry is a list item (not a labelled paragraph)
     for index, text in enumerate(texts):
+        if not first and text[:1] not in _MARKER_LEADS and ":" not in text:
+            # No paragraph is open, and the line can be no list item (see below) and no label
+            # line or labelled paragraph (it has no colon): it is nothing here. So are half of
+            # all lines (prose, blank lines, code), and this is known at once.
+            continue
         number = index + 1
-        # A test of each line's first mark rather than a whole-text pre-filter: a third of all
-        # lines are list items, and for so many a regex match object per line costs twice this.
         visible = number not in taken
-        marker = _MARKER.match(text) if visible and text[:1] in _MARKER_LEADS else None
+        # What the line is: a list item whose text starts at ``start`` (-1 when it is none), a
+        # label line, a labelled paragraph's first line, or none of these.
+        start = -1
+        column = 0  # the list item's marker column
+        bullet = ""  # its marker's first character
         label = None
         labelled = False
-        if visible and marker is None and ":" in text:  # every label and label line has one
-            label = _label_line(number, text)
-            labelled = label is None and starts_with_label(text)
+        if visible:
+            if text.startswith(_PLAIN_BULLETS) and text[2:3] not in _BLANKS:
+                # "- text", most list items: the marker _MARKER finds, without a regex.
+                start = 2
+                bullet = text[:1]
+            elif text[:1] in _MARKER_LEADS:
+                # A test of each line's first mark rather than a whole-text pre-filter: a
+                # third of all lines are list items, and for so many a regex match object per
+                # line costs twice this.
+                marker = _MARKER.match(text)
+                if marker is not None:
+                    start = marker.end()
+                    indent = marker.group("indent")
+                    column = len(indent.expandtabs(4)) if indent else 0
+                    bullet = text[len(indent):len(indent) + 1]
+            if start < 0 and ":" in text:  # every label and label line has one
+                # The cheap first tests of _label_line and starts_with_label, made here: most
+                # lines with a colon fail both, and then neither is called.
+                last = text[-1:]
+                if last in _LABEL_LAST_CHARACTERS or last.isspace():
+                    label = _label_line(number, text)
+                if label is None:
+                    opening = text.lstrip(" \t*_")[:1]
+                    # Should white space other than spaces and tabs stop lstrip, look further.
+                    if opening in _LABEL_OPENINGS or opening.isspace():
+                        labelled = starts_with_label(text)
         if first:
             if (
-                visible and marker is None and label is None and not labelled
+                visible and start < 0 and label is None and not labelled
                 and text and not text.isspace() and _continues(text)
             ):
-                parts.append(text.strip())
+                if parts is None:
+                    parts = [body, text.strip()] if body else [text.strip()]
+                else:
+                    parts.append(text.strip())
                 continue
-            entries.append(_new_entry(first, index, " ".join(parts), checkbox, checked, parent))
+            # A ListEntry made without the named tuple's Python-level __new__, at half the cost.
+            entry_text = body if parts is None else " ".join(parts)
+            entries.append(
+                _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
+            )
             if listed:
                 last_line = index  # the paragraph of a list item ended on the line before
             first = 0
-        if label is not None:
-            labels.append(label)
-        elif labelled:
-            first, parts, listed = number, [text.strip()], False
-            checkbox = checked = parent = None
-        elif marker is not None:
-            start = marker.end()
+        if start >= 0:
             # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the
             # marker right after it, so only then is it checked.
-            if text[start:start + 1] in ("-", "*") and _THEMATIC_BREAK.match(text):
+            if text[start:start + 1] == bullet and _THEMATIC_BREAK.match(text):
                 continue
-            indent = marker.group("indent")
-            column = len(indent.expandtabs(4)) if indent else 0
             # Items on consecutive lines leave nothing between them that could end the list.
             if open_items and number > last_line + 1 and _list_broken(
                 texts, last_line, number, open_items[0][0]
@@ -563,31 +636,26 @@ def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], lis
                 open_items.pop()
             checkbox = None
             checked = None
-            box = _CHECKBOX.match(text, start) if text.startswith("[", start) else None
-            if box:
-                checkbox = (box.start(1), box.end(1))
-                checked = box.group(1) != " "
-                start = box.end()
+            if text.startswith("[", start):
+                box = _CHECKBOX.match(text, start)
+                if box:
+                    checkbox = (box.start(1), box.end(1))
+                    checked = box.group(1) != " "
+                    start = box.end()
             parent = open_items[-1][1] if open_items else None
-            body = text[start:].strip()
-            first, parts, listed = number, [body] if body else [], True
+            first, body, parts, listed = number, text[start:].strip(), None, True
             open_items.append((column, number))
+        elif label is not None:
+            labels.append(label)
+        elif labelled:
+            first, body, parts, listed = number, text.strip(), None, False
+            checkbox = checked = parent = None
     if first:
-        entries.append(_new_entry(first, len(texts), " ".join(parts), checkbox, checked, parent))
+        entry_text = body if parts is None else " ".join(parts)
+        entries.append(
+            _new_tuple(ListEntry, (first, len(texts), entry_text, checkbox, checked, parent))
+        )
     return labels, entries
-
-
-def _new_entry(
-    first_line: int,
-    last_line: int,
-    text: str,
-    checkbox: tuple[int, int] | None,
-    checked: bool | None,
-    parent: int | None,
-) -> ListEntry:
-    """``ListEntry(...)`` with every field given, at half the cost: the same tuple, made without
-    the named tuple's Python-level ``__new__`` (as syncer.document makes its lines)."""
-    return _new_tuple(ListEntry, (first_line, last_line, text, checkbox, checked, parent))
 
 
 _new_tuple = tuple.__new__
@@ -599,7 +667,10 @@ def _list_broken(texts: Sequence[str], after: int, before: int, outermost: int) 
     ``after`` and ``before`` are line numbers: the lines strictly between them are looked at.
     """
     for text in texts[after:before - 1]:
-        if text.strip() and len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip()) <= outermost:
+        if not text or text.isspace():
+            continue
+        expanded = text.expandtabs(4)
+        if len(expanded) - len(expanded.lstrip()) <= outermost:
             return True
     return False
 

@@ -617,6 +617,7 @@ _SCAN_PIECES = [
     "Action item: ", "**Action point:** ", "Follow-up:", "follow up: x", "Next steps:",
     "Timeline:", "text", "Another", "fix it", "> ", "| a |", "[ref]: https://x", "#", "## H",
     "```", "~~~", "<!--", "-->", "_", "=", "\u00a0", ":", "a",
+    "-\t", "*  ", "\u2003", "**Owner:** x", "- **b**", "Impact:**", "\u00a0**Action item:** x",
 ]
 
 
@@ -634,3 +635,44 @@ def test_one_pass_scan_reads_lines_as_the_three_passes_did(texts: list[str]) -> 
     labels, entries = scan_lines(doc, taken)
     assert (labels, sorted(entries)) == _reference_scan(doc, taken)
     assert [e.first_line for e in entries] == sorted(e.first_line for e in entries)
+
+
+_LINE_PIECES = [
+    "-", "*", "+", "_", "=", "1.", "2)", " ", "  ", "\t", "\u00a0", "\u2003", "\x0b", "\r", ":", ")",
+    "^", ">", "|", "`", "~", "**", "__", "[ ]", "[x]", "a", "A", "f", "F", "Action item:",
+    "follow-up:", "Next steps:", "x", "é",
+]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=8).map("".join))
+@example("- - -")
+@example("* **bold**")
+@example("Next steps:\u2003")
+@example("\u00a0**Action item:** x")
+def test_scan_shortcuts_agree_with_the_patterns_they_stand_for(text: str) -> None:
+    """Each cheap test in scan_lines and _label_line says what the regex or function behind it
+    would say, or lets the line through to it."""
+    from syncer.annotations import starts_with_label
+    from syncer.lists import (
+        _LABEL_OPENINGS, _MARKER, _MAY_END_WITH_COLON, _PLAIN_BULLETS, _THEMATIC_BREAK,
+        _may_end_with_colon,
+    )
+
+    assert _may_end_with_colon(text) == bool(_MAY_END_WITH_COLON.search(text))
+    marker = _MARKER.match(text)
+    if text.startswith(_PLAIN_BULLETS) and text[2:3] not in (" ", "\t"):
+        assert marker is not None and marker.end() == 2 and marker.group("indent") == ""
+    if marker is not None and _THEMATIC_BREAK.match(text):
+        # A break that looks like a list item repeats its marker right after it.
+        indent = len(marker.group("indent"))
+        assert text[marker.end()] == text[indent]
+    if starts_with_label(text):
+        opening = text.lstrip(" \t*_")[:1]
+        assert opening in _LABEL_OPENINGS or opening.isspace()
+
+
+def test_the_place_above_every_heading_is_the_place_of_no_headings() -> None:
+    from syncer.lists import _TOP, _Place
+
+    assert _Place.of([]) == _TOP
