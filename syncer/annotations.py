@@ -147,10 +147,12 @@ class Lead(NamedTuple):
     labelled: bool = False  # began with "Action item:" / "Action point:" / "Follow-up:"
 
 
-# The first character of every text that _PRIORITY or _LABEL matches: "*" or "_" of bold, "[" or
-# "(" around a priority, "P" of one, the "a" of "action" or the "f" of "follow" (re.IGNORECASE
-# matches no other character to either letter; a stripped text opens with no white space).
-_LEAD_STARTS = frozenset("*_[(PaAfF")
+# The first character of every text that _PRIORITY matches: "*" or "_" of bold, "[" or "(" around
+# the token, its "P"; and of every stripped text that _LABEL matches: "*" or "_" of bold, the "a"
+# of "action" or the "f" of "follow" (re.IGNORECASE matches no other character to either).
+_PRIORITY_STARTS = frozenset("*_[(P")
+_LABEL_STARTS = frozenset("*_aAfF")
+_LEAD_STARTS = _PRIORITY_STARTS | _LABEL_STARTS
 
 
 def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
@@ -168,23 +170,26 @@ _new_tuple = tuple.__new__
 
 
 def _strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
+    """strip_lead for a text that may open with a lead: each kind is taken off at most once,
+    and each pattern is tried only on a text that opens with one of its first characters."""
     status: StatusMatch | None = None
     priority: str | None = None
     labelled = False
     while True:
         text = text.strip()
-        emoji = _leading_emoji(text, vocabulary)
-        if emoji and status is None:
+        first = text[:1]
+        emoji = _leading_emoji(text, vocabulary) if status is None else None
+        if emoji:
             status = StatusMatch(emoji[0], emoji[1])
             text = text[len(emoji[1]):].lstrip("\ufe0f")
             continue
-        found = _PRIORITY.match(text)
-        if found and priority is None and text[found.end():].strip():
+        found = _PRIORITY.match(text) if priority is None and first in _PRIORITY_STARTS else None
+        if found and text[found.end():].strip():
             priority = found.group(1)
             text = text[found.end():]
             continue
-        label = _LABEL.match(text)
-        if label and not labelled and text[label.end():].strip():
+        label = _LABEL.match(text) if not labelled and first in _LABEL_STARTS else None
+        if label and text[label.end():].strip():
             labelled = True
             text = text[label.end():]
             continue
