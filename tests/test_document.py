@@ -150,7 +150,10 @@ def test_indexes_starting_counts_the_newlines_before_each_match(text: str, patte
     assert list(doc.indexes_starting(re.compile(pattern))) == wanted
 
 
-_LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70)
+_LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70) | st.sampled_from([
+    "Date: x", " Sev: y", "1 Incident ID: z", "\u00a0\u00a0Date: x", "- **Owner:** a", "  + __Sev__: b",
+    "**Title**", "\u3000**Bold**", "Été", "    code", " \t```", "\u00a0~~~", "<!-- c", "## Head",
+])
 
 
 @given(st.lists(_LINE_TEXT, max_size=12))
