@@ -8,6 +8,7 @@ them is ever read as a table, a heading or an action item.
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -23,14 +24,22 @@ from syncer.errors import InputError
 BOM = b"\xef\xbb\xbf"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
+# The ASCII characters that are white space to regular expressions and str.isspace, but the
+# newline, as a character class body. Pre-filters test a line's first character with a class
+# holding these and every non-ASCII character (where the other white space is) instead of
+# "\s": a blank line, a quarter of all lines, then fails that one test.
+ASCII_BLANKS = r"\t\x0b\x0c\r\x1c-\x1f "
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 # The lines the hidden-line pass must read one by one (see _hidden_lines): a line that could
 # open a fence (as _FENCE) or a comment (white space, then "<!--"), or one indented by four
 # columns or more (four spaces, or a tab after at most three), the only kind that can be
 # indented code. No part of these crosses a line break ([^\S\n] is white space but a newline).
-# The lookahead, one class test on the first character, rejects most lines faster.
-_MAY_HIDE = re.compile(r"\n(?=[\s`~<])(?:[^\S\n]*+(?:```|~~~|<!--)| {4}| {0,3}\t)")
+# The lookahead, one class test on the first character, rejects most lines faster: the first
+# character of a match is white space but a newline, "`", "~", "<" or not ASCII.
+_MAY_HIDE = re.compile(
+    r"\n(?=[" + ASCII_BLANKS + r"`~<\x80-\U0010ffff])(?:[^\S\n]*+(?:```|~~~|<!--)| {4}| {0,3}\t)"
+)
 
 
 class Line(NamedTuple):
@@ -56,11 +65,16 @@ class Lines(Sequence[Line]):
     Parsing looks at a small share of a document's lines (headings, list items, table rows), so
     the texts and offsets are kept in flat lists, made by C-level splitting, and a ``Line`` object
     exists only for a line someone reads. ``texts[i]`` is the text of line ``i + 1``.
+    ``scan_text`` is the text after one ``"\\n"``, for the pre-filters of
+    :meth:`Document.indexes_starting`.
     """
 
-    __slots__ = ("texts", "starts", "_crlf", "_unterminated")
+    __slots__ = ("texts", "starts", "scan_text", "_crlf", "_unterminated")
 
     def __init__(self, text: str) -> None:
+        # What the pre-filters of indexes_starting scan, made once: a document is scanned
+        # by half a dozen passes, and copying an 8 KB text costs about as much as a scan.
+        self.scan_text = "\n" + text
         chunks = text.split("\n")
         last = chunks.pop()  # the text after the final "\n" (empty when the text ends with one)
         # Offsets: the lengths before each chunk plus one "\n" per chunk before it.
@@ -165,15 +179,16 @@ class Document:
 
     def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """Like :meth:`lines_starting`, but the 0-based indexes of the lines (into ``texts``)."""
-        return _indexes_starting(self.text, self.lines.starts, pattern)
+        return _indexes_starting(self.lines, pattern)
 
 
-def _indexes_starting(text: str, starts: list[int], pattern: re.Pattern[str]) -> Iterator[int]:
-    """:meth:`Document.indexes_starting` on a text and its lines' start offsets."""
+def _indexes_starting(lines: Lines, pattern: re.Pattern[str]) -> Iterator[int]:
+    """:meth:`Document.indexes_starting` on a document's lines."""
     # A match at offset p of "\n" + text starts with the newline just before the line that
     # begins at offset p of the text: p is in ``starts``, and a binary search there (in C, no
     # Python code per match) gives the line's index.
-    return map(bisect_left, repeat(starts), map(_match_start, pattern.finditer("\n" + text)))
+    matches = pattern.finditer(lines.scan_text)
+    return map(bisect_left, repeat(lines.starts), map(_match_start, matches))
 
 
 _match_start = re.Match.start
@@ -182,7 +197,7 @@ _match_start = re.Match.start
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read ``path`` once and build a :class:`Document`; raises :class:`InputError` on bad input."""
     try:
-        raw = path.read_bytes()
+        raw = _read_bytes(path)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
@@ -190,6 +205,31 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     return parse_document(path, raw, max_bytes=max_bytes)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, as ``path.read_bytes()`` gives them (and the same errors), cheaper.
+
+    ``read_bytes`` builds a buffered file object and reads until a read returns nothing: for
+    a small file the objects and the extra system call cost more than the reading. Here one
+    read asks for a byte more than ``fstat`` says the file holds: getting exactly the size
+    means the end was reached. Anything else (a file that grew or shrank meanwhile, one whose
+    size ``fstat`` does not know, or a read cut short) goes on reading until a read returns
+    nothing. A directory opens but fails to read, with ``IsADirectoryError`` as in
+    ``read_bytes``.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            return data
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -258,7 +298,7 @@ def _hidden_lines(whole: str, lines: Lines) -> set[int]:
     previous_blank = True
     in_indented_code = False
     done = len(front_matter)  # index of the first line not read yet
-    for index in _indexes_starting(whole, lines.starts, _MAY_HIDE):
+    for index in _indexes_starting(lines, _MAY_HIDE):
         if index < done:
             continue  # inside front matter, a fence or a comment
         if index > done:

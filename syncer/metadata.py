@@ -30,11 +30,15 @@ _LABELS: dict[str, tuple[str, ...]] = {
 _ID_VALUE = re.compile(r"\b([A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)\b")
 _BOLD_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]{1,40}?):?(?:\*\*|__):?\s*(.*)$")
 _PLAIN_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z/ ]{1,30}?):\s+")
-# Lines that could hold a label: a bold one, or a plain one within two characters of the start
-# and followed by a space (see _plain_labels); a cheap whole-text pre-filter for _label_values.
+# Lines that could hold a label, a cheap whole-text pre-filter for _label_values: a bold one
+# (as _BOLD_LABEL: white space, then "**" or "__", perhaps after a list marker), or a plain one
+# whose first label starts the line (see _plain_labels: at offset 0, or at 1 or 2 just after
+# white space) and is followed by a colon and a space. A blank line is turned away by the
+# first test; alternatives rather than optional groups, which cost the regex engine more.
 # Possessive: a label's run of letters can only be followed by its colon, never by a letter.
 _MAY_BE_LABEL = re.compile(
-    r"\n(?:[^\S\n]*+(?:[-*+][^\S\n]+)?(?:\*\*|__)|[^\n]{0,2}[A-Z][A-Za-z/ ]{1,30}+:[^\S\n])"
+    r"\n(?=[^\n])(?:[^\S\n]*+(?:\*\*|__|[-*+][^\S\n]++(?:\*\*|__))"
+    r"|(?:[A-Z]|[^\S\n][A-Z]|[^\n][^\S\n][A-Z])[A-Za-z/ ]{1,30}+:[^\S\n])"
 )
 
 
@@ -117,7 +121,7 @@ def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str
         text = texts[index]
         if ":" not in text:
             continue
-        bold = _BOLD_LABEL.match(text)
+        bold = _BOLD_LABEL.match(text) if "**" in text or "__" in text else None
         if bold:
             yield bold.group(1), bold.group(2)
         else:
@@ -126,10 +130,17 @@ def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str
 
 def _plain_labels(text: str) -> list[tuple[str, str]]:
     """``Date: 2024-01-15 Authors: @a Severity: SEV2`` → each label with the text up to the next."""
-    # One split does it all: [text before the first label, label, its value, label, value, ...].
-    pieces = _PLAIN_LABEL.split(text)
-    if len(pieces) == 1 or len(pieces[0]) > 1:  # no label, or the first is not at the start
+    # Labels count only when the first begins the line: the first match of _PLAIN_LABEL
+    # (which takes the white space before a label) starts at offset 0 or 1. Two anchored
+    # tries find it without searching the whole line ("^" matches only at offset 0).
+    first = _PLAIN_LABEL.match(text) or _PLAIN_LABEL.match(text, 1)
+    if first is None:
         return []
+    rest = text[first.end() :]
+    if ":" not in rest:  # every further label needs a colon: the rest is the one value
+        return [(first.group(1), rest.strip(" |"))]
+    # One split does the rest: [text before the first label, label, its value, label, ...].
+    pieces = _PLAIN_LABEL.split(text)
     return [(label, value.strip(" |")) for label, value in zip(pieces[1::2], pieces[2::2])]
 
 

@@ -13,7 +13,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-from syncer.document import Document, Line
+from syncer.document import ASCII_BLANKS, Document, Line
+from syncer.records import frozen_builder
 
 PSEUDO_LEVEL = 7
 
@@ -24,10 +25,12 @@ _WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 # line not indented by a space or tab, at most 60 characters once trimmed, whose first character
 # is an ASCII capital or not ASCII (only those can be upper case, which a plain heading must
 # start with). The lookahead, one class test on the first character, turns most other lines
-# away at once. A whole-text pre-filter: most lines are long prose, list items, table rows or
-# "**Label:** value" lines. Possessive quantifiers: no backtracking on long lines.
+# away at once: the first character of a match is white space but a newline (blank lines
+# are a quarter of all), "#", "*", "_", an ASCII capital or not ASCII. A whole-text
+# pre-filter: most lines are long prose, list items, table rows or "**Label:** value" lines.
+# Possessive quantifiers: no backtracking on long lines.
 _MAY_BE_HEADING = re.compile(
-    r"(?m)\n(?=[\s#*_A-Z]|[^\x00-\x7f])(?: {0,3}#"
+    r"(?m)\n(?=[" + ASCII_BLANKS + r"#*_A-Z\x80-\U0010ffff])(?: {0,3}#"
     r"|[^\S\n]*+(?:\*\*|__)[^\n]*(?:\*\*|__)[^\S\n]*+:?[^\S\n]*+$"
     r"|(?![ \t])[^\S\n]*+(?:[A-Z]|[^\x00-\x7f\s])[^\n]{0,59}+[^\S\n]*+$)"
 )
@@ -41,6 +44,11 @@ class Heading:
     level: int
     text: str
     kind: str  # "atx", "bold" or "plain" (syncer.lists adds "label" and "title")
+
+
+# A document has a heading every few lines: built without the frozen __init__'s per-field
+# object.__setattr__ (0.6 against 1.3 us a heading).
+_new_heading = frozen_builder(Heading)
 
 
 _MARKS = re.compile(r"[*_`]")
@@ -67,18 +75,18 @@ def _heading(number: int, text: str, previous: str | None) -> Heading | None:
         # blanks before it go in _clean).
         level = len(text) - len(text.lstrip("#"))
         if level <= 6 and text[level : level + 1] in (" ", "\t") and text[-1] not in " \t#":
-            return Heading(number, level, _clean(text[level:]), "atx")
+            return _new_heading(number, level, _clean(text[level:]), "atx")
     if "#" in text[:4]:
         atx = _ATX.match(text)
         if atx:
-            return Heading(number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
+            return _new_heading(number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
     if text.lstrip()[:2] in ("**", "__"):
         bold = _WHOLLY_BOLD.match(text)
         if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
-            return Heading(number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
+            return _new_heading(number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
         return None  # starts with "*" or "_", so not a plain heading either
     if _looks_like_plain_heading(text, previous):
-        return Heading(number, PSEUDO_LEVEL, _clean(text), "plain")
+        return _new_heading(number, PSEUDO_LEVEL, _clean(text), "plain")
     return None
 
 

@@ -59,6 +59,22 @@ def test_missing_file_and_directory(tmp_path: Path):
         read_document(tmp_path)
 
 
+def test_file_read_whole_when_its_size_is_unknown_beforehand():
+    # A /proc file reports size 0: one read of "size + 1" bytes is not the end, reading goes on.
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("needs /proc")
+    doc = read_document(status)
+    assert doc.texts[0].startswith("Name:") and len(doc.texts) > 5
+
+
+def test_file_read_exactly(tmp_path: Path):
+    for raw in (b"", b"# T\r\n", "é\n".encode() * 50_000):
+        path = tmp_path / "pm.md"
+        path.write_bytes(raw)
+        assert read_document(path).raw == raw
+
+
 def test_hidden_lines_fences_comments_front_matter_indented_code():
     text = "\n".join([
         "---",            # 1 front matter
@@ -150,7 +166,10 @@ def test_indexes_starting_counts_the_newlines_before_each_match(text: str, patte
     assert list(doc.indexes_starting(re.compile(pattern))) == wanted
 
 
-_LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70)
+_LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70) | st.sampled_from([
+    "Date: x", " Sev: y", "1 Incident ID: z", "\u00a0\u00a0Date: x", "- **Owner:** a", "  + __Sev__: b",
+    "**Title**", "\u3000**Bold**", "Été", "    code", " \t```", "\u00a0~~~", "<!-- c", "## Head",
+])
 
 
 @given(st.lists(_LINE_TEXT, max_size=12))
