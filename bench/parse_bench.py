@@ -3,15 +3,16 @@
 Generates two synthetic corpora in a temporary directory:
 
 * ``big``: one document holding a single action-item table with many rows (60,000 by default),
-  about 4 MB;
+  about 6 MB;
 * ``docs``: 1,000 realistic postmortems of 5–20 KB each, mixing metadata, prose, timelines, code
   blocks, an action-item table and checkbox / bullet lists of follow-ups.
 
 and, when ``../shared/corpus`` sits beside the checkout, ``real``: 1,000 documents made by
-cycling through its real postmortems (``dev/`` and ``eval/``, read in place, never copied into the
-project); then measures, for each, the throughput in MB/s of :func:`syncer.extract.extract` (what every
-command runs) and of its three steps separately (``read_document``, ``parse_items``,
-``parse_list_items``). Peak memory for the 1,000 documents is measured in a fresh interpreter
+cycling through its 35 real postmortems (``dev/`` and ``eval/``, read in place, never copied into
+the project; each repeats about 28 times, which flatters the parser's caches); then measures, for
+each, the throughput in MB/s of :func:`syncer.extract.extract` (what every command runs) and of
+its three steps separately (``read_document``, ``parse_items``, ``parse_list_items``). Every
+timed run is the first parse in a fresh interpreter, so caches start cold as in a real run. Peak memory for the 1,000 documents is measured in a fresh interpreter
 (``ru_maxrss``, and the ``tracemalloc`` peak of the extraction alone).
 
 Usage::
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import shutil
@@ -204,8 +206,13 @@ def _settings() -> object:
     return Settings(max_document_mb=64)
 
 
-def measure(target: Path, repeat: int) -> dict[str, float | int]:
-    """Throughput of extract() and of its steps over ``target`` (file or directory), best of N."""
+def timing_child(target: Path) -> None:
+    """Run in a fresh interpreter: time one extract() of ``target``, or (PMSYNC_BENCH_STEPS=1)
+    its three steps one after the other.
+
+    A fresh interpreter per run keeps the parser's caches cold: parsing a document a second time
+    in the same process is faster than any real run, which parses each document once.
+    """
     from syncer.discovery import discover
     from syncer.document import read_document
     from syncer.extract import extract
@@ -215,38 +222,58 @@ def measure(target: Path, repeat: int) -> dict[str, float | int]:
 
     settings = _settings()
     paths = discover([target])
-    size = sum(p.stat().st_size for p in paths)
     options = parse_options(settings)  # type: ignore[arg-type]
-    totals: dict[str, list[float]] = {"extract": [], "read": [], "parse_items": [],
-                                      "parse_list_items": []}
-    items = 0
-    for _ in range(repeat):
+    if os.environ.get("PMSYNC_BENCH_STEPS") != "1":
         started = time.perf_counter()
         result = extract([target], settings)  # type: ignore[arg-type]
-        totals["extract"].append(time.perf_counter() - started)
-        items = sum(len(d.items) for d in result.documents)
+        extract_s = time.perf_counter() - started
         assert not result.errors, result.errors
-        del result
-        read = items_time = lists_time = 0.0
-        for path in paths:
-            t0 = time.perf_counter()
-            doc = read_document(path, max_bytes=64 * 1024 * 1024)
-            t1 = time.perf_counter()
-            parsed = parse_items(doc, options)
-            t2 = time.perf_counter()
-            parse_list_items(parsed, options)
-            t3 = time.perf_counter()
-            read, items_time, lists_time = read + t1 - t0, items_time + t2 - t1, lists_time + t3 - t2
-        totals["read"].append(read)
-        totals["parse_items"].append(items_time)
-        totals["parse_list_items"].append(lists_time)
-    best = {name: min(times) for name, times in totals.items()}
+        print(json.dumps({"extract": extract_s,
+                          "items": sum(len(d.items) for d in result.documents)}))
+        return
+    read = items_time = lists_time = 0.0
+    for path in paths:
+        t0 = time.perf_counter()
+        doc = read_document(path, max_bytes=64 * 1024 * 1024)
+        t1 = time.perf_counter()
+        parsed = parse_items(doc, options)
+        t2 = time.perf_counter()
+        parse_list_items(parsed, options)
+        t3 = time.perf_counter()
+        read, items_time, lists_time = read + t1 - t0, items_time + t2 - t1, lists_time + t3 - t2
+    print(json.dumps({"read": read, "parse_items": items_time, "parse_list_items": lists_time}))
+
+
+def _child(target: Path, steps: bool) -> dict[str, float]:
+    env = dict(os.environ, PMSYNC_BENCH_STEPS="1" if steps else "0")
+    done = subprocess.run(
+        [sys.executable, __file__, "--timing-child", str(target)],
+        capture_output=True, text=True, check=True, env=env,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(target: Path, repeat: int) -> dict[str, float | int]:
+    """Throughput of extract() and of its steps over ``target`` (file or directory), best of N
+    runs, each in a fresh interpreter (cold caches)."""
+    from syncer.discovery import discover
+
+    paths = discover([target])
+    size = sum(p.stat().st_size for p in paths)
+    extract_runs = [_child(target, steps=False) for _ in range(repeat)]
+    step_runs = [_child(target, steps=True) for _ in range(repeat)]
+    best = {
+        "extract": min(run["extract"] for run in extract_runs),
+        **{step: min(run[step] for run in step_runs)
+           for step in ("read", "parse_items", "parse_list_items")},
+    }
     mb = size / 1e6
     return {
-        "documents": len(paths), "bytes": size, "items": items,
+        "documents": len(paths), "bytes": size, "items": int(extract_runs[0]["items"]),
         "extract_s": round(best["extract"], 4),
         "extract_mb_s": round(mb / best["extract"], 2),
-        "extract_median_s": round(statistics.median(totals["extract"]), 4),
+        "extract_median_s": round(statistics.median(run["extract"] for run in extract_runs), 4),
         "read_s": round(best["read"], 4),
         "parse_items_s": round(best["parse_items"], 4),
         "parse_list_items_s": round(best["parse_list_items"], 4),
@@ -313,9 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "parse.json")
     parser.add_argument("--keep", type=Path, help="copy the generated corpora to this directory")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--timing-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
         memory_child(args.memory_child)
+        return 0
+    if args.timing_child:
+        timing_child(args.timing_child)
         return 0
     with tempfile.TemporaryDirectory(prefix="pmsync-parse-bench-") as tmp:
         big, many = write_corpora(Path(tmp), args.rows, args.docs)
