@@ -153,12 +153,38 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     table_lines = frozenset(r.line.number for t in parsed.tables for r in t.all_rows)
     outline_headings = _outline_headings(parsed.outline)
     taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
-    labels, entries = scan_lines(doc, taken)
+    labels, entries = scan_lines(doc, taken, _first_action_heading(outline_headings))
     # Both lists are in line order; documents without label lines need no sorting.
     headings = sorted([*outline_headings, *labels], key=_line_of) if labels else outline_headings
-    sections = Sections.of(headings)
+    found, templates = _read_entries(parsed, entries, Sections.of(headings), options)
+    if not found and not templates:
+        return parsed
+    items = sorted((*parsed.items, *found), key=lambda item: item.line)
+    return replace(
+        parsed,
+        items=tuple(items),
+        template_rows=tuple(sorted({*parsed.template_rows, *templates})),
+    )
+
+
+def _first_action_heading(headings: Sequence[Heading]) -> int:
+    """The line of the first of ``headings`` that names action items (see action_place), or a
+    line past every document's end when none does."""
+    for heading in headings:
+        if heading.kind != "title" and is_action_heading(heading.text):
+            return heading.line
+    return _NO_LINE
+
+
+_NO_LINE = 1 << 62  # a line number past the end of every document
+
+
+def _read_entries(
+    parsed: ParsedDocument, entries: Sequence[ListEntry], sections: Sections, options: ParseOptions
+) -> tuple[list[ActionItem], list[int]]:
+    """The items the entries stand for, and the first lines of the template entries among them."""
     table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
-    definitions = _LinkDefinitions(doc)
+    definitions = _LinkDefinitions(parsed.doc)
     found: list[ActionItem] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
@@ -166,7 +192,8 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     # above them say: the place is worked out again only past that heading.
     place = _TOP
     heading_lines = sections.lines
-    next_heading = heading_lines[0] if heading_lines else len(doc.texts) + 1
+    end = len(parsed.doc.texts) + 1
+    next_heading = heading_lines[0] if heading_lines else end
     for entry in entries:
         if entry.parent in by_line and _DETAIL.match(entry.text):
             # "- Owner: @bob" under an item describes that item; it is not an item of its own.
@@ -175,7 +202,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
             continue
         if entry.first_line > next_heading:
             under = bisect_left(heading_lines, entry.first_line)
-            next_heading = heading_lines[under] if under < len(heading_lines) else len(doc.texts) + 1
+            next_heading = heading_lines[under] if under < len(heading_lines) else end
             place = _Place.of(sections.enclosing(entry.first_line))
         if place.action is None and not may_hold_label(entry.text):
             continue  # out of scope, and without a label that would bring it in
@@ -190,14 +217,7 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
             continue
         by_line[entry.first_line] = len(found)
         found.append(_list_item(parsed, entry, lead, reading, place, definitions, options))
-    if not found and not templates:
-        return parsed
-    items = sorted((*parsed.items, *found), key=lambda item: item.line)
-    return replace(
-        parsed,
-        items=tuple(items),
-        template_rows=tuple(sorted({*parsed.template_rows, *templates})),
-    )
+    return found, templates
 
 
 class _Place(NamedTuple):
@@ -532,7 +552,9 @@ def _label_name(text: str) -> str | None:
     return None
 
 
-def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], list[ListEntry]]:
+def scan_lines(
+    doc: Document, taken: frozenset[int], actions_from: int = 0
+) -> tuple[list[Heading], list[ListEntry]]:
     """One pass over the document's visible lines: its label lines (``Action items:``, ``What
     went well:``), which count as headings, and its entries, in line order: every list item
     (nested ones too) and every paragraph that opens with an action label (``Action point: …``).
@@ -548,6 +570,15 @@ def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], lis
     is never a label line or a labelled paragraph, and a label line no labelled paragraph; a
     continuation line is none of the three.) So one pass decides each line once, and the line
     that ends a paragraph is read once, not again as the start of what comes next.
+
+    Entries above ``actions_from`` (the first outline heading that names action items; label
+    lines that name them are found here) that can become nothing are left out: most lists of a
+    postmortem (impact, timeline, root cause) come before its action items, and parse_list_items
+    would make an entry of each only to pass it by. Above the first heading that names action
+    items, no line is in an action section (see action_place), so an entry there is an item
+    only by an action label (see may_hold_label) or a field of the item it is nested in (a
+    detail bullet). An entry with neither chance is left out; its nested entries can then be no
+    details of it, and are left out by the same rule. The default keeps every entry.
     """
     texts = doc.texts
     labels: list[Heading] = []
@@ -563,6 +594,7 @@ def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], lis
     checked: bool | None = None
     parent: int | None = None
     listed = False  # whether the open entry is a list item (not a labelled paragraph)
+    kept: set[int] = set()  # first lines of the entries above actions_from that were kept
     for index, text in enumerate(texts):
         if not first and text[:1] not in _MARKER_LEADS and ":" not in text:
             # No paragraph is open, and the line can be no list item (see below) and no label
@@ -614,11 +646,18 @@ def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], lis
                 else:
                     parts.append(text.strip())
                 continue
-            # A ListEntry made without the named tuple's Python-level __new__, at half the cost.
             entry_text = body if parts is None else " ".join(parts)
-            entries.append(
-                _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
-            )
+            if first >= actions_from:
+                # A ListEntry made without the named tuple's Python-level __new__, at half the
+                # cost.
+                entries.append(
+                    _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
+                )
+            elif may_hold_label(entry_text) or parent in kept:
+                kept.add(first)
+                entries.append(
+                    _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
+                )
             if listed:
                 last_line = index  # the paragraph of a list item ended on the line before
             first = 0
@@ -647,14 +686,17 @@ def scan_lines(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], lis
             open_items.append((column, number))
         elif label is not None:
             labels.append(label)
+            if number < actions_from and is_action_heading(label.text):
+                actions_from = number
         elif labelled:
             first, body, parts, listed = number, text.strip(), None, False
             checkbox = checked = parent = None
     if first:
         entry_text = body if parts is None else " ".join(parts)
-        entries.append(
-            _new_tuple(ListEntry, (first, len(texts), entry_text, checkbox, checked, parent))
-        )
+        if first >= actions_from or may_hold_label(entry_text) or parent in kept:
+            entries.append(
+                _new_tuple(ListEntry, (first, len(texts), entry_text, checkbox, checked, parent))
+            )
     return labels, entries
 
 

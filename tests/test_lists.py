@@ -676,3 +676,40 @@ def test_the_place_above_every_heading_is_the_place_of_no_headings() -> None:
     from syncer.lists import _TOP, _Place
 
     assert _Place.of([]) == _TOP
+
+
+_PRUNE_PIECES = [
+    *_SCAN_PIECES, "## Action items", "# Title", "## Timeline", "Owner: @bob", "Due: 2026-05-01",
+    "  - ", "    - ", "action", "Follow", "\u00e9",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PRUNE_PIECES), max_size=4).map("".join), max_size=14))
+@example(["- Action item: fix", "  - Owner: @bob", "- plain", "  - Owner: @al", "Next steps:", "- b"])
+@example(["- a", "  - Action point: x", "    - Due: 2026-05-01", "## Action items", "- c"])
+@example(["# Action items", "- a", "**Action items:**", "- b", "  - Owner: @c"])
+def test_entries_left_out_above_the_first_action_heading_would_have_made_nothing(
+    texts: list[str],
+) -> None:
+    """scan_lines leaves out entries above the first heading that names action items when they
+    can become no item and fill in no item: the items read from what it keeps are those read
+    from every entry."""
+    from syncer.lists import (
+        Sections, _first_action_heading, _line_of, _outline_headings, _read_entries, scan_lines,
+    )
+
+    doc = parse_document(Path("x.md"), "\n".join(texts).encode())
+    parsed = parse_items(doc)
+    outline_headings = _outline_headings(parsed.outline)
+    table_lines = frozenset(r.line.number for t in parsed.tables for r in t.all_rows)
+    taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
+    labels, every_entry = scan_lines(doc, taken)
+    pruned_labels, kept = scan_lines(doc, taken, _first_action_heading(outline_headings))
+    assert pruned_labels == labels
+    assert set(kept) <= set(every_entry)
+    sections = Sections.of(sorted([*outline_headings, *labels], key=_line_of))
+    options = ParseOptions()
+    assert _read_entries(parsed, kept, sections, options) == _read_entries(
+        parsed, every_entry, sections, options
+    )
