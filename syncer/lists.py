@@ -185,7 +185,9 @@ def _read_entries(
     """The items the entries stand for, and the first lines of the template entries among them."""
     table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
     definitions = _LinkDefinitions(parsed.doc)
-    found: list[ActionItem] = []
+    # Each item's field values, in field order: detail bullets below an item fill in its
+    # fields, and the item is built once they all have (see _with_detail).
+    found: list[list[Any]] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
     # Entries come in line order, and all those up to the next heading share what the headings
@@ -197,8 +199,7 @@ def _read_entries(
     for entry in entries:
         if entry.parent in by_line and _DETAIL.match(entry.text):
             # "- Owner: @bob" under an item describes that item; it is not an item of its own.
-            index = by_line[entry.parent]
-            found[index] = _with_detail(found[index], entry.text, parsed, definitions, options)
+            _with_detail(found[by_line[entry.parent]], entry.text, parsed, definitions, options)
             continue
         if entry.first_line > next_heading:
             under = bisect_left(heading_lines, entry.first_line)
@@ -217,7 +218,7 @@ def _read_entries(
             continue
         by_line[entry.first_line] = len(found)
         found.append(_list_item(parsed, entry, lead, reading, place, definitions, options))
-    return found, templates
+    return [_new_item(*values) for values in found], templates
 
 
 class _Place(NamedTuple):
@@ -282,8 +283,9 @@ def _list_item(
     place: _Place,
     definitions: _LinkDefinitions,
     options: ParseOptions,
-) -> ActionItem:
-    """The item an entry in scope stands for; ``reading`` is what its title says."""
+) -> list[Any]:
+    """The field values, in field order, of the item an entry in scope stands for; ``reading``
+    is what its title says."""
     title = lead.title
     status = _status(entry, lead.status, reading, place.status, options)
     ticket = (reading.ticket if "[" not in title else _ticket(title, definitions)) or place.ticket
@@ -292,9 +294,9 @@ def _list_item(
         if reading.due_raw is not None
         else None
     )
-    # Arguments by position, in field order: by keyword, matching 14 names to fields costs as
-    # much again as building the item.
-    return _new_item(
+    # By position, in field order: by keyword, matching 14 names to fields costs as much again
+    # as building the item.
+    return [
         parsed.doc.path,  # file
         entry.first_line,  # line
         "list",  # kind
@@ -310,7 +312,7 @@ def _list_item(
         status.raw if status else None,  # status_raw
         ticket,  # ticket
         (ticket.url or ticket.key) if ticket else None,  # ticket_raw
-    )
+    ]
 
 
 def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
@@ -326,56 +328,57 @@ def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
 # three times as much (see syncer.records).
 _new_item = frozen_builder(ActionItem)
 _new_anchor = frozen_builder(ListAnchor)
-_ITEM_FIELDS = tuple(f.name for f in fields(ActionItem))
-_FIELD_INDEX = {name: index for index, name in enumerate(_ITEM_FIELDS)}
-_item_values = attrgetter(*_ITEM_FIELDS)
-
-
-def _replace_item(item: ActionItem, **changes: Any) -> ActionItem:
-    """``dataclasses.replace(item, **changes)``, a quarter of the cost: the fields are read in
-    one call and the new item is built positionally through the builder, where ``replace``
-    looks each field up by name and goes through the frozen ``__init__``."""
-    values = list(_item_values(item))
-    for name, value in changes.items():
-        values[_FIELD_INDEX[name]] = value
-    return _new_item(*values)
+_FIELD_INDEX = {f.name: index for index, f in enumerate(fields(ActionItem))}
+_ANCHOR = _FIELD_INDEX["anchor"]
+_OWNER = _FIELD_INDEX["owner"]
+_DUE = _FIELD_INDEX["due"]
+_DUE_RAW = _FIELD_INDEX["due_raw"]
+_PRIORITY = _FIELD_INDEX["priority"]
+_STATUS = _FIELD_INDEX["status"]
+_STATUS_RAW = _FIELD_INDEX["status_raw"]
+_TICKET = _FIELD_INDEX["ticket"]
+_TICKET_RAW = _FIELD_INDEX["ticket_raw"]
 
 
 def _with_detail(
-    item: ActionItem,
+    values: list[Any],
     text: str,
     parsed: ParsedDocument,
     definitions: _LinkDefinitions,
     options: ParseOptions,
-) -> ActionItem:
-    """``item`` with the field a detail bullet states (``Owner: @bob``, ``Due: …``) filled in.
+) -> None:
+    """Fill in the field a detail bullet states (``Owner: @bob``, ``Due: …``) among an item's
+    field ``values`` (see _list_item).
 
-    The value after the label is read like a table cell of that column.
+    The value after the label is read like a table cell of that column. The item is built once
+    all its details are read, not again for each (an item often has an owner, a due date and a
+    status below it).
     """
     label = _DETAIL.match(text)
     if label is None:
-        return item
+        return
     name = label.group(1).casefold()
     value = text[label.end():].strip()
     plain = strip_markdown(value)
     if name.startswith(("owner", "assignee", "dri")):
-        return _replace_item(item, owner=item.owner or link_text(value))
-    if name.startswith(("due", "deadline", "eta")):
+        values[_OWNER] = values[_OWNER] or link_text(value)
+    elif name.startswith(("due", "deadline", "eta")):
         due = parse_date(plain, parsed.metadata.incident_date, options.date_order)
-        return _replace_item(item, due=due.value if due else None, due_raw=plain)
-    if name == "status":
+        values[_DUE] = due.value if due else None
+        values[_DUE_RAW] = plain
+    elif name == "status":
         stated = parse_status(plain, options.status_vocabulary)
-        checkbox = isinstance(item.anchor, ListAnchor) and item.anchor.checkbox is not None
         # A stated status beats one inherited from a sub-heading; the item's checkbox beats both.
-        if checkbox:
-            return item
-        return _replace_item(item, status=stated.status if stated else None, status_raw=plain)
-    if name == "priority":
-        return _replace_item(item, priority=item.priority or plain)
-    ticket = _ticket(value, definitions)
-    if item.ticket is None and ticket is not None:
-        return _replace_item(item, ticket=ticket, ticket_raw=ticket.url or ticket.key)
-    return item
+        if values[_ANCHOR].checkbox is None:
+            values[_STATUS] = stated.status if stated else None
+            values[_STATUS_RAW] = plain
+    elif name == "priority":
+        values[_PRIORITY] = values[_PRIORITY] or plain
+    else:
+        ticket = _ticket(value, definitions)
+        if values[_TICKET] is None and ticket is not None:
+            values[_TICKET] = ticket
+            values[_TICKET_RAW] = ticket.url or ticket.key
 
 
 # What a checkbox says (immutable, so every checked item can share one).

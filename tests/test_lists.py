@@ -696,7 +696,12 @@ def test_entries_left_out_above_the_first_action_heading_would_have_made_nothing
     can become no item and fill in no item: the items read from what it keeps are those read
     from every entry."""
     from syncer.lists import (
-        Sections, _first_action_heading, _line_of, _outline_headings, _read_entries, scan_lines,
+        Sections,
+        _first_action_heading,
+        _line_of,
+        _outline_headings,
+        _read_entries,
+        scan_lines,
     )
 
     doc = parse_document(Path("x.md"), "\n".join(texts).encode())
