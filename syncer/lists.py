@@ -154,6 +154,8 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     outline_headings = _outline_headings(parsed.outline)
     taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
     labels, entries = scan_lines(doc, taken, _first_action_heading(outline_headings))
+    if not entries:
+        return parsed  # nothing that could become an item (a third of the documents in docs)
     # Both lists are in line order; documents without label lines need no sorting.
     headings = sorted([*outline_headings, *labels], key=_line_of) if labels else outline_headings
     found, templates = _read_entries(parsed, entries, Sections.of(headings), options)
