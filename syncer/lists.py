@@ -199,10 +199,12 @@ def _read_entries(
     end = len(parsed.doc.texts) + 1
     next_heading = heading_lines[0] if heading_lines else end
     for entry in entries:
-        if entry.parent in by_line and _DETAIL.match(entry.text):
-            # "- Owner: @bob" under an item describes that item; it is not an item of its own.
-            _with_detail(found[by_line[entry.parent]], entry.text, parsed, definitions, options)
-            continue
+        if entry.parent in by_line:
+            detail = _DETAIL.match(entry.text)
+            if detail is not None:
+                # "- Owner: @bob" under an item describes that item; it is not an item of its own.
+                _with_detail(found[by_line[entry.parent]], detail, parsed, definitions, options)
+                continue
         if entry.first_line > next_heading:
             under = bisect_left(heading_lines, entry.first_line)
             next_heading = heading_lines[under] if under < len(heading_lines) else end
@@ -344,23 +346,20 @@ _TICKET_RAW = _FIELD_INDEX["ticket_raw"]
 
 def _with_detail(
     values: list[Any],
-    text: str,
+    label: re.Match[str],
     parsed: ParsedDocument,
     definitions: _LinkDefinitions,
     options: ParseOptions,
 ) -> None:
     """Fill in the field a detail bullet states (``Owner: @bob``, ``Due: …``) among an item's
-    field ``values`` (see _list_item).
+    field ``values`` (see _list_item); ``label`` is where ``_DETAIL`` matched the bullet's text.
 
     The value after the label is read like a table cell of that column. The item is built once
     all its details are read, not again for each (an item often has an owner, a due date and a
     status below it).
     """
-    label = _DETAIL.match(text)
-    if label is None:
-        return
     name = label.group(1).casefold()
-    value = text[label.end():].strip()
+    value = label.string[label.end():].strip()
     plain = strip_markdown(value)
     if name.startswith(("owner", "assignee", "dri")):
         values[_OWNER] = values[_OWNER] or link_text(value)
