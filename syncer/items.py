@@ -26,6 +26,7 @@ from syncer.normalize import (
     StatusVocabulary,
     TicketRef,
     MAY_BE_PLACEHOLDER,
+    MAY_BE_PLACEHOLDER_LINE,
     is_empty_value,
     is_placeholder,
     link_text,
@@ -338,8 +339,9 @@ class _TableReader:
         unusual = {i for i, title in enumerate(titles) if not title} if "" in titles else set()
         for at in self.columns.values():
             column = cells[at]
-            slots = [text for text in filter(MAY_BE_PLACEHOLDER.match, set(column))
-                     if is_placeholder(text)]
+            if MAY_BE_PLACEHOLDER_LINE.search("\n" + "\n".join(column)) is None:
+                continue  # the usual case, found by one regex search over the whole column
+            slots = {text for text in set(column) if is_placeholder(text)}
             if slots:
                 unusual.update(i for i, text in enumerate(column) if text in slots)
         items = self._plain_items(cells)

@@ -325,8 +325,12 @@ _PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below beg
 PLACEHOLDER_LEADS = _PLACEHOLDER_STARTS | frozenset("`*_")
 # How every trimmed text is_placeholder accepts begins (``match`` it; it accepts more): after any
 # emphasis or code marks, the start of one of the placeholders below. A "[" whose first "]" is
-# followed by "(" opens a link ("[text](url)"), which _PLACEHOLDER cannot match.
-MAY_BE_PLACEHOLDER = re.compile(r"[`*_]*+(?:\[(?![^\]]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)")
+# followed by "(" opens a link ("[text](url)"), which _PLACEHOLDER cannot match. (The first "]"
+# is looked for no further than the line: texts of one line, such as cells, are what it is for.)
+_PLACEHOLDER_START = r"[`*_]*+(?:\[(?![^\]\n]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
+MAY_BE_PLACEHOLDER = re.compile(_PLACEHOLDER_START)
+# The same for many texts at once, each on its own line: search "\n" + "\n".join(texts).
+MAY_BE_PLACEHOLDER_LINE = re.compile("\n" + _PLACEHOLDER_START)
 _PLACEHOLDER_WORDS = re.compile(r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<[^>]+>)$")
 
 

@@ -153,12 +153,14 @@ _PLACEHOLDER_BITS = ["YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY", "YYYY/MM/DD", "["
 @given(st.lists(st.sampled_from(_PLACEHOLDER_BITS), max_size=16).map("".join))
 def test_placeholder_pre_filter_never_misses_a_placeholder_cell(text: str):
     """The regex that decides whether to look for placeholders finds every cell with one."""
-    from syncer.normalize import MAY_BE_PLACEHOLDER
+    from syncer.normalize import MAY_BE_PLACEHOLDER, MAY_BE_PLACEHOLDER_LINE
 
     row = split_row(Line(1, 0, text, "\n"))
-    for cell in row.texts if row is not None else (text.strip(),):
+    cells = row.texts if row is not None else (text.strip(),)
+    for cell in cells:
         if is_placeholder(cell):
             assert MAY_BE_PLACEHOLDER.match(cell)
+            assert MAY_BE_PLACEHOLDER_LINE.search("\n" + "\n".join(cells))
 
 
 def test_table_items_are_ordinary_frozen_items():
