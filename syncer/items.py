@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date
 from pathlib import Path
-from typing import Literal, Mapping, Union
+from typing import Callable, Literal, Mapping, Sequence, TypeVar, Union
 
 from syncer.document import Document
 from syncer.metadata import Metadata, read_metadata
@@ -25,7 +25,8 @@ from syncer.normalize import (
     Status,
     StatusVocabulary,
     TicketRef,
-    PLACEHOLDER_LEADS,
+    MAY_BE_PLACEHOLDER,
+    MAY_BE_PLACEHOLDER_LINE,
     is_empty_value,
     is_placeholder,
     link_text,
@@ -33,6 +34,7 @@ from syncer.normalize import (
     parse_date,
     parse_status,
     parse_ticket,
+    read_ticket,
     strip_markdown,
 )
 from syncer.outline import Outline, build_outline
@@ -230,10 +232,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
             ))
         section = _section(outline, table.first_line)
         reader = _TableReader(doc.path, table, columns, section, metadata.incident_date, options)
-        for row in table.rows:
-            item = reader.item(row, diagnostics)
-            if item is None:
-                continue
+        for item in reader.items(diagnostics):
             if "title" in item.placeholders:  # the title is a template's fill-in slot
                 templates.append(item.line)
             else:
@@ -290,20 +289,6 @@ def _section(outline: Outline, line: int) -> str | None:
     return heading.text if heading else None
 
 
-# A cell that could hold a template placeholder: every text is_placeholder accepts starts, after
-# emphasis or code marks, with one of these. A "[" opening a link ("[text](url)") cannot be one.
-# Cells start after a pipe, hence the literal pipe first (the regex engine then jumps from pipe
-# to pipe); _may_hold_placeholder puts one before the first cell too.
-_PLACEHOLDER_CELL_START = re.compile(
-    r"\|\s*+[`*_]*+(?:\[(?![^\]]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
-)
-
-
-def _may_hold_placeholder(row_text: str) -> bool:
-    """Whether any cell of a table row could be a placeholder (never False when one is)."""
-    return _PLACEHOLDER_CELL_START.search("|" + row_text) is not None
-
-
 class _TableReader:
     """Turns the rows of one action-item table into items.
 
@@ -331,9 +316,102 @@ class _TableReader:
         # see item()) for a field the table has no column for.
         self.pick = itemgetter(*(columns.get(f, -1) for f in FIELDS))
 
+    def items(self, diagnostics: list[Diagnostic]) -> list[ActionItem]:
+        """The items in the table's rows, in order, as :meth:`item` reads each row.
+
+        A table read row by row spends most of its time on Python steps repeated for every
+        row. So, when every row has as many cells as the header (no ragged-row diagnostic to
+        give), the table is read a column at a time: each field's value is worked out once per
+        distinct text of its column (owners, dates and statuses repeat a lot) and spread over
+        the rows by C-level maps, and the items are built by one map over the columns.
+
+        That reading is exact for the *plain* rows: with a title (else the row has no item, or
+        a no-title diagnostic) and no placeholder in a mapped cell (which would blank a field).
+        The others, usually none, are read by :meth:`item` in their place, which gives their
+        diagnostics in row order as they are the only rows with any.
+        """
+        rows = self.table.rows
+        texts = [row.texts for row in rows]
+        if not texts or set(map(len, texts)) != {self.width}:
+            return [item for row in rows if (item := self.item(row, diagnostics)) is not None]
+        cells = list(zip(*texts))  # cells[i]: the column of cell i, one text per row
+        titles = cells[self.columns["title"]]
+        unusual = {i for i, title in enumerate(titles) if not title} if "" in titles else set()
+        for at in self.columns.values():
+            column = cells[at]
+            if MAY_BE_PLACEHOLDER_LINE.search("\n" + "\n".join(column)) is None:
+                continue  # the usual case, found by one regex search over the whole column
+            slots = {text for text in set(column) if is_placeholder(text)}
+            if slots:
+                unusual.update(i for i, text in enumerate(column) if text in slots)
+        items = self._plain_items(cells)
+        if not unusual:
+            return items
+        read = []
+        for index, item in enumerate(items):
+            if index in unusual:
+                found = self.item(rows[index], diagnostics)
+                if found is None:
+                    continue
+                item = found
+            read.append(item)
+        return read
+
+    def _plain_items(self, cells: list[tuple[str, ...]]) -> list[ActionItem]:
+        """An item for every row, each read as :meth:`item` reads a plain row."""
+        options = self.options
+        vocabulary = options.status_vocabulary
+        incident_date, order = self.incident_date, options.date_order
+
+        titles = cells[self.columns["title"]]
+
+        def column(field_name: str) -> Sequence[str]:
+            at = self.columns.get(field_name)
+            return cells[at] if at is not None else ("",) * len(titles)
+
+        def due(text: str) -> date | None:
+            found = parse_date(text, incident_date, order) if text else None
+            return found.value if found else None
+
+        def status(text: str) -> Status | None:
+            found = parse_status(text, vocabulary) if text else None
+            return found.status if found else None
+
+        due_texts, status_texts, ticket_texts = column("due"), column("status"), column("ticket")
+        statuses = _per_text(status, status_texts)
+        status_raws = [text or None for text in status_texts]
+        tickets = _per_text(_ticket, ticket_texts)
+        # A ticket cell that holds no ticket may say the status when the status cell does not.
+        unread = {text for text, ticket in zip(ticket_texts, tickets) if text and ticket is None}
+        for index, text in enumerate(ticket_texts) if unread else ():
+            if text in unread and statuses[index] is None:
+                found = parse_status(text, vocabulary)
+                statuses[index], status_raws[index] = (found.status, found.raw) if found else (None, None)
+        first = self.table.first_line + 2  # the body rows are the lines after the delimiter
+        return list(map(
+            _new_item,
+            repeat(self.path),
+            range(first, first + len(titles)),
+            repeat("table"),
+            repeat(self.section),
+            titles,
+            map(_new_table_anchor, repeat(self.table), self.table.rows, repeat(self.columns)),
+            [text or None for text in column("id")],
+            _per_text(_owner_or_none, column("owner")),
+            _per_text(due, due_texts),
+            [text or None for text in due_texts],
+            [text or None for text in column("priority")],
+            statuses,
+            status_raws,
+            tickets,
+            [text if ticket else None for text, ticket in zip(ticket_texts, tickets)],
+            [text or None for text in column("tracker")],
+            repeat(()),
+        ))
+
     def item(self, row: Row, diagnostics: list[Diagnostic]) -> ActionItem | None:
         """The item in ``row``; None for a row without one. Problems go to ``diagnostics``."""
-        line = row.line.number
+        line = row.index + 1
         texts = row.texts  # each trimmed, so a blank cell is ""
         count = len(texts)
         width = self.width
@@ -347,12 +425,10 @@ class _TableReader:
         # Blanks stand in for cells a short row lacks, and one more for the missing columns.
         cells = texts + ("",) * (max(width - count, 0) + 1)
         values = self.pick(cells)
-        placeholders: tuple[str, ...] = ()
-        if _may_hold_placeholder(row.line.text):
-            placeholders = tuple(
-                f for f, at in self.columns.items()
-                if cells[at][:1] in PLACEHOLDER_LEADS and is_placeholder(cells[at])
-            )
+        placeholders = tuple(
+            f for f, at in self.columns.items()
+            if MAY_BE_PLACEHOLDER.match(cells[at]) and is_placeholder(cells[at])
+        )
         title = values[0]
         if not title:
             diagnostics.append(Diagnostic(
@@ -390,6 +466,23 @@ class _TableReader:
             tracker=tracker or None,
             placeholders=placeholders,
         )
+
+
+T = TypeVar("T")
+
+
+def _per_text(read: Callable[[str], T], texts: Sequence[str]) -> list[T]:
+    """``read`` of each text; called once per distinct text, as a table's cells repeat a lot."""
+    found = {text: read(text) for text in set(texts)}
+    return list(map(found.__getitem__, texts))
+
+
+def _ticket(text: str) -> TicketRef | None:
+    return read_ticket(text) if text else None
+
+
+def _owner_or_none(text: str) -> str | None:
+    return _owner(text) if text else None
 
 
 _new_item = frozen_builder(ActionItem)

@@ -150,7 +150,7 @@ class ListEntry(NamedTuple):
 def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDocument:
     """Add the document's list items to ``parsed``; every item, table or list, sorted by line."""
     doc = parsed.doc
-    table_lines = frozenset(r.line.number for t in parsed.tables for r in t.all_rows)
+    table_lines = frozenset(n for t in parsed.tables for n in range(t.first_line, t.last_line + 1))
     outline_headings = _outline_headings(parsed.outline)
     taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
     labels, entries = scan_lines(doc, taken, _first_action_heading(outline_headings))

@@ -8,7 +8,10 @@ inside their cell, so a cell can always be rewritten without touching its neighb
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 
 from syncer.document import Document, Line
 from syncer.records import frozen_builder
@@ -39,17 +42,39 @@ class Cell:
         return _cell_text(self.raw)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Row:
     """A table line split into cells: ``texts`` holds the trimmed text of each cell.
 
-    The texts are all that parsing reads, so they are split once, when the table is found. The
+    The texts are all that parsing reads, so they are split once, when the table is found (for a
+    whole table at a time, see :func:`_split_rows`). The row keeps where its line is (``lines``,
+    its document's lines, and ``index`` into them) rather than the :class:`Line` itself: a Line is
+    built when :attr:`line` is read, and only the rows pmsync edits are ever read that way. The
     exact spans write-back needs (:attr:`bounds`, :attr:`closing_pipe`, :attr:`cells`) are worked
-    out from the line when asked for: only the rows pmsync edits ever need them.
+    out from the line when asked for too.
+
+    Rows compare and hash by their line and texts, as if the line were stored.
     """
 
-    line: Line
+    lines: Sequence[Line]
+    index: int
     texts: tuple[str, ...]
+
+    @property
+    def line(self) -> Line:
+        """The row's line."""
+        return self.lines[self.index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Row):
+            return NotImplemented
+        return self.texts == other.texts and self.line == other.line
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.texts))
+
+    def __repr__(self) -> str:
+        return f"Row(line={self.line!r}, texts={self.texts!r})"
 
     @property
     def width(self) -> int:
@@ -110,12 +135,12 @@ class Table:
     @property
     def first_line(self) -> int:
         """Line number of the header."""
-        return self.header.line.number
+        return self.header.index + 1
 
     @property
     def last_line(self) -> int:
         """Line number of the last row (the delimiter for a header-only table)."""
-        return (self.rows[-1] if self.rows else self.delimiter).line.number
+        return (self.rows[-1] if self.rows else self.delimiter).index + 1
 
     @property
     def all_rows(self) -> tuple[Row, ...]:
@@ -126,7 +151,7 @@ class Table:
 def split_row(line: Line) -> Row | None:
     """Split a line into cells, or return None when it has no unescaped pipe outside code."""
     texts = cell_texts(line.text)
-    return None if texts is None else _new_row(line, texts)
+    return None if texts is None else _new_row((line,), 0, texts)
 
 
 def cell_texts(text: str) -> tuple[str, ...] | None:
@@ -219,12 +244,13 @@ def _is_delimiter(texts: tuple[str, ...]) -> bool:
 def find_tables(doc: Document) -> list[Table]:
     """Every table in the document, skipping hidden lines (code, comments, front matter).
 
-    The lines are read as texts; a :class:`Line` is built only for the rows of a table found.
+    The lines are read as texts, and a table's body is split into cells all at once
+    (:func:`_split_rows`); no :class:`Line` is built.
     """
     tables: list[Table] = []
     texts = doc.texts
     hidden = doc.hidden
-    count = len(texts)
+    lines = doc.lines
     resume = 0  # index of the first line after the last table found
     for below in doc.indexes_starting(_MAY_BE_DELIMITER):
         index = below - 1  # the header's
@@ -236,18 +262,114 @@ def find_tables(doc: Document) -> list[Table]:
             continue
         if len(header) != len(delimiter) or _is_delimiter(header):
             continue
-        cells = [header, delimiter]
-        end = index + 2
-        while end < count:
-            found = _visible_texts(texts[end], end + 1 in hidden)
-            if found is None:
-                break
-            cells.append(found)
-            end += 1
-        rows = tuple(map(_new_row, doc.lines[index:end], cells))
-        tables.append(Table(rows[0], rows[1], rows[2:]))
+        end = _body_end(doc, index + 2)
+        body = _split_rows(texts[index + 2 : end])
+        rows = tuple(map(_new_row, repeat(lines), range(index + 2, end), body))
+        tables.append(Table(_new_row(lines, index, header), _new_row(lines, index + 1, delimiter), rows))
         resume = end
     return tables
+
+
+# A line break followed by a line that does not open with a pipe (or by nothing at all).
+_LINE_WITHOUT_LEADING_PIPE = re.compile(r"\n(?!\|)")
+
+
+def _body_end(doc: Document, start: int) -> int:
+    """The index just past the last body row of a table whose body starts at line index ``start``.
+
+    The body goes on while lines are table rows: shown, not quoted, with a pipe that separates
+    cells (see :func:`_visible_texts`). A line that opens with a pipe is always one unless it is
+    hidden (nothing before the pipe can escape it or open a code span), so a regex search over
+    the text skips the run of such lines at once (usually the whole body); the line it stops
+    at, and any after it, are then read one by one.
+    """
+    texts = doc.texts
+    starts = doc.lines.starts
+    count = len(texts)
+    if start >= count:
+        return count
+    found = _LINE_WITHOUT_LEADING_PIPE.search(doc.text, starts[start] - 1)
+    end = count if found is None else bisect_left(starts, found.start() + 1)
+    hidden = doc.hidden
+    if hidden:  # rarely more than a few lines: the first hidden one in the run ends it
+        end = min([end, *(number - 1 for number in hidden if start < number <= end)])
+    while end < count and _visible_texts(texts[end], end + 1 in hidden) is not None:
+        end += 1
+    return end
+
+
+def _split_rows(texts: list[str]) -> list[tuple[str, ...]]:
+    """The cell texts of each line in ``texts``, every one a table row (see :func:`_body_end`).
+
+    Rows in which every pipe separates cells (:func:`_pipes_all_separate`) are split all at once
+    by :func:`_split_plain_rows`; the others (and all of them when the plain ones are not the
+    regular shape it needs) one by one, by :func:`cell_texts`.
+    """
+    joined = "\n".join(texts)
+    if _pipes_all_separate(joined):
+        return _split_plain_rows(joined, len(texts)) or list(map(_row_texts, texts))
+    plain = list(map(_pipes_all_separate, texts))
+    rows = list(compress(texts, plain))
+    split = _split_plain_rows("\n".join(rows), len(rows)) if rows else None
+    if split is None:
+        return list(map(_row_texts, texts))
+    next_plain = iter(split).__next__
+    return [next_plain() if is_plain else _row_texts(text) for text, is_plain in zip(texts, plain)]
+
+
+def _pipes_all_separate(text: str) -> bool:
+    """Whether every pipe in the lines of ``text`` separates cells, and no cell needs unescaping.
+
+    So it is without a backslash (no escaped pipe) when no pipe lies in a code span. A line's
+    code spans all lie between its first and its last backtick, so a line without a pipe
+    there has none in a code span.
+    """
+    if "\\" in text:
+        return False
+    tick = text.find("`")
+    while tick != -1:
+        line_end = text.find("\n", tick)
+        if line_end == -1:
+            line_end = len(text)
+        if text.find("|", tick, text.rfind("`", tick, line_end)) != -1:
+            return False
+        tick = text.find("`", line_end)
+    return True
+
+
+def _split_plain_rows(joined: str, count: int) -> list[tuple[str, ...]] | None:
+    """The cell texts of ``count`` rows joined by line breaks, or None when their shape differs.
+
+    Every pipe in the rows separates cells (see :func:`_pipes_all_separate`). When every row has
+    the same number of pipes, at least two, and opens and closes with one (white space aside),
+    one split of the whole text at its pipes gives, in order, for each row: the white space
+    before its first pipe (joined to the previous row's after its last pipe and the line break),
+    then its cells. Every ``pipes``-th piece is such a gap and the cells of column ``j`` are the
+    pieces ``j``, ``j + pipes``, ``j + 2 * pipes``... which slicing picks out in C.
+
+    The shape is checked on the pieces themselves: with ``count * pipes + 1`` pieces, the gaps
+    hold only white space and between them every line break (``count - 1``), each in its own
+    gap as no row is without a pipe, exactly when each row has ``pipes`` pipes with nothing but
+    white space outside the first and the last. Such a row's cells are what :func:`cell_texts`
+    gives: the pieces between its pipes, trimmed.
+    """
+    if not count:
+        return []
+    pieces = joined.split("|")
+    pipes, rest = divmod(len(pieces) - 1, count)
+    if rest or pipes < 2:
+        return None
+    gaps = "".join(pieces[::pipes])
+    if gaps.count("\n") != count - 1 or gaps.strip():
+        return None
+    columns = [list(map(str.strip, pieces[j::pipes])) for j in range(1, pipes)]
+    return list(zip(*columns))
+
+
+def _row_texts(text: str) -> tuple[str, ...]:
+    texts = cell_texts(text)
+    assert texts is not None, "a table row has a pipe that separates cells"
+    return texts
 
 
 def _visible_texts(text: str, hidden: bool) -> tuple[str, ...] | None:

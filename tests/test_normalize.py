@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from syncer.normalize import (
     TicketRef,
@@ -183,3 +185,25 @@ def test_security_and_protocol_ids_are_not_jira_keys(text: str) -> None:
 
 def test_jira_key_after_a_lookalike() -> None:
     assert parse_ticket("Patch CWE-327, tracked in SEC-12") == TicketRef("jira", "SEC-12")
+
+
+_TICKET_BITS = [
+    "PAY-6", "CVE-12", "A_1-2", "AB-0", "AB-123456789", "#", "#12", "acme/shop", "acme-co/x", "/",
+    "b/", "b/100003", "12", "-", "https://", "http://", "jira.example.com", "github.com",
+    "/browse/", "PAY-7", "/issues/", "/pull/", "/pulls/", "4", "[", "]", "(", ")", "](", "x:",
+    " ", ".", "a", "#١٢", "/ABC-1",
+]
+
+
+@given(st.lists(st.sampled_from(_TICKET_BITS), max_size=8).map("".join))
+@example("[PAY-6](https://jira.example.com/browse/PAY-6)")
+@example("https://github.com/acme/shop/issues/4")
+@example("https://h/browse/ABC-1/issues/5")
+@example("[x](https://github.com/a/b/pulls/12)")
+@example("AB-1/x#12")
+@example("[https://h/a/b/issues/1](https://h/a/b/issues/2)")
+def test_plain_ticket_shapes_read_as_the_search_reads_them(text: str):
+    """The fast reading of the common whole-cell shapes agrees with the general search."""
+    from syncer.normalize import _search_ticket, read_ticket
+
+    assert read_ticket(text) == _search_ticket(text)
