@@ -354,13 +354,13 @@ class _TableReader:
         cells = list(zip(*texts))  # cells[i]: the column of cell i, one text per row
         titles = cells[self.columns["title"]]
         unusual = {i for i, title in enumerate(titles) if not title} if "" in titles else set()
-        mapped = [cells[at] for at in self.columns.values()]
-        # Usually no mapped cell can be a placeholder, as one regex search over them all finds.
-        if MAY_BE_PLACEHOLDER_LINE.search("\n" + "\n".join(chain.from_iterable(mapped))):
-            for column in mapped:
-                slots = {text for text in set(column) if is_placeholder(text)}
-                if slots:
-                    unusual.update(i for i, text in enumerate(column) if text in slots)
+        for at in self.columns.values():
+            column = cells[at]
+            if MAY_BE_PLACEHOLDER_LINE.search("\n" + "\n".join(column)) is None:
+                continue  # the usual case, found by one regex search over the whole column
+            slots = {text for text in set(column) if is_placeholder(text)}
+            if slots:
+                unusual.update(i for i, text in enumerate(column) if text in slots)
         items = self._plain_items(cells)
         if not unusual:
             return items
