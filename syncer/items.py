@@ -289,6 +289,9 @@ def _section(outline: Outline, line: int) -> str | None:
     return heading.text if heading else None
 
 
+_COLUMNS_FROM = 8  # rows (measured on real postmortems: smaller tables cost more by columns)
+
+
 class _TableReader:
     """Turns the rows of one action-item table into items.
 
@@ -320,10 +323,24 @@ class _TableReader:
         """The items in the table's rows, in order, as :meth:`item` reads each row.
 
         A table read row by row spends most of its time on Python steps repeated for every
-        row. So, when every row has as many cells as the header (no ragged-row diagnostic to
-        give), the table is read a column at a time: each field's value is worked out once per
-        distinct text of its column (owners, dates and statuses repeat a lot) and spread over
-        the rows by C-level maps, and the items are built by one map over the columns.
+        row, so a larger one is read a column at a time (:meth:`_items_by_columns`) when it can
+        be. That has a cost of its own per table (about as much as reading five rows): tables
+        with fewer than :data:`_COLUMNS_FROM` rows are read row by row.
+        """
+        rows = self.table.rows
+        if len(rows) >= _COLUMNS_FROM:
+            found = self._items_by_columns(diagnostics)
+            if found is not None:
+                return found
+        return [item for row in rows if (item := self.item(row, diagnostics)) is not None]
+
+    def _items_by_columns(self, diagnostics: list[Diagnostic]) -> list[ActionItem] | None:
+        """:meth:`items` read a column at a time; None when a row is ragged (left to the rows).
+
+        When every row has as many cells as the header (no ragged-row diagnostic to give),
+        each field's value is worked out once per distinct text of its column (owners, dates
+        and statuses repeat a lot) and spread over the rows by C-level maps, and the items are
+        built by one map over the columns.
 
         That reading is exact for the *plain* rows: with a title (else the row has no item, or
         a no-title diagnostic) and no placeholder in a mapped cell (which would blank a field).
@@ -333,7 +350,7 @@ class _TableReader:
         rows = self.table.rows
         texts = [row.texts for row in rows]
         if not texts or set(map(len, texts)) != {self.width}:
-            return [item for row in rows if (item := self.item(row, diagnostics)) is not None]
+            return None
         cells = list(zip(*texts))  # cells[i]: the column of cell i, one text per row
         titles = cells[self.columns["title"]]
         unusual = {i for i, title in enumerate(titles) if not title} if "" in titles else set()

@@ -321,8 +321,6 @@ def link_text(text: str) -> str:
 
 _PLACEHOLDER = re.compile(r"^\[[^\]]+\]$")
 _PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below begins
-# The first character of any trimmed text that is_placeholder accepts (marks are stripped too).
-PLACEHOLDER_LEADS = _PLACEHOLDER_STARTS | frozenset("`*_")
 # How every trimmed text is_placeholder accepts begins (``match`` it; it accepts more): after any
 # emphasis or code marks, the start of one of the placeholders below. A "[" whose first "]" is
 # followed by "(" opens a link ("[text](url)"), which _PLACEHOLDER cannot match. (The first "]"
