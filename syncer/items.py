@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -39,7 +39,7 @@ from syncer.normalize import (
 )
 from syncer.outline import Outline, build_outline
 from syncer.records import frozen_builder
-from syncer.tables import Row, Table, find_tables
+from syncer.tables import Row, Table, find_tables, table_lines
 
 FIELDS = ("title", "owner", "due", "priority", "status", "ticket", "id", "tracker")
 
@@ -211,11 +211,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     options = options or ParseOptions()
     tables = find_tables(doc)
     metadata = read_metadata(doc, options.date_order, tables)
-    # A table's rows are consecutive lines, from its header to its last row.
-    table_lines = frozenset(chain.from_iterable(
-        range(t.first_line, t.last_line + 1) for t in tables
-    ))
-    outline = build_outline(doc, skip=table_lines)
+    outline = build_outline(doc, skip=table_lines(tables))
     diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]
     items: list[ActionItem] = []
     templates: list[int] = []

@@ -56,6 +56,7 @@ from syncer.normalize import (
     strip_markdown,
 )
 from syncer.outline import PSEUDO_LEVEL, Heading, Outline
+from syncer.tables import table_lines
 from syncer.records import frozen_builder
 
 ACTION_HEADING = re.compile(
@@ -150,9 +151,8 @@ class ListEntry(NamedTuple):
 def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDocument:
     """Add the document's list items to ``parsed``; every item, table or list, sorted by line."""
     doc = parsed.doc
-    table_lines = frozenset(n for t in parsed.tables for n in range(t.first_line, t.last_line + 1))
     outline_headings = _outline_headings(parsed.outline)
-    taken = frozenset(h.line for h in outline_headings) | table_lines | doc.hidden
+    taken = frozenset(h.line for h in outline_headings) | table_lines(parsed.tables) | doc.hidden
     labels, entries = scan_lines(doc, taken, _first_action_heading(outline_headings))
     if not entries:
         return parsed  # nothing that could become an item (a third of the documents in docs)

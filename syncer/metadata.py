@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from syncer.document import Document
 from syncer.normalize import DateOrder, is_placeholder, parse_date, strip_markdown
-from syncer.tables import Table, find_tables
+from syncer.tables import Table, find_tables, table_lines
 
 # The first field whose names contain a label takes it, so each label is listed once.
 _LABELS: dict[str, tuple[str, ...]] = {
@@ -104,19 +104,16 @@ def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str
     A generator, so that reading stops once every field has a value.
     """
     yield from _front_matter(doc)
-    table_lines: set[int] = set()
     for table in tables:
-        # A table's rows are consecutive lines, from its header to its last row.
-        table_lines.update(range(table.first_line, table.last_line + 1))
         if table.header.width == 2:
             for row in (table.header, *table.rows):
                 if row.width == 2:
                     cells = row.texts
                     yield cells[0], cells[1]
     texts = doc.texts
-    hidden = doc.hidden
+    skipped = doc.hidden | table_lines(tables)
     for index in doc.indexes_starting(_MAY_BE_LABEL):
-        if index + 1 in hidden or index + 1 in table_lines:
+        if index + 1 in skipped:
             continue
         text = texts[index]
         if ":" not in text:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 
 from syncer.document import Document, Line
 from syncer.records import frozen_builder
@@ -114,10 +114,6 @@ class Row:
             cells.append(Cell(start, right, content_start, content_end, raw))
         return tuple(cells)
 
-    def cell_text(self, index: int) -> str:
-        """The trimmed text of cell ``index`` (as :attr:`Cell.text`)."""
-        return self.texts[index]
-
 
 def _cell_text(raw: str) -> str:
     raw = raw.strip()
@@ -146,6 +142,12 @@ class Table:
     def all_rows(self) -> tuple[Row, ...]:
         """Header, delimiter and body rows, in document order."""
         return (self.header, self.delimiter, *self.rows)
+
+
+def table_lines(tables: Iterable[Table]) -> frozenset[int]:
+    """The numbers of the lines the tables are made of: a table's rows are consecutive lines,
+    from its header to its last row."""
+    return frozenset(chain.from_iterable(range(t.first_line, t.last_line + 1) for t in tables))
 
 
 def split_row(line: Line) -> Row | None:
