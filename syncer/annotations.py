@@ -200,13 +200,12 @@ def may_hold_label(text: str) -> bool:
     """Whether an action label (see :func:`strip_lead`) could be anywhere in ``text``.
 
     A cheap test that may say yes when there is none, never no when there is one: every label
-    holds "action" or "follow". (What _may_hold does for these two words, written out: it is
-    asked of every list item outside action sections.)
+    holds "action" or "follow".
     """
-    if not text.isascii():
-        return True
-    folded = text.lower()
-    return "action" in folded or "follow" in folded
+    return _may_hold(text, _LABEL_WORDS)
+
+
+_LABEL_WORDS = ("action", "follow")
 
 
 def starts_with_label(text: str) -> bool:

@@ -651,14 +651,9 @@ def scan_lines(
                     parts.append(text.strip())
                 continue
             entry_text = body if parts is None else " ".join(parts)
-            if first >= actions_from:
+            if _keeps(first, entry_text, parent, actions_from, kept):
                 # A ListEntry made without the named tuple's Python-level __new__, at half the
                 # cost.
-                entries.append(
-                    _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
-                )
-            elif may_hold_label(entry_text) or parent in kept:
-                kept.add(first)
                 entries.append(
                     _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
                 )
@@ -697,7 +692,7 @@ def scan_lines(
             checkbox = checked = parent = None
     if first:
         entry_text = body if parts is None else " ".join(parts)
-        if first >= actions_from or may_hold_label(entry_text) or parent in kept:
+        if _keeps(first, entry_text, parent, actions_from, kept):
             entries.append(
                 _new_tuple(ListEntry, (first, len(texts), entry_text, checkbox, checked, parent))
             )
@@ -705,6 +700,18 @@ def scan_lines(
 
 
 _new_tuple = tuple.__new__
+
+
+def _keeps(first: int, text: str, parent: int | None, actions_from: int, kept: set[int]) -> bool:
+    """Whether scan_lines keeps the entry on line ``first`` (see its docstring): always from
+    ``actions_from`` on; above it, when it may hold a label or its parent was kept, and then
+    its line goes in ``kept`` for the entries nested in it."""
+    if first >= actions_from:
+        return True
+    if may_hold_label(text) or parent in kept:
+        kept.add(first)
+        return True
+    return False
 
 
 def _list_broken(texts: Sequence[str], after: int, before: int, outermost: int) -> bool:
