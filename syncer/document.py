@@ -165,8 +165,9 @@ class Document:
         """Whether the line is inside code, front matter or an HTML comment."""
         return number in self.hidden
 
-    def lines_starting(self, pattern: re.Pattern[str]) -> Iterator[Line]:
-        """The lines at whose start ``pattern`` matches, in order.
+    def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
+        """The 0-based indexes (into ``texts``) of the lines at whose start ``pattern`` matches,
+        in order.
 
         A pre-filter run over the whole text in one regex scan, so that passes looking for rare
         lines (headings, list items, labels) spend Python time only on lines that could be one.
@@ -175,10 +176,6 @@ class Document:
         newline rather than ``(?m)^``: the regex engine then jumps from newline to newline
         instead of trying the pattern at every character, several times faster.)
         """
-        return map(self.lines._line, self.indexes_starting(pattern))
-
-    def indexes_starting(self, pattern: re.Pattern[str]) -> Iterator[int]:
-        """Like :meth:`lines_starting`, but the 0-based indexes of the lines (into ``texts``)."""
         return _indexes_starting(self.lines, pattern)
 
 
@@ -269,11 +266,6 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, bool, list[str]]:
     except UnicodeDecodeError:
         raise InputError(path, "neither UTF-8 nor cp1252 text", line=bad_line) from None
     return text, "cp1252", bom, [f"{path}:{bad_line}: not valid UTF-8, read as cp1252"]
-
-
-def split_lines(text: str) -> tuple[Line, ...]:
-    """Split on ``\\n`` only, keeping each line's ending (``\\r\\n``, ``\\n`` or none)."""
-    return tuple(Lines(text))
 
 
 def _hidden_lines(whole: str, lines: Lines) -> set[int]:

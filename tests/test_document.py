@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.document import parse_document, read_document, split_lines
+from syncer.document import Lines, parse_document, read_document
 from syncer.errors import InputError
 
 
@@ -16,15 +16,15 @@ def doc_of(text: str | bytes, name: str = "pm.md"):
     return parse_document(Path(name), raw)
 
 
-def test_split_lines_keeps_each_ending():
-    lines = split_lines("a\r\nb\nc")
+def test_lines_keep_each_ending():
+    lines = Lines("a\r\nb\nc")
     assert [(l.text, l.ending) for l in lines] == [("a", "\r\n"), ("b", "\n"), ("c", "")]
     assert lines[1].start == 3 and lines[2].start == 5
 
 
-def test_split_lines_only_on_newline():
+def test_lines_split_only_on_newline():
     # \x0b, \x0c and U+2028 are line breaks for str.splitlines but not for Markdown line numbers.
-    lines = split_lines("a\x0bb\u2028c\nd\n")
+    lines = Lines("a\x0bb\u2028c\nd\n")
     assert [l.text for l in lines] == ["a\x0bb\u2028c", "d"]
 
 
@@ -126,7 +126,7 @@ def test_unclosed_fence_hides_only_its_opener():
 
 
 def _split_lines_reference(text: str) -> list[tuple[int, int, str, str]]:
-    """The plain reading of the rule, kept to check the fast split_lines against."""
+    """The plain reading of the rule, kept to check the fast Lines against."""
     lines = []
     offset = 0
     for number, chunk in enumerate(text.split("\n"), start=1):
@@ -141,18 +141,18 @@ def _split_lines_reference(text: str) -> list[tuple[int, int, str, str]]:
 
 
 @given(st.text(alphabet=st.sampled_from(["a", " ", "|", "\n", "\r", "é", "#"]), max_size=60))
-def test_split_lines_matches_the_reference_and_rebuilds_the_text(text: str):
-    lines = split_lines(text)
+def test_lines_match_the_reference_and_rebuild_the_text(text: str):
+    lines = Lines(text)
     assert [(ln.number, ln.start, ln.text, ln.ending) for ln in lines] == _split_lines_reference(text)
     assert "".join(ln.text + ln.ending for ln in lines) == text
     assert all(text[ln.start : ln.end] == ln.text for ln in lines)
 
 
-def test_lines_starting_numbers_lines_after_crlf_and_without_final_newline():
+def test_indexes_starting_finds_lines_after_crlf_and_without_final_newline():
     doc = parse_document(Path("x.md"), b"# a\r\nplain\r\n- b\n\n- c")
     import re
 
-    found = [line.number for line in doc.lines_starting(re.compile(r"\n[-#]"))]
+    found = [index + 1 for index in doc.indexes_starting(re.compile(r"\n[-#]"))]
     assert found == [1, 3, 5]
 
 
@@ -191,7 +191,7 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
          or line.text.lstrip().startswith("<!--")),
     ]
     for pattern, accepts in checks:
-        found = {line.number for line in doc.lines_starting(pattern)}
+        found = {index + 1 for index in doc.indexes_starting(pattern)}
         wanted = {line.number for i, line in enumerate(doc.lines) if accepts(i, line)}
         assert wanted <= found, pattern.pattern
 
