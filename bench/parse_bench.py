@@ -221,8 +221,6 @@ def timing_child(target: Path) -> None:
     from syncer.options import parse_options
 
     settings = _settings()
-    paths = discover([target])
-    options = parse_options(settings)  # type: ignore[arg-type]
     if os.environ.get("PMSYNC_BENCH_STEPS") != "1":
         started = time.perf_counter()
         result = extract([target], settings)  # type: ignore[arg-type]
@@ -231,6 +229,8 @@ def timing_child(target: Path) -> None:
         print(json.dumps({"extract": extract_s,
                           "items": sum(len(d.items) for d in result.documents)}))
         return
+    paths = discover([target])
+    options = parse_options(settings)  # type: ignore[arg-type]
     read = items_time = lists_time = 0.0
     for path in paths:
         t0 = time.perf_counter()
