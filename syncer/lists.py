@@ -56,8 +56,8 @@ from syncer.normalize import (
     strip_markdown,
 )
 from syncer.outline import PSEUDO_LEVEL, Heading, Outline
-from syncer.tables import table_lines
 from syncer.records import frozen_builder
+from syncer.tables import table_lines
 
 ACTION_HEADING = re.compile(
     r"""
