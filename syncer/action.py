@@ -315,8 +315,15 @@ def _exists(git: Git, name: str) -> bool:
 
 
 def pmsync_argv(options: ActionOptions, files: Sequence[str]) -> list[str]:
-    """The child ``pmsync`` command line for the Action's command."""
-    argv = [sys.executable, "-m", "syncer"]
+    """The child ``pmsync`` command line for the Action's command.
+
+    ``-I`` (isolated mode) keeps the checked-out repository off the import path: the child runs
+    with the repository root as working directory, and without it a ``syncer.py``, ``config/``
+    or ``click.py`` there would replace pmsync's own code and run with the tokens in its
+    environment (a fork's pull request included). It also ignores ``PYTHONPATH`` and the other
+    ``PYTHON*`` variables a workflow step might set, and the user's site-packages.
+    """
+    argv = [sys.executable, "-I", "-m", "syncer"]
     if options.config_file is not None:
         argv += ["--config", str(options.config_file)]
     argv.append(options.command)

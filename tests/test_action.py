@@ -313,6 +313,28 @@ def test_check_on_a_push_annotates_only_the_changed_postmortems(
     assert "### pmsync check" in summary and "1 document(s), 1 action item(s)" in summary
 
 
+# Each would replace pmsync's own code if the checkout were on the child's import path.
+HOSTILE_MODULES = ("syncer.py", "config/__init__.py", "click.py", "structlog.py", "rich/__init__.py")
+
+
+@pytest.mark.parametrize("command", ["check", "push"])
+def test_the_action_never_imports_code_from_the_checked_out_repository(
+        repo: Repo, command: str) -> None:
+    before = repo.head()
+    planted = repo.tmp / "planted"
+    hostile = f"import pathlib\npathlib.Path({str(planted)!r}).mkdir(exist_ok=True)\n"
+    files: dict[str, str | None] = {name: hostile for name in HOSTILE_MODULES}
+    repo.commit({**files, "postmortems/bad.md": BAD_DOC})
+    env = repo.event("push", push_payload(before, repo.head()),
+                     PYTHONPATH=str(repo.work))
+    result = run_action(ActionOptions(command=command, workdir=repo.work), env)
+    assert result.scope.files == ("postmortems/bad.md",)
+    assert result.run is not None
+    assert not planted.exists(), "a module from the checked-out repository ran"
+    if command == "check":
+        assert result.run.exit_code == 1 and "::error file=postmortems/bad.md" in result.run.output
+
+
 def test_nothing_in_scope_succeeds_and_says_so(repo: Repo) -> None:
     before = repo.head()
     repo.commit({"README.md": "only the readme\n"})
