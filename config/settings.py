@@ -13,6 +13,7 @@ import sys
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -30,6 +31,16 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILE_NAMES = ("pmsync.toml", "pyproject.toml")
 
 _config_file: ContextVar[Path | None] = ContextVar("pmsync_config_file", default=None)
+
+
+def http_url(value: str | None) -> str | None:
+    """A URL setting must name its scheme: ``acme.atlassian.net`` alone cannot be requested."""
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be a URL starting with https:// (or http://)")
+    return value.strip()
 
 
 class JiraSettings(BaseModel):
@@ -51,6 +62,8 @@ class JiraSettings(BaseModel):
         }
     )
     timeout: float = 30.0
+    _url = field_validator("url")(http_url)
+
     #: Jira Cloud's search lags behind writes: after a create whose answer was lost, pmsync
     #: polls for the new issues this many seconds before it creates the missing ones again.
     search_lag_wait: float = Field(default=10.0, ge=0)
@@ -75,6 +88,11 @@ class GitHubSettings(BaseModel):
     creates_per_minute: int = 80
     creates_per_hour: int = 500
     timeout: float = 30.0
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return http_url(value) or "https://api.github.com"
 
 
 class OwnerIdentity(BaseModel):
@@ -108,6 +126,14 @@ class SlackSettings(BaseModel):
     webhook_url: SecretStr | None = None
     timeout: float = 10.0
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        http_url(value.get_secret_value())  # the message never repeats the secret
+        return SecretStr(value.get_secret_value().strip())
+
 
 class RouteRule(BaseModel):
     """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
@@ -129,6 +155,8 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         validate_default=True,
+        # ``${{ secrets.UNDEFINED }}`` in Actions gives an empty variable: it means "not set".
+        env_ignore_empty=True,
     )
 
     tracker: Literal["jira", "github"] | None = None
@@ -141,6 +169,8 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
+
+    _document_base_url = field_validator("document_base_url")(http_url)
 
     @field_validator("max_document_mb")
     @classmethod
@@ -197,7 +227,11 @@ class ConfigFileSource(PydanticBaseSettingsSource):
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """The pmsync table of a config file; ``{}`` for a pyproject.toml without one."""
+    """The pmsync table of a config file; ``{}`` for a pyproject.toml without one.
+
+    Raises ``ConfigError`` listing every key no setting reads, each with its table.
+    """
+    from config.unknown_settings import unknown_keys
     from syncer.errors import ConfigError
 
     try:
@@ -206,9 +240,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    table = ""
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
-        return dict(tool.get("pmsync", {})) if isinstance(tool, dict) else {}
+        data, table = (dict(tool.get("pmsync", {})) if isinstance(tool, dict) else {}), "tool.pmsync"
+    unknown = unknown_keys(data, Settings, table)
+    if unknown:
+        raise ConfigError(f"{path}: {len(unknown)} unknown setting(s): {'; '.join(unknown)}")
     return dict(data)
 
 
@@ -232,23 +270,66 @@ def resolve_config_file(config_file: Path | None) -> Path | None:
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings from every source; raises ``ConfigError`` naming the bad setting."""
+    """Build settings from every source; raises ``ConfigError`` naming each bad setting.
+
+    Every secret is registered for masking, and each unknown ``PMSYNC_*`` variable is logged
+    once as a warning with the names it most likely meant.
+    """
     from syncer.errors import ConfigError
 
     path = resolve_config_file(config_file)
+    _warn_unknown_variables()
     token = _config_file.set(path)
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        env = "PMSYNC_" + "__".join(str(p) for p in first["loc"]).upper()
-        raise ConfigError(
-            f"invalid setting {where} ({env} or [{first['loc'][0]}] in {path or 'pmsync.toml'}): "
-            f"{first['msg']}"
-        ) from None
+        problems = "; ".join(_invalid(error, path) for error in exc.errors())
+        raise ConfigError(f"invalid setting {problems}") from None
     finally:
         _config_file.reset(token)
+    register_secrets(settings)
+    return settings
+
+
+def _invalid(error: Any, path: Path | None) -> str:
+    """``jira.url (PMSYNC_JIRA__URL or url in [jira] of pmsync.toml): must be …``."""
+    loc = [str(p) for p in error["loc"]]
+    env = "PMSYNC_" + "__".join(loc).upper()
+    table = f"[{'.'.join(loc[:-1])}] of " if len(loc) > 1 else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(loc)} ({env} or {loc[-1]} in {table}{path or 'pmsync.toml'}): {message}"
+
+
+_warned: set[str] = set()
+
+
+def _warn_unknown_variables() -> None:
+    """Log each ``PMSYNC_*`` variable no setting reads, once per process."""
+    from config.unknown_settings import unknown_variables
+
+    unknown = [u for u in unknown_variables(os.environ, Settings) if u not in _warned]
+    if not unknown:
+        return
+    from syncer.logs import get_logger
+
+    log = get_logger("pmsync.config")
+    for problem in unknown:
+        _warned.add(problem)
+        log.warning(f"ignored environment variable {problem}: no setting has this name")
+
+
+def register_secrets(settings: Settings) -> None:
+    """Mask the tokens and the webhook URL (its path too: requests' errors quote only the
+    path) wherever pmsync prints or logs."""
+    from syncer.logs import register_secret
+
+    for secret in (settings.jira.token, settings.github.token, settings.slack.webhook_url):
+        value = secret.get_secret_value() if secret is not None else ""
+        register_secret(value)
+    webhook = settings.slack.webhook_url
+    path = urlsplit(webhook.get_secret_value()).path.rstrip("/") if webhook is not None else ""
+    if len(path) >= 8:  # a real webhook's path is long and random; "/" would mask every path
+        register_secret(path)
 
 
 def settings_origins(config_file: Path | None = None, **overrides: Any) -> dict[str, str]:
@@ -284,6 +365,8 @@ def setting_leaves(values: dict[str, Any], prefix: str = "") -> list[tuple[str, 
 
 def masked_dump(settings: Settings) -> dict[str, Any]:
     """The effective settings as plain data, secrets replaced by ``********``."""
+    from syncer.logs import mask_url_credentials
+
     data = settings.model_dump(mode="python")
 
     def mask(node: Any) -> Any:
@@ -293,6 +376,6 @@ def masked_dump(settings: Settings) -> dict[str, Any]:
             return [mask(v) for v in node]
         if isinstance(node, SecretStr):
             return "********" if node.get_secret_value() else ""
-        return node
+        return mask_url_credentials(node) if isinstance(node, str) else node
 
     return dict(mask(data))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from typing import Any, Literal, MutableMapping
 
@@ -27,16 +28,24 @@ def register_secret(value: str | None) -> None:
         _secrets.add(value)
 
 
+# ``scheme://user:password@host``: the part before ``@`` is a credential.
+_URL_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@?#]+@")
+
+
+def mask_url_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL replaced by ``********``."""
+    return _URL_CREDENTIALS.sub(r"\1********@", text)
+
+
 def mask_secrets(text: str) -> str:
-    """``text`` with every registered secret replaced by ``********``."""
-    for secret in _secrets:
+    """``text`` with every registered secret, longest first, and every credential embedded in
+    a URL replaced by ``********``."""
+    for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, "********")
-    return text
+    return mask_url_credentials(text)
 
 
 def _mask_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    if not _secrets:
-        return event
     for key, value in list(event.items()):
         if isinstance(value, str):
             event[key] = mask_secrets(value)

@@ -135,9 +135,14 @@ def test_config_masks_secrets_and_names_sources(capsys, tmp_path: Path, monkeypa
     monkeypatch.setenv("PMSYNC_JIRA__TOKEN", "s3cr3t-token-value")
     monkeypatch.setenv("PMSYNC_JIRA__PROJECT", "ENV")
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/api")
+    monkeypatch.setenv("PMSYNC_JIRA__URL", "https://ann:url-embedded-pass@jira.example.com")
     code, out, err = run(capsys, "config", "--format", "json")
-    assert code == 0 and "s3cr3t-token-value" not in out + err
+    text_code, text, text_err = run(capsys, "config")
+    assert code == text_code == 0
+    for secret in ("s3cr3t-token-value", "url-embedded-pass", "ann:"):
+        assert secret not in out + err + text + text_err
     data = json.loads(out)
+    assert data["settings"]["jira"]["url"] == "https://********@jira.example.com"
     assert data["settings"]["jira"]["token"] == "********"
     assert data["settings"]["jira"]["project"] == "ENV"  # environment beats the file
     assert data["settings"]["tracker"] == "jira"
