@@ -132,7 +132,9 @@ _DUE = re.compile(
 _MAY_BE_LINK_DEFINITION = re.compile(r"\n {0,3}\[")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
 _FULL_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
-_SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[:])")
+# Not before "(" (an inline link) or "[" (a full reference); before ":" it is one too, as an item's
+# text is never a definition ("- [TASK-12]: add a retry").
+_SHORTCUT_REFERENCE = re.compile(r"\[([^\[\]]+)\](?![(\[])")
 
 
 class Lead(NamedTuple):
@@ -434,7 +436,11 @@ def link_definitions(doc: Document) -> dict[str, str]:
     for index in doc.indexes_starting(_MAY_BE_LINK_DEFINITION):
         if index + 1 in hidden:
             continue
-        definition = _LINK_DEFINITION.match(texts[index])
+        text = texts[index]
+        if text.rstrip().endswith("]:") and index + 1 < len(texts) and index + 2 not in hidden:
+            # The destination may be on the next line: "[task-12]:" then "    https://…".
+            text = text.rstrip() + " " + texts[index + 1].strip()
+        definition = _LINK_DEFINITION.match(text)
         if definition:
             found.setdefault(_fold(definition.group(1)), definition.group(2))
     return found

@@ -268,9 +268,38 @@ def _map_columns(headers: tuple[str, ...], lookup: Mapping[str, str]) -> dict[st
     for index, header in enumerate(headers):
         name = normalise_header(header)
         found = lookup.get(name) or lookup.get(name.rstrip("s")) or lookup.get(name + "s")
+        if not found and "ticket" in lookup.values() and names_ticket_column(name):
+            found = "ticket"
         if found and found not in columns:
             columns[found] = index
     return columns
+
+
+# The words of a ticket column's header, beyond the listed synonyms: a column is a ticket column
+# when its header has at least one noun and nothing but nouns and qualifiers ("Tracking bug",
+# "Issue #", "Related issue", "PR(s)", "Jira / GitHub link", "Bug ID"), in any case or spacing.
+_TICKET_NOUNS = frozenset((
+    "ticket", "issue", "bug", "pr", "pull", "jira", "github", "gitlab", "link", "reference",
+    "tracking", "mr", "commit",
+))
+_TICKET_QUALIFIERS = frozenset((
+    "related", "linked", "request", "url", "key", "no", "number", "num", "nr", "id", "ref", "or",
+    "and", "the", "s",
+))
+_HEADER_WORDS = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=1024)
+def names_ticket_column(name: str) -> bool:
+    """Whether a normalised header (see :func:`normalise_header`) names a ticket column."""
+    words = [_singular(word) for word in _HEADER_WORDS.findall(name)]
+    return any(word in _TICKET_NOUNS for word in words) and all(
+        word in _TICKET_NOUNS or word in _TICKET_QUALIFIERS for word in words
+    )
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def is_action_table(columns: Mapping[str, int]) -> bool:
@@ -314,6 +343,7 @@ class _TableReader:
         # The cell index of each field in FIELDS order; -1 (a blank added after the cells,
         # see item()) for a field the table has no column for.
         self.pick = itemgetter(*(columns.get(f, -1) for f in FIELDS))
+        self.reference_columns = _reference_columns(self.width, columns)
 
     def items(self, diagnostics: list[Diagnostic]) -> list[ActionItem]:
         """The items in the table's rows, in order, as :meth:`item` reads each row.
@@ -400,6 +430,10 @@ class _TableReader:
             if text in unread and statuses[index] is None:
                 found = parse_status(text, vocabulary)
                 statuses[index], status_raws[index] = (found.status, found.raw) if found else (None, None)
+        ticket_raws = [text if ticket else None for text, ticket in zip(ticket_texts, tickets)]
+        for index, ticket in enumerate(tickets):
+            if ticket is None:
+                tickets[index], ticket_raws[index] = self.cell_reference(self.table.rows[index].texts)
         first = self.table.first_line + 2  # the body rows are the lines after the delimiter
         return list(map(
             _new_item,
@@ -417,10 +451,21 @@ class _TableReader:
             statuses,
             status_raws,
             tickets,
-            [text if ticket else None for text, ticket in zip(ticket_texts, tickets)],
+            ticket_raws,
             [text or None for text in column("tracker")],
             repeat(()),
         ))
+
+    def cell_reference(self, cells: Sequence[str]) -> tuple[TicketRef | None, str | None]:
+        """The first ticket reference in a row's other cells (see :func:`_reference_columns`),
+        and the cell that holds it: for a row whose ticket column holds none, or a table
+        without one."""
+        for at in self.reference_columns:
+            text = cells[at] if at < len(cells) else ""
+            ticket = _ticket(text) if _MAY_REFER.search(text) else None
+            if ticket is not None:
+                return ticket, text
+        return None, None
 
     def item(self, row: Row, diagnostics: list[Diagnostic]) -> ActionItem | None:
         """The item in ``row``; None for a row without one. Problems go to ``diagnostics``."""
@@ -460,6 +505,8 @@ class _TableReader:
             # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
             status = parse_status(ticket_text, options.status_vocabulary)
             status_raw = status.raw if status else None
+        if ticket is None:
+            ticket, ticket_text = self.cell_reference(cells)
         return _new_item(
             file=self.path,
             line=line,
@@ -482,6 +529,24 @@ class _TableReader:
 
 
 T = TypeVar("T")
+
+
+# Columns whose values have their own meaning and hold no ticket: an ID such as "AI-1" looks
+# like a Jira key, a due date "Q3-2025" too.
+_NO_REFERENCE_FIELDS = ("ticket", "id", "owner", "due", "priority", "tracker")
+# What every reference read_ticket finds holds: "://" of a URL, "-" of a Jira key, "#" of an
+# issue number, "/" of a bug id.
+_MAY_REFER = re.compile(r"[-#/]")
+
+
+def _reference_columns(width: int, columns: Mapping[str, int]) -> tuple[int, ...]:
+    """Where a row's ticket may be written outside its ticket column: every column pmsync does
+    not map, and the status column, left to right; the title last (a title more often mentions
+    other work than it names its own ticket)."""
+    skipped = {columns[f] for f in _NO_REFERENCE_FIELDS if f in columns}
+    title = columns.get("title")
+    others = tuple(i for i in range(width) if i not in skipped and i != title)
+    return others + ((title,) if title is not None else ())
 
 
 def _per_text(read: Callable[[str], T], texts: Sequence[str]) -> list[T]:

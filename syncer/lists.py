@@ -198,7 +198,7 @@ def _read_entries(
     heading_lines = sections.lines
     end = len(parsed.doc.texts) + 1
     next_heading = heading_lines[0] if heading_lines else end
-    for entry in entries:
+    for position, entry in enumerate(entries):
         if entry.parent in by_line:
             detail = _DETAIL.match(entry.text)
             if detail is not None:
@@ -221,7 +221,12 @@ def _read_entries(
             templates.append(entry.first_line)
             continue
         by_line[entry.first_line] = len(found)
-        found.append(_list_item(parsed, entry, lead, reading, place, definitions, options))
+        values = _list_item(parsed, entry, lead, reading, place, definitions, options)
+        if values[_TICKET] is None:
+            until = entries[position + 1].first_line if position + 1 < len(entries) else end
+            values[_TICKET] = _later_ticket(parsed.doc, entry, until, definitions)
+            values[_TICKET_RAW] = _ticket_raw(values[_TICKET])
+        found.append(values)
     return [_new_item(*values) for values in found], templates
 
 
@@ -315,8 +320,40 @@ def _list_item(
         status.status if status else None,  # status
         status.raw if status else None,  # status_raw
         ticket,  # ticket
-        (ticket.url or ticket.key) if ticket else None,  # ticket_raw
+        _ticket_raw(ticket),  # ticket_raw
     ]
+
+
+def _ticket_raw(ticket: TicketRef | None) -> str | None:
+    return (ticket.url or ticket.key) if ticket else None
+
+
+def _later_ticket(
+    doc: Document, entry: ListEntry, until: int, definitions: _LinkDefinitions
+) -> TicketRef | None:
+    """The first ticket in the item's later paragraphs: the lines after its first paragraph and
+    before line ``until`` (the next entry) that are still indented under it, past blank lines,
+    images and code blocks (whose contents do not count)."""
+    texts = doc.texts
+    if entry.last_line >= min(until - 1, len(texts)):
+        return None  # the usual item: the next entry follows on the next line
+    marker = _MARKER.match(texts[entry.first_line - 1])
+    if marker is None:
+        return None  # a labelled paragraph: nothing is indented under it
+    column = len(marker.group("indent").expandtabs(4))
+    for number in range(entry.last_line + 1, min(until, len(texts) + 1)):
+        text = texts[number - 1]
+        if not text.strip():
+            continue
+        expanded = text.expandtabs(4)
+        if len(expanded) - len(expanded.lstrip()) <= column:
+            return None  # the item ended: a line not indented past its marker
+        if number in doc.hidden:
+            continue
+        ticket = _ticket(text, definitions)
+        if ticket is not None:
+            return ticket
+    return None
 
 
 def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:

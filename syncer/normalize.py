@@ -295,6 +295,7 @@ def _parse_month_names(text: str, order: DateOrder) -> tuple[int | None, int, in
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)")
 _TAG = re.compile(r"<[^>]+>")
+_AUTOLINK = re.compile(r"<([A-Za-z][\w+.-]{1,31}:[^\s<>]*)>")  # "<https://…>": its URL is its text
 _MARKUP = re.compile(r"[\[<*_~`\\]")  # a character without which strip_markdown only strips
 
 
@@ -308,7 +309,7 @@ def strip_markdown(text: str) -> str:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _strip_markup(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
-    text = _TAG.sub("", text)
+    text = _TAG.sub("", _AUTOLINK.sub(r"\1", text) if "<" in text else text)
     text = _EMPHASIS.sub("", text)
     return text.replace("\\|", "|").strip()
 
@@ -329,7 +330,10 @@ _PLACEHOLDER_START = r"[`*_]*+(?:\[(?![^\]\n]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)
 MAY_BE_PLACEHOLDER = re.compile(_PLACEHOLDER_START)
 # The same for many texts at once, each on its own line: search "\n" + "\n".join(texts).
 MAY_BE_PLACEHOLDER_LINE = re.compile("\n" + _PLACEHOLDER_START)
-_PLACEHOLDER_WORDS = re.compile(r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<[^>]+>)$")
+# "<owner>" is a slot, but "<https://…/issues/62>" (an autolink: a scheme and a colon) is a link.
+_PLACEHOLDER_WORDS = re.compile(
+    r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<(?![A-Za-z][\w+.-]{1,31}:)[^>]+>)$"
+)
 
 
 def is_placeholder(text: str) -> bool:
@@ -459,8 +463,8 @@ def _search_ticket(text: str) -> TicketRef | None:
         if jira:
             return _new_ticket("jira", jira.group(1), url)
         github = _GH_URL.match(url)
-        if github:
-            return _new_ticket("github", f"#{github.group(2)}", url, github.group(1))
+        if github:  # the issue's own URL, without a tab or anchor after it ("/files#diff-…")
+            return _new_ticket("github", f"#{github.group(2)}", github.group(0), github.group(1))
         if _TICKET_URL.match(url):
             return _new_ticket("url", url, url)
     keys = jira_keys(text) if "-" in text else None

@@ -216,3 +216,58 @@ def test_a_table_read_by_columns_reads_as_row_by_row(headers, rows, ragged):
     assert items == expected
     assert [repr(item) for item in items] == [repr(item) for item in expected]
     assert by_columns == by_rows
+
+
+# --- existing references: ticket column vocabulary and references in other cells -------------
+
+
+@pytest.mark.parametrize("header", [
+    "Ticket", "Tracking bug", "Bug", "Issue", "Issue #", "issue#", "Related Issue", "Reference",
+    "PR", "PR(s)", "Links", "**Tracking Bug**", "Jira / GitHub link", "Bug ID", "Pull request",
+])
+def test_ticket_column_synonyms(header: str):
+    text = (f"## Action items\n\n| Action item | Owner | {header} |\n|---|---|---|\n"
+            "| Cap the retry budget | @kim | [#41](https://github.com/acme/shop/issues/41) |\n")
+    (item,) = parse(text).items
+    assert item.anchor.columns["ticket"] == 2
+    assert item.ticket is not None and item.ticket.key == "#41"
+
+
+@pytest.mark.parametrize("header", ["Notes", "Type", "Request", "Kind", "Area"])
+def test_other_headers_are_no_ticket_column(header: str):
+    columns = map_columns(("Action", "Owner", header), DEFAULT_COLUMN_SYNONYMS)
+    assert "ticket" not in columns
+
+
+@pytest.mark.parametrize(("cell", "key"), [
+    ("[PR](https://github.com/acme/lib/pull/31) merged", "#31"),
+    ("patched in OPS-77", "OPS-77"),
+    ("see acme/lib#9", "#9"),
+    ("<https://github.com/acme/lib/issues/62>", "#62"),
+    ("https://git.example.com/acme/lib/commit/4f2a9c1", "https://git.example.com/acme/lib/commit/4f2a9c1"),
+])
+def test_reference_in_an_unmapped_column_is_the_items_ticket(cell: str, key: str):
+    rows = "".join(f"| Patch the parser {n} | {cell} | Dana | Done |\n" for n in range(9))
+    text = "## Action items\n\n| Action | Kind | Owner | Status |\n|---|---|---|---|\n" + rows
+    items = parse(text).items
+    # Nine rows are read a column at a time, one row by row: both give the same reference.
+    assert len(items) == 9
+    assert {item.ticket.key if item.ticket else None for item in items} == {key}
+    short = parse("## Action items\n\n| Action | Kind | Owner | Status |\n|---|---|---|---|\n"
+                  f"| Patch it | {cell} | Dana | Done |\n").items[0]
+    assert short.ticket == items[0].ticket and short.ticket_raw == cell
+
+
+def test_ticket_column_wins_over_other_cells_and_title_comes_last():
+    text = ("## Action items\n\n| Action | Notes | Owner | Bug |\n|---|---|---|---|\n"
+            "| Fix #5 again | see OPS-2 | Dana | OPS-9 |\n"
+            "| Fix #5 again | see OPS-2 | Dana | n/a |\n"
+            "| Fix #5 again | none | Dana | |\n")
+    assert [item.ticket.key for item in parse(text).items] == ["OPS-9", "OPS-2", "#5"]
+
+
+def test_id_owner_and_due_cells_hold_no_reference():
+    text = ("## Action items\n\n| ID | Action | Owner | Due |\n|---|---|---|---|\n"
+            "| AI-1 | Add an alert | dev-ops | Q3-2025 |\n")
+    (item,) = parse(text).items
+    assert item.ticket is None and item.id == "AI-1"

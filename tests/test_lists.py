@@ -718,3 +718,35 @@ def test_entries_left_out_above_the_first_action_heading_would_have_made_nothing
     assert _read_entries(parsed, kept, sections, options) == _read_entries(
         parsed, every_entry, sections, options
     )
+
+
+# --- existing references in later paragraphs and reference-style links ---------------------
+
+
+def test_ticket_in_a_later_paragraph_of_the_same_item() -> None:
+    text = (
+        "## Action items\n\n"
+        "- Add alerts on the queue\n\n  ![graph](queue.png)\n\n"
+        "  Tracked in https://github.com/o/r/issues/7\n"
+        "- Second item\n\n  ```\n  see #99\n  ```\n\n  Done in OPS-5.\n"
+        "- Third item\n\nA paragraph outside the list, #5.\n"
+    )
+    tickets = [(item.line, item.ticket.key if item.ticket else None) for item in items_of(text)]
+    assert tickets == [(3, "#7"), (8, "OPS-5"), (15, None)]
+
+
+def test_item_that_opens_with_a_shortcut_reference_and_a_definition_on_two_lines() -> None:
+    text = (
+        "## Action items\n\n- [TASK-12]: add a retry\n- [task-13]: add a limit\n"
+        "- Rotate keys [task-14]\n\n"
+        "[task-13]:\n    https://github.com/o/r/issues/13\n"
+        "[task-14]:\n  https://jira.example.com/browse/OPS-14\n"
+    )
+    assert [item.ticket.key if item.ticket else None for item in items_of(text)] == [
+        "TASK-12", "#13", "OPS-14",
+    ]
+
+
+def test_autolink_is_a_link_not_a_placeholder() -> None:
+    item = only("## Action items\n\n- <https://github.com/o/r/issues/63>\n")
+    assert item.ticket is not None and item.ticket.key == "#63"
