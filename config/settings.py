@@ -135,6 +135,20 @@ class SlackSettings(BaseModel):
         return SecretStr(value.get_secret_value().strip())
 
 
+class PushSettings(BaseModel):
+    """``pmsync push``: what it creates on its own and how much one run may do."""
+
+    #: Items already done or won't-do when pmsync first meets them get a (closed) ticket only
+    #: when this is true; by default they are skipped, so adopting pmsync on an existing
+    #: repository does not create and close a ticket for every finished item.
+    create_done: bool = False
+    #: At most this many tickets per push (0: no limit); above it nothing is created.
+    max_create: int = Field(default=50, ge=0)
+    #: A document with more action items than this is refused (0: no limit), so a broken or
+    #: hostile document cannot make thousands of tickets or look-ups.
+    max_items_per_document: int = Field(default=500, ge=0)
+
+
 class RouteRule(BaseModel):
     """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
     ``path`` is a glob on the document path)."""
@@ -167,6 +181,7 @@ class Settings(BaseSettings):
     parse: ParseSettings = Field(default_factory=ParseSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
 

@@ -129,17 +129,22 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
 @click.option("--close-removed", is_flag=True,
               help="Close (as not planned) open tickets of items deleted from their document.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
+@click.option("--max-create", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Create at most N tickets; a push that would create more creates none and "
+              "exits 2 (0: no limit; default: push.max_create, 50).")
 @pass_app
 def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None,
-         close_removed: bool, fmt: str, show_all: bool) -> int:
+         close_removed: bool, fmt: str, show_all: bool, max_create: int | None) -> int:
     """Create or update one ticket per action item and write the links into the documents.
 
     Safe to run again: linked items are updated only where the document changed, and a ticket
     created by a run that was interrupted is found again by its marker, never created twice.
+    Items already done or won't-do when first met get no ticket unless push.create_done is set.
     """
     from syncer.commands import run_push
 
-    return run_push(paths, app.settings(), dry_run=dry_run, tracker=tracker,
+    overrides = {"push": {"max_create": max_create}} if max_create is not None else {}
+    return run_push(paths, app.settings(**overrides), dry_run=dry_run, tracker=tracker,
                     close_removed=close_removed, fmt=fmt, verbose=show_all)
 
 

@@ -121,12 +121,12 @@ def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
 def _finish_sync(result: Any, fmt: str, verbose: bool) -> int:
     from syncer.render import print_sync, sync_json
 
-    for error in result.errors:
-        click.echo(f"pmsync: error: {error}", err=True)
     if fmt == "json":
         click.echo(dumps(sync_json(result)))
     else:
         print_sync(Console(), result, verbose)
+    for error in result.errors:  # after the plan, where the reader's eye ends up
+        click.echo(f"pmsync: error: {error}", err=True)
     if result.errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if result.failed else EXIT_OK

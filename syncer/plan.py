@@ -2,7 +2,7 @@
 
 Everything here is pure. The sync engine gathers the tracker state first (tickets found by
 marker, linked tickets read in batches, the fields each draft asks for) and hands it to
-:func:`plan_item`; the resulting :class:`ItemPlan` says create, update, link, unchanged,
+:func:`plan_item`; the resulting :class:`ItemPlan` says create, update, link, unchanged, skip,
 conflict or problem, with the reason.
 
 Authority: the document decides title, owner, due date and priority; the tracker decides status.
@@ -34,8 +34,14 @@ from connectors.base import (
     TicketState,
 )
 from syncer.items import ActionItem, ParsedDocument
+from syncer.normalize import Status
 
-Action = Literal["create", "update", "link", "unchanged", "conflict", "problem", "external"]
+Action = Literal["create", "update", "link", "unchanged", "skip", "conflict", "problem",
+                 "external"]
+#: The statuses of items that get no ticket when pmsync first meets them, unless
+#: ``push.create_done`` is set.
+FINISHED = (Status.DONE, Status.WONT_DO)
+_FINISHED_WORDS = {Status.DONE: "done", Status.WONT_DO: "won't do"}
 
 
 @dataclass(frozen=True)
@@ -158,12 +164,14 @@ def plan_item(
     link: TicketLink | None = None,
     linked: TicketState | Failed | None = None,
     found: TicketState | None = None,
+    create_done: bool = False,
 ) -> ItemPlan:
     """Decide one item.
 
     ``link`` is the item's own ticket reference when a configured tracker owns it, and ``linked``
     that ticket as read; ``found`` is a ticket carrying the item's marker (a create whose link
-    never reached the document).
+    never reached the document). An item already finished when pmsync first meets it gets no
+    ticket unless ``create_done``.
     """
     base = ItemPlan(item, "problem", tracker, marker, draft, notices=notices)
     if item.ticket is not None and link is None:
@@ -178,6 +186,10 @@ def plan_item(
         return replace(base, message=problem)
     if found is not None:
         return _compare(replace(base, action="link", state=found), marker, desired)
+    if item.status in FINISHED and not create_done:
+        return replace(base, action="skip", message=(
+            f"already {_FINISHED_WORDS[item.status]}: no ticket "
+            "(set push.create_done = true to create a closed one)"))
     return replace(base, action="create")
 
 

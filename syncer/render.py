@@ -80,10 +80,18 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
             "message": d.message}
 
 
-SYNC_COUNTS = ("created", "updated", "linked", "unchanged", "failed", "conflict", "problem")
-_PLANNED_VERB = {"created": "create", "updated": "update", "linked": "link"}
+SYNC_COUNTS = ("created", "updated", "linked", "unchanged", "skipped", "failed", "conflict",
+               "problem")
+#: A dry run of push counts the plan's own words.
+PLAN_COUNTS = ("create", "update", "link", "unchanged", "skip", "conflict", "problem")
 _OUTCOME_STYLE = {"created": "green", "updated": "cyan", "linked": "blue", "failed": "red",
-                  "conflict": "magenta", "problem": "red", "status": "cyan", "external": "dim"}
+                  "conflict": "magenta", "problem": "red", "status": "cyan", "external": "dim",
+                  "create": "green", "update": "cyan", "link": "blue", "skip": "dim",
+                  "skipped": "dim"}
+
+
+def _counts(result: Any) -> tuple[str, ...]:
+    return PLAN_COUNTS if result.planned else SYNC_COUNTS
 
 
 def sync_json(result: Any) -> dict[str, Any]:
@@ -92,16 +100,17 @@ def sync_json(result: Any) -> dict[str, Any]:
     for doc in result.documents:
         documents.append({
             "file": str(doc.path), "written": doc.written, "error": doc.error,
-            **{_plural(name): doc.count(name) for name in SYNC_COUNTS},
+            **{_plural(name): doc.count(name) for name in _counts(result)},
             "status_changes": doc.count("status"),
             "items": [item.to_json() for item in doc.items],
             "removed": [r.to_json() for r in doc.removed],
         })
-    totals = {_plural(name): result.total(name) for name in SYNC_COUNTS}
+    totals = {_plural(name): result.total(name) for name in _counts(result)}
     totals["status_changes"] = result.total("status")
     totals["written"] = sum(1 for d in result.documents if d.written)
     return {
-        "command": result.command, "dry_run": result.dry_run, "interrupted": result.interrupted,
+        "command": result.command, "dry_run": result.dry_run, "planned": result.planned,
+        "interrupted": result.interrupted,
         "documents": documents, "totals": totals,
         "errors": [str(e) for e in result.errors],
     }
@@ -127,10 +136,8 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                 table.add_column(name, overflow="fold")
             for item in shown:
                 style = _OUTCOME_STYLE.get(item.outcome, "white")
-                action = _PLANNED_VERB.get(item.outcome, item.outcome) if result.dry_run \
-                    else item.outcome
                 table.add_row(str(item.item.line), item.item.own_title[:80],
-                              f"[{style}]{action}[/]",
+                              f"[{style}]{item.outcome}[/]",
                               item.link.key if item.link else "",
                               item.message or item.status or "")
             console.print(table)
@@ -140,11 +147,13 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
                     else "still open; --close-removed closes it")
             console.print(f"  [yellow]removed from the document:[/] {ticket.link.key} "
                           f"{ticket.title[:60]!r}: {what}")
-    summary = Table(title="dry run: nothing written" if result.dry_run else None,
+    summary = Table(title="dry run: nothing written" if result.dry_run
+                    else "plan only: nothing written" if result.planned else None,
                     header_style="bold", expand=False)
+    counts = _counts(result)
     columns = ("status",) if result.command == "pull" else tuple(
-        name for name in SYNC_COUNTS
-        if name in ("created", "unchanged") or result.total(name))  # no all-zero columns
+        name for name in counts
+        if name in (counts[0], "unchanged") or result.total(name))  # no all-zero columns
     summary.add_column("Document", overflow="fold", ratio=3)
     for name in columns:
         summary.add_column("changed" if name == "status" else name, justify="right")

@@ -48,8 +48,10 @@ from syncer.writeback import ItemChange, plan_edits, render, write_atomic
 
 log = get_logger("pmsync.sync")
 
-Outcome = Literal["created", "updated", "linked", "unchanged", "failed", "conflict", "problem",
-                  "external", "status", "removed", "closed"]
+Outcome = Literal["created", "updated", "linked", "unchanged", "skipped", "failed", "conflict",
+                  "problem", "external", "status", "removed", "closed",
+                  # a dry run's results are the plan's own words
+                  "create", "update", "link", "skip"]
 #: How many creates go to a tracker at once (Jira's bulk limit); results are written back between.
 CREATE_CHUNK = 50
 
@@ -111,8 +113,10 @@ class RunResult:
     command: Literal["push", "pull"]
     dry_run: bool
     documents: list[DocumentResult] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
+    errors: list[PmsyncError] = field(default_factory=list)
     interrupted: bool = False
+    #: The items hold the plan, in its words: a dry run, or a push refused before acting.
+    planned: bool = False
 
     def total(self, outcome: str) -> int:
         """Items with ``outcome`` over all documents."""
@@ -205,20 +209,56 @@ def push(
     try:
         with documents_locked(files):
             extraction = extract(files, settings)
-            plans = plan_push(extraction.documents, settings, pool)
-            result = RunResult("push", dry_run, errors=list(extraction.errors))
+            documents, too_long = _within_item_cap(extraction.documents, settings)
+            plans = plan_push(documents, settings, pool)
+            result = RunResult("push", dry_run, errors=[*extraction.errors, *too_long])
             removed = find_removed(plans, pool)
-            if dry_run:
+            refusal = _over_create_limit(plans, settings)
+            if refusal is not None:
+                result.errors.append(refusal)
+            result.planned = dry_run or refusal is not None
+            if result.planned:
                 result.documents = [_planned(plan) for plan in plans]
             else:
-                _execute_push(plans, pool, result, progress)
+                _execute_push(_with_create_notices(plans, pool), pool, result, progress)
             for document, tickets in zip(result.documents, removed):
-                document.removed = [_removed(pool, state, close_removed and not dry_run)
+                document.removed = [_removed(pool, state, close_removed and not result.planned)
                                     for state in tickets]
             return result, plans
     finally:
         if own_pool:
             pool.close()
+
+
+def _within_item_cap(documents: Sequence[ParsedDocument], settings: Settings
+                     ) -> tuple[list[ParsedDocument], list[InputError]]:
+    """The documents with at most ``push.max_items_per_document`` items, and an error for each
+    of the others: a broken or hostile document must not make thousands of tickets."""
+    cap = settings.push.max_items_per_document
+    kept: list[ParsedDocument] = []
+    refused: list[InputError] = []
+    for parsed in documents:
+        if cap and len(parsed.items) > cap:
+            refused.append(InputError(parsed.doc.path, (
+                f"{len(parsed.items)} action items, more than push.max_items_per_document "
+                f"({cap}); nothing was pushed from it. If they are real, raise the limit "
+                "(PMSYNC_PUSH__MAX_ITEMS_PER_DOCUMENT, or max_items_per_document under [push] "
+                "in pmsync.toml; 0 means no limit)")))
+        else:
+            kept.append(parsed)
+    return kept, refused
+
+
+def _over_create_limit(plans: Sequence[DocumentPlan], settings: Settings) -> ConfigError | None:
+    """The error that stops a push planning more creates than ``push.max_create``."""
+    limit = settings.push.max_create
+    creates = sum(plan.count("create") for plan in plans)
+    if not limit or creates <= limit:
+        return None
+    return ConfigError(
+        f"this push would create {creates} tickets, more than push.max_create ({limit}): "
+        f"nothing was created. Check the plan, then run again with --max-create {creates} "
+        "(0 means no limit) or set PMSYNC_PUSH__MAX_CREATE")
 
 
 @dataclass
@@ -269,7 +309,7 @@ def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
         plans[row.index].append(plan_item(
             row.item, tracker=row.tracker, problem=row.problem, marker=row.marker,
             draft=row.draft, desired=row.desired, notices=row.notices, link=row.link,
-            linked=row.linked, found=row.found,
+            linked=row.linked, found=row.found, create_done=settings.push.create_done,
         ))
     return [DocumentPlan(parsed, document_id(parsed.doc.path), tuple(items))
             for parsed, items in zip(documents, plans)]
@@ -292,7 +332,9 @@ def _require_trackers(rows: Sequence[_Gathered], pool: TrackerPool) -> None:
 
 
 def _gather(tracker: Tracker, rows: list[_Gathered]) -> None:
-    """Read linked tickets, find marked ones and translate drafts: a few batched calls."""
+    """Read linked tickets, find marked ones and translate the drafts of items that have a
+    ticket to compare with: a few batched calls. Drafts of new items are translated (owners
+    looked up) only when they are created, so a dry run looks up no owner it does not need."""
     links = [row.link for row in rows if row.link is not None]
     states = tracker.read(links) if links else {}
     unlinked = [row.marker for row in rows if row.link is None and row.draft is not None]
@@ -302,8 +344,20 @@ def _gather(tracker: Tracker, rows: list[_Gathered]) -> None:
             row.linked = states.get(row.link.key)
         else:
             row.found = found.get(row.marker)
-        if row.draft is not None:
+        if row.draft is not None and isinstance(row.linked or row.found, TicketState):
             row.desired, row.notices = tracker.desired(row.draft)
+
+
+def _with_create_notices(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[DocumentPlan]:
+    """The plans, each create given what its connector will degrade on (an owner it cannot
+    assign): translated now, just before creating, not while planning."""
+    def noticed(plan: ItemPlan) -> ItemPlan:
+        if plan.action != "create" or plan.draft is None:
+            return plan
+        _, notices = pool.get(str(plan.tracker)).desired(plan.draft)
+        return replace(plan, notices=notices)
+
+    return [replace(plan, items=tuple(noticed(item) for item in plan.items)) for plan in plans]
 
 
 def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[TicketState]]:
@@ -350,15 +404,16 @@ def _removed(pool: TrackerPool, state: TicketState, close: bool) -> RemovedTicke
 
 
 def _planned(plan: DocumentPlan) -> DocumentResult:
-    """A dry run's result: each item's planned action, nothing done."""
+    """A dry run's result: each item's planned action, in the plan's words, nothing done."""
     result = DocumentResult(plan.parsed.doc.path)
     for item in plan.items:
-        result.items.append(ItemResult(item.item, _PLANNED[item.action], item.link, item.message))
+        result.items.append(ItemResult(item.item, item.action, item.link, item.message))
     return result
 
 
+#: What executing a plan that is not a create turns into.
 _PLANNED: dict[str, Outcome] = {
-    "create": "created", "update": "updated", "link": "linked", "unchanged": "unchanged",
+    "update": "updated", "link": "linked", "unchanged": "unchanged", "skip": "skipped",
     "conflict": "conflict", "problem": "problem", "external": "external",
 }
 
