@@ -148,3 +148,17 @@ def test_document_id_outside_git_does_not_depend_on_the_directory(
     here = document_id(Path("a.md"))
     monkeypatch.chdir("/")
     assert document_id(doc) == here == doc.resolve().as_posix()
+
+
+@pytest.mark.parametrize("status", [Status.DONE, Status.WONT_DO])
+def test_finished_item_without_ticket_is_skipped_unless_create_done(status: Status) -> None:
+    item = replace(items()[0], status=status)
+    plan = plan_item(item, tracker="jira", marker=MARKER)
+    assert plan.action == "skip" and "push.create_done" in (plan.message or "")
+    assert plan_item(item, tracker="jira", marker=MARKER, create_done=True).action == "create"
+
+
+def test_finished_item_whose_ticket_exists_is_linked_not_skipped() -> None:
+    item = replace(items()[0], status=Status.DONE)
+    plan = plan_item(item, tracker="jira", marker=MARKER, desired=SYNCED, found=state())
+    assert plan.action == "link"
