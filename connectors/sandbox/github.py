@@ -39,6 +39,9 @@ SECONDARY_LIMIT_DOCS = (
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 )
 SEARCH_RESULT_CAP = 1000
+#: GitHub's 403 to an installation token (Actions, GitHub Apps) that lacks a permission.
+INTEGRATION_REFUSED = "Resource not accessible by integration"
+_ISSUES_READ = ("issues", "read", "issues/issues#list-repository-issues")
 
 
 @dataclass
@@ -253,7 +256,7 @@ class GitHubService:
             self.router.add(method, self.prefix + path, handler, public=public)
 
         repo = "/repos/{owner}/{repo}"
-        add("GET", "/user", lambda c: Response.json(200, self._full_user(c, c.viewer)))
+        add("GET", "/user", self.get_viewer)
         add("GET", "/users/{login}", self.get_user)
         add("GET", "/rate_limit", self.rate_limit, public=True)
         add("GET", repo, lambda c: Response.json(200, c.render.repo(self._repo(c), c.viewer.login)))
@@ -286,7 +289,12 @@ class GitHubService:
 
     # --- lookups -------------------------------------------------------------------------
 
-    def _repo(self, call: Call) -> GitHubRepo:
+    def _repo(self, call: Call, needs: tuple[str, str, str] | None = None) -> GitHubRepo:
+        """The repository of the request, as the viewer may see it.
+
+        ``needs`` is ``(permission, level, docs anchor)``: what an installation token must hold
+        for this operation (GitHub's 403 names it in ``X-Accepted-GitHub-Permissions``).
+        """
         params = call.params
         if "repo_id" in params:
             found = (
@@ -297,8 +305,15 @@ class GitHubService:
         else:
             found = self.store.find_repo(params["owner"], params["repo"])
         # Private repositories are invisible, not forbidden, to people without access.
-        if found is None or call.viewer.login not in found.collaborators:
+        if found is None or not found.sees(call.viewer.login):
             raise GitHubError(404, "Not Found", f"{DOCS}/repos/repos#get-a-repository")
+        if needs is not None and not found.grants(call.viewer.login, needs[0], needs[1]):
+            raise GitHubError(
+                403,
+                INTEGRATION_REFUSED,
+                f"{DOCS}/{needs[2]}",
+                {"X-Accepted-GitHub-Permissions": f"{needs[0]}={needs[1]}"},
+            )
         return found
 
     def _issue(self, call: Call, repo: GitHubRepo) -> GitHubIssue:
@@ -329,6 +344,14 @@ class GitHubService:
 
     # --- handlers: accounts --------------------------------------------------------------
 
+    def get_viewer(self, call: Call) -> Response:
+        """``GET /user``: the token's account; installation tokens have none (403)."""
+        if call.viewer.login.endswith("[bot]"):
+            raise GitHubError(
+                403, INTEGRATION_REFUSED, f"{DOCS}/users/users#get-the-authenticated-user"
+            )
+        return Response.json(200, self._full_user(call, call.viewer))
+
     def get_user(self, call: Call) -> Response:
         """``GET /users/{login}``."""
         user = self.store.users.get(call.params["login"])
@@ -356,7 +379,7 @@ class GitHubService:
 
     def list_issues(self, call: Call) -> Response:
         """``GET …/issues``: filters, sort, and ``Link`` pagination (pull requests included)."""
-        repo = self._repo(call)
+        repo = self._repo(call, _ISSUES_READ)
         request = call.request
         state = request.param("state", "open")
         wanted_labels = {name.lower() for name in request.params("labels")}
@@ -387,19 +410,19 @@ class GitHubService:
 
     def create_issue(self, call: Call) -> Response:
         """``POST …/issues`` → 201."""
-        repo = self._repo(call)
+        repo = self._repo(call, ("issues", "write", "issues/issues#create-an-issue"))
         issue = self.store.create_issue(repo, call.viewer.login, call.request.json())
         body = call.render.issue(repo, issue)
         return Response.json(201, body, {"Location": body["url"]})
 
     def get_issue(self, call: Call) -> Response:
         """``GET …/issues/{number}`` (pull requests answer here too)."""
-        repo = self._repo(call)
+        repo = self._repo(call, ("issues", "read", "issues/issues#get-an-issue"))
         return Response.json(200, call.render.issue(repo, self._issue(call, repo)))
 
     def edit_issue(self, call: Call) -> Response:
         """``PATCH …/issues/{number}``: state, ``state_reason``, title, body, labels, assignees."""
-        repo = self._repo(call)
+        repo = self._repo(call, ("issues", "write", "issues/issues#update-an-issue"))
         issue = self._issue(call, repo)
         self.store.edit_issue(repo, issue, call.viewer.login, call.request.json())
         return Response.json(200, call.render.issue(repo, issue))
@@ -458,7 +481,7 @@ class GitHubService:
 
     def add_issue_labels(self, call: Call) -> Response:
         """``POST …/issues/{number}/labels``: adds to the current set."""
-        repo = self._repo(call)
+        repo = self._repo(call, ("issues", "write", "issues/labels#add-labels-to-an-issue"))
         issue = self._issue(call, repo)
         names = _label_names(call.request.json())
         self.store.edit_issue(repo, issue, call.viewer.login, {"labels": [*issue.labels, *names]})
@@ -466,7 +489,7 @@ class GitHubService:
 
     def set_issue_labels(self, call: Call) -> Response:
         """``PUT …/issues/{number}/labels``: replaces the set."""
-        repo = self._repo(call)
+        repo = self._repo(call, ("issues", "write", "issues/labels#set-labels-for-an-issue"))
         issue = self._issue(call, repo)
         self.store.edit_issue(
             repo, issue, call.viewer.login, {"labels": _label_names(call.request.json())}
@@ -475,7 +498,9 @@ class GitHubService:
 
     def remove_issue_label(self, call: Call) -> Response:
         """``DELETE …/issues/{number}/labels/{name}``."""
-        repo = self._repo(call)
+        repo = self._repo(
+            call, ("issues", "write", "issues/labels#remove-a-label-from-an-issue")
+        )
         issue = self._issue(call, repo)
         name = call.params["name"].lower()
         remaining = [label for label in issue.labels if label.lower() != name]
@@ -522,7 +547,7 @@ class GitHubService:
 
     def create_label(self, call: Call) -> Response:
         """``POST …/labels`` → 201; needs push access."""
-        repo = self._repo(call)
+        repo = self._repo(call, ("issues", "write", "issues/labels#create-a-label"))
         if not repo.can_push(call.viewer.login):
             raise GitHubError(
                 403, "Must have push access to repository", f"{DOCS}/issues/labels#create-a-label"
@@ -604,7 +629,7 @@ class GitHubService:
         )
 
     def _search_scope(self, call: Call, query: _SearchQuery) -> list[GitHubRepo]:
-        visible = [r for r in self.store.repos.values() if call.viewer.login in r.collaborators]
+        visible = [r for r in self.store.repos.values() if r.sees(call.viewer.login)]
         if not query.repos:
             return visible
         chosen = [r for r in visible if r.full_name.lower() in query.repos]

@@ -3,6 +3,12 @@
 Issue creation and edits are validated here so the REST API and the admin API apply the same
 rules, including GitHub's quiet one: without push access, labels, assignees and milestone are
 dropped from a write instead of rejected.
+
+Two kinds of token reach a repository: a person's (classic, fine-grained or OAuth), governed by
+the person's role in ``collaborators``, and a GitHub App installation's (the Actions
+``GITHUB_TOKEN`` is one), governed by the permissions the installation was granted
+(``installations``: ``{"issues": "write", ...}``). GitHub shows the viewer's ``permissions`` in a
+repository answer only for people.
 """
 
 from __future__ import annotations
@@ -109,6 +115,8 @@ class GitHubRepo:
     labels: dict[str, GitHubLabel] = field(default_factory=dict)
     milestones: dict[int, Milestone] = field(default_factory=dict)
     issues: dict[int, GitHubIssue] = field(default_factory=dict)
+    #: Installation bots (``name[bot]``) → the permissions their token was granted.
+    installations: dict[str, dict[str, str]] = field(default_factory=dict)
     next_number: int = 1
     private: bool = True
 
@@ -121,9 +129,29 @@ class GitHubRepo:
         """The label called ``name`` (GitHub compares label names case-insensitively)."""
         return self.labels.get(name.lower())
 
+    def sees(self, login: str) -> bool:
+        """Whether ``login`` may see the (private) repository at all."""
+        return login in self.collaborators or login in self.installations
+
     def can_push(self, login: str) -> bool:
         """Whether ``login`` may set labels, assignees and milestones."""
-        return self.collaborators.get(login) in ("push", "admin")
+        return self.collaborators.get(login) in ("push", "admin") or self.grants(
+            login, "issues", "write", installations_only=True
+        )
+
+    def grants(
+        self, login: str, permission: str, level: str, *, installations_only: bool = False
+    ) -> bool:
+        """Whether an installation token holds ``permission`` at ``level`` (write implies read).
+
+        A person's token is not limited this way (its role decides), so it is granted unless
+        ``installations_only``.
+        """
+        granted = self.installations.get(login)
+        if granted is None:
+            return not installations_only
+        held = granted.get(permission)
+        return held == "write" or (level == "read" and held == "read")
 
 
 class ValidationFailed(Exception):

@@ -87,7 +87,7 @@ class GitHubRenderer:
             "repos_url": f"{url}/repos",
             "events_url": f"{url}/events{{/privacy}}",
             "received_events_url": f"{url}/received_events",
-            "type": "User",
+            "type": "Bot" if login.endswith("[bot]") else "User",
             "user_view_type": "public",
             "site_admin": False,
         }
@@ -257,10 +257,18 @@ class GitHubRenderer:
         }
 
     def repo(self, repo: GitHubRepo, viewer: str) -> dict[str, Any]:
-        """A repository, with the viewer's permissions."""
+        """A repository, with the viewer's ``permissions`` when the viewer is a person.
+
+        An installation token (Actions, GitHub Apps) gets no ``permissions``: what it may do is
+        only learnt by trying (the description marks the field optional).
+        """
+        body = self._repo_fields(repo)
+        if viewer not in repo.installations:
+            body["permissions"] = _role_permissions(repo.collaborators.get(viewer, "read"))
+        return body
+
+    def _repo_fields(self, repo: GitHubRepo) -> dict[str, Any]:
         url = self.repo_url(repo)
-        permission = repo.collaborators.get(viewer, "read")
-        rank = ("read", "triage", "push", "admin").index(permission)
         open_issues = sum(1 for i in repo.issues.values() if i.state == "open")
         return {
             "id": repo.id,
@@ -292,11 +300,15 @@ class GitHubRenderer:
             "open_issues_count": open_issues,
             "open_issues": open_issues,
             "default_branch": "main",
-            "permissions": {
-                "admin": rank >= 3,
-                "maintain": rank >= 3,
-                "push": rank >= 2,
-                "triage": rank >= 1,
-                "pull": True,
-            },
         }
+
+
+def _role_permissions(role: str) -> dict[str, bool]:
+    rank = ("read", "triage", "push", "admin").index(role)
+    return {
+        "admin": rank >= 3,
+        "maintain": rank >= 3,
+        "push": rank >= 2,
+        "triage": rank >= 1,
+        "pull": True,
+    }

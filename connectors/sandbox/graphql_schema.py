@@ -333,7 +333,7 @@ class _Query:
 
     def repository(self, info: Info, owner: str, name: str) -> _Repository:
         repo = self._context.store.find_repo(owner, name)
-        if repo is None or self._context.viewer.login not in repo.collaborators:
+        if repo is None or not repo.sees(self._context.viewer.login):
             raise GitHubGraphQLError(
                 f"Could not resolve to a Repository with the name '{owner}/{name}'.", "NOT_FOUND"
             )
@@ -367,7 +367,7 @@ class _Query:
     def _lookup(self, node_id: str) -> Any:
         context = self._context
         for repo in context.store.repos.values():
-            if context.viewer.login not in repo.collaborators:
+            if not repo.sees(context.viewer.login):
                 continue
             if repo.node_id == node_id:
                 return _Repository(context, repo)

@@ -21,6 +21,15 @@ GITHUB_READ_TOKEN = "sandbox-github-read-token"
 #: An account with no access to the repository, which it therefore cannot even see.
 GITHUB_OUTSIDER_LOGIN = "outsider"
 GITHUB_OUTSIDER_TOKEN = "sandbox-github-outsider-token"
+#: A collaborator with the triage role: it too cannot set labels on a new issue.
+GITHUB_TRIAGE_LOGIN = "triager"
+GITHUB_TRIAGE_TOKEN = "sandbox-github-triage-token"
+#: Installation tokens (``ghs_``, as the Actions ``GITHUB_TOKEN``): the repository answer
+#: carries no ``permissions``; one was granted ``issues: write``, the other only ``issues: read``.
+GITHUB_APP_LOGIN = "github-actions[bot]"
+GITHUB_APP_TOKEN = "ghs_sandboxInstallationIssuesWrite000001"
+GITHUB_APP_READ_LOGIN = "pmsync-readonly[bot]"
+GITHUB_APP_READ_TOKEN = "ghs_sandboxInstallationIssuesRead0000001"
 
 
 def seed_jira(store: JiraStore) -> None:
@@ -39,7 +48,17 @@ def seed_github(store: GitHubStore) -> None:
     store.add_user("alice")
     store.add_user(GITHUB_READ_LOGIN, GITHUB_READ_TOKEN)
     store.add_user(GITHUB_OUTSIDER_LOGIN, GITHUB_OUTSIDER_TOKEN)
-    repo.collaborators.update({GITHUB_LOGIN: "push", "alice": "push", GITHUB_READ_LOGIN: "read"})
+    store.add_user(GITHUB_TRIAGE_LOGIN, GITHUB_TRIAGE_TOKEN)
+    repo.collaborators.update({
+        GITHUB_LOGIN: "push", "alice": "push", GITHUB_READ_LOGIN: "read",
+        GITHUB_TRIAGE_LOGIN: "triage",
+    })
+    store.add_user(GITHUB_APP_LOGIN, GITHUB_APP_TOKEN)
+    store.add_user(GITHUB_APP_READ_LOGIN, GITHUB_APP_READ_TOKEN)
+    repo.installations.update({
+        GITHUB_APP_LOGIN: {"issues": "write", "metadata": "read", "contents": "read"},
+        GITHUB_APP_READ_LOGIN: {"issues": "read", "metadata": "read", "contents": "read"},
+    })
     store.add_label(repo, "bug", "d73a4a", "Something isn't working").default = True
     store.add_label(repo, "postmortem", "5319e7", "Follow-up from a postmortem")
     milestone = store.add_milestone(repo, "Q3 reliability", repo.owner)
