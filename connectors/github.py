@@ -184,6 +184,28 @@ def github_message(exc: GithubException) -> str:
     return f"{message} ({'; '.join(details)})" if details else message
 
 
+#: Token prefixes GitHub documents (``ghu_``/``ghr_`` belong to GitHub Apps acting for a user).
+_TOKEN_KINDS = (
+    ("ghs_", "installation token (Actions GITHUB_TOKEN or GitHub App)"),
+    ("github_pat_", "fine-grained personal access token"),
+    ("ghp_", "classic personal access token"),
+    ("gho_", "OAuth token"),
+    ("ghu_", "GitHub App user token"),
+)
+
+
+#: What ``permissions.push`` does not prove, per kind: a fine-grained token's own permissions.
+_PUSH_SHOWN = {"github_pat_": (
+    "the token's account may set labels and assignees; the token's own 'Issues: Read and "
+    "write' permission is not shown: pmsync stops with one error at its first write if missing")}
+
+
+def token_kind(token: str) -> str:
+    """What kind of token ``token`` is, from GitHub's documented prefixes (never the token)."""
+    return next((kind for prefix, kind in _TOKEN_KINDS if token.startswith(prefix)),
+                "token of unrecognised kind (no GitHub prefix)")
+
+
 def _assignee_refused(exc: GithubException) -> bool:
     data = exc.data if isinstance(exc.data, dict) else {}
     return exc.status == 422 and any(
@@ -228,6 +250,7 @@ class GitHubTracker:
         self._assignable: dict[str, bool] = {}
         self._milestones: dict[str, int] | None = None
         self._can_push: bool | None = None
+        self._label_checked = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GitHubTracker:
@@ -318,6 +341,18 @@ class GitHubTracker:
         return AccessError(
             f"GitHub refused to {doing} in {self.repo} ({exc.status} {github_message(exc)}); "
             f"check the token's permissions ({TOKEN_VARIABLES})"
+        )
+
+    def _write_refused(self, exc: GithubException) -> AccessError:
+        """The one error for a write GitHub refuses to this token (403, or 404 on a repository
+        it could read): the token lacks a permission; names the one GitHub asks for."""
+        accepted = retry.header_map(exc.headers).get("x-accepted-github-permissions", "")
+        wanted = accepted.split(";")[0].replace("=", ": ").replace(",", ", ") or "issues: write"
+        return AccessError(
+            f"GitHub refused to write issues in {self.repo} ({exc.status} {github_message(exc)}): "
+            f"the token lacks {wanted!r}; in a workflow, add {wanted!r} under its permissions:, "
+            f"for a GitHub App grant it to the installation, for a personal access token give it "
+            f"write access to {self.repo} ({TOKEN_VARIABLES}); nothing more was written"
         )
 
     # --- Tracker: describing and recognising ----------------------------------------------
@@ -486,12 +521,15 @@ class GitHubTracker:
                 record(Created(draft.marker, self._state(self._issues[number]), True))
                 continue
             try:
-                record(self._create_one(draft))
+                outcome = self._create_one(draft)
             except RateLimited as exc:
                 # Later drafts would wait out the same limit; report them instead of hanging.
                 for later in drafts[index:]:
                     record(Failed(later.marker, str(exc)))
                 break
+            record(outcome)
+            if isinstance(outcome, Created) and not outcome.recovered:
+                self._check_label_kept(outcome.state.link, draft)
         return outcomes
 
     def _create_one(self, draft: Draft) -> Outcome:
@@ -524,7 +562,9 @@ class GitHubTracker:
                         "created unassigned")))
                     fields = replace(fields, assignee=None)
                     continue
-                if exc.status in (403, 404, 410):
+                if exc.status in (403, 404):
+                    raise self._write_refused(exc) from None
+                if exc.status == 410:
                     raise self._refused(exc, "create issues") from None
                 return Failed(draft.marker, github_message(exc))
             issue = self._remember(data)
@@ -561,25 +601,48 @@ class GitHubTracker:
             self.pacer.record()
 
     def _require_push(self) -> None:
-        """Refuse to write without push access: GitHub would silently drop the labels (pmsync's
-        own among them, so its tickets could not be found again) and the assignees."""
+        """Refuse to write when GitHub says the token's account has no push access: GitHub
+        would silently drop the labels (pmsync's own among them, so its tickets could not be
+        found again) and the assignees. When GitHub does not say (installation tokens: Actions,
+        GitHub Apps), the write is tried; a refusal is :meth:`_write_refused`, a silent drop
+        is caught by :meth:`_check_label_kept`."""
         if self._can_push is None:
             self._can_push = self.repository_access()
-        if not self._can_push:
+        if self._can_push is False:
             raise AccessError(
                 f"the GitHub token has no push access to {self.repo}: GitHub would silently drop "
                 "the labels and assignees of every issue pmsync writes, and pmsync could not find "
                 f"its issues again; use a token with write access ({TOKEN_VARIABLES})"
             )
 
-    def repository_access(self) -> bool:
-        """Whether the token may push to the repository (``GET /repos/{o}/{r}``)."""
+    def repository_access(self) -> bool | None:
+        """Whether the token's account may push (``GET /repos/{o}/{r}`` → ``permissions``);
+        ``None`` when GitHub does not say, as for installation tokens."""
         try:
             _, data = self._request("GET", f"/repos/{self.repo}", "read repository")
         except GithubException as exc:
             raise self._refused(exc, "read the repository") from None
         permissions = data.get("permissions") if isinstance(data, dict) else None
-        return bool(permissions and (permissions.get("push") or permissions.get("admin")))
+        if not isinstance(permissions, dict):
+            return None
+        return bool(permissions.get("push") or permissions.get("admin"))
+
+    def _check_label_kept(self, link: TicketLink, draft: Draft) -> None:
+        """After the first create of a run, read the issue back: GitHub drops the labels of a
+        token without push access silently, and without ``pmsync`` no run finds it again."""
+        number = self._number(link)
+        if self._label_checked or number is None:
+            return
+        kept = self._fetch(number, link)
+        if PMSYNC_LABEL.lower() not in {label.lower() for label in kept.labels}:
+            raise AccessError(
+                f"GitHub created {link.key} for {draft.marker.item_key} but dropped its "
+                f"{PMSYNC_LABEL!r} label (it does that for tokens without push access), so "
+                f"pmsync could not find it again; no more issues were created. Add the label to "
+                f"{link.key} by hand and use a token with write access to {self.repo} "
+                f"({TOKEN_VARIABLES})"
+            )
+        self._label_checked = True
 
     def _milestone_number(self) -> int | None:
         title = self.config.milestone
@@ -727,6 +790,8 @@ class GitHubTracker:
             _, data = self._request("PATCH", f"/repos/{self.repo}/issues/{number}",
                                     f"update {link.key}", body=payload)
         except GithubException as exc:
+            if exc.status in (403, 404):
+                raise self._write_refused(exc) from None
             raise TrackerError(f"{link.key}: GitHub refused the update "
                                f"({exc.status} {github_message(exc)})") from None
         return self._state(self._remember(data))
@@ -774,14 +839,17 @@ class GitHubTracker:
         return Finding("configuration", True, f"{self.repo} at {self.config.api_url}")
 
     def _check_auth(self) -> Finding:
+        kind = token_kind(self._token or "")
         try:
             _, user = self._request("GET", "/user", "authenticate")
         except AuthError as exc:
             return Finding("authentication", False, str(exc), f"set {TOKEN_VARIABLES}")
         except GithubException as exc:
+            if exc.status == 403:  # a valid token without an account: an installation's
+                return Finding("authentication", True, f"{kind}, accepted (it has no user)")
             return Finding("authentication", False, github_message(exc), f"set {TOKEN_VARIABLES}")
         login = user.get("login") if isinstance(user, dict) else None
-        return Finding("authentication", True, f"authenticated as {login}")
+        return Finding("authentication", True, f"{kind}, authenticated as {login}")
 
     def _check_repository(self) -> list[Finding]:
         try:
@@ -790,8 +858,15 @@ class GitHubTracker:
             return [Finding("repository", False, str(exc), f"set {REPO_VARIABLES}")]
         self._can_push = push
         findings = [Finding("repository", True, f"{self.repo} is reachable")]
-        if push:
-            findings.append(Finding("push access", True, "the token may set labels and assignees"))
+        if push is None:
+            findings.append(Finding(
+                "push access", True,
+                "not shown to this token (installation tokens: Actions, GitHub Apps); pmsync "
+                "finds out on its first write and stops with one error if 'issues: write' is "
+                "missing, or if GitHub drops pmsync's label"))
+        elif push:
+            findings.append(Finding("push access", True, _PUSH_SHOWN.get(
+                self._token[:11] if self._token else "", "the token may set labels and assignees")))
         else:
             findings.append(Finding(
                 "push access", False,
@@ -849,4 +924,4 @@ class GitHubTracker:
             self._client = None
 
 
-__all__ = ["GitHubTracker", "classify", "github_message", "web_root"]
+__all__ = ["GitHubTracker", "classify", "github_message", "token_kind", "web_root"]

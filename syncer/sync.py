@@ -28,7 +28,7 @@ from connectors.base import (
     Tracker,
 )
 from syncer.discovery import discover
-from syncer.errors import ConfigError, InputError, PmsyncError
+from syncer.errors import EXIT_USAGE, ConfigError, InputError, PmsyncError
 from syncer.extract import extract
 from syncer.items import ActionItem, ParsedDocument, TableAnchor
 from syncer.locks import documents_locked
@@ -399,6 +399,7 @@ def _removed(pool: TrackerPool, state: TicketState, close: bool) -> RemovedTicke
         removed.closed = True
         log.info("closed removed item", ticket=state.link.key)
     except PmsyncError as exc:
+        _stop_on_configuration(exc)
         removed.message = str(exc)
     return removed
 
@@ -484,6 +485,7 @@ def _match_status(tracker: Tracker, item: ActionItem, outcome: Created | Failed)
     try:
         state = tracker.set_status(outcome.state, wanted)
     except PmsyncError as exc:
+        _stop_on_configuration(exc)
         notice = Notice(outcome.marker, f"created, but its status could not be set: {exc}")
         return replace(outcome, notices=(*outcome.notices, notice))
     return replace(outcome, state=state)
@@ -507,7 +509,8 @@ def _create_chunk(tracker: Tracker, chunk: Sequence[tuple[_DocumentRun, ItemPlan
     try:
         tracker.create(drafts, settle)
     except PmsyncError as exc:
-        # A whole-batch failure (rate limit exhausted, auth lost) fails these items, not the run.
+        # A whole-batch failure (rate limit exhausted) fails these items, not the run.
+        _stop_on_configuration(exc)
         for index, (_, plan) in enumerate(chunk):
             if index not in settled:
                 settle(index, Failed(plan.marker, str(exc)))
@@ -526,6 +529,7 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
             if progress:
                 progress("updating tickets", 1)
         except PmsyncError as exc:
+            _stop_on_configuration(exc)
             return ItemResult(item, "failed", state.link, f"{state.link.key}: {exc}")
     if plan.action == "link" and state is not None and plan.marker is not None:
         # Recovered from a run that stopped after creating it: finish what that run began.
@@ -540,6 +544,14 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
         for notice in plan.notices:
             log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
     return ItemResult(item, outcome, state.link if state else None, message, status)
+
+
+def _stop_on_configuration(exc: PmsyncError) -> None:
+    """Re-raise a configuration error (a token that may not write, a wrong setting): it is the
+    same for every item, so it ends the run with one message and exit 2, not one failure per
+    item, and nothing more is attempted. Links of tickets already created are still written."""
+    if exc.exit_code == EXIT_USAGE:
+        raise exc
 
 
 def _created(plan: ItemPlan, outcome: Created | Failed, run: _DocumentRun) -> ItemResult:
