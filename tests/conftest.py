@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = (ROOT / ".." / "shared").resolve()
+#: ../shared beside the checkout; PMSYNC_TEST_SHARED points elsewhere (a git worktree's sibling).
+SHARED = Path(os.environ.get("PMSYNC_TEST_SHARED") or ROOT / ".." / "shared").resolve()
 
 
 @pytest.fixture

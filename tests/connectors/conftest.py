@@ -1,8 +1,10 @@
 """Sandboxes and connectors for the connector tests: every tracker flavour pmsync supports.
 
 ``tracker_case`` runs a test once per flavour: Jira Cloud, Jira Server/Data Center, GitHub.com
-and GitHub Enterprise Server. Each case builds the connector the way the CLI does, through
-:func:`connectors.registry.build_tracker` and settings, so the tests exercise real configuration.
+and GitHub Enterprise Server, and once more per token kind in :data:`TOKEN_CASES` (GitHub with a
+GitHub App installation token, as the Actions ``GITHUB_TOKEN``). Each case builds the connector
+the way the CLI does, through :func:`connectors.registry.build_tracker` and settings, so the tests
+exercise real configuration.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from config.settings import Settings, load_settings
 from connectors.base import Tracker
 from connectors.registry import build_tracker
 from connectors.sandbox import Sandbox
+from connectors.sandbox.seed import GITHUB_APP_TOKEN
 
 #: name → (tracker, Sandbox keyword arguments)
 FLAVOURS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -24,6 +27,13 @@ FLAVOURS: dict[str, tuple[str, dict[str, Any]]] = {
     "jira-server": ("jira", {"flavour": "server"}),
     "github-com": ("github", {"github_layout": "github.com"}),
     "github-ghes": ("github", {"github_layout": "ghes"}),
+}
+
+
+#: case → (flavour, token): the same contract, run with another kind of token. An installation
+#: token's repository answer has no ``permissions``: pmsync must write without them.
+TOKEN_CASES: dict[str, tuple[str, str]] = {
+    "github-app": ("github-com", GITHUB_APP_TOKEN),
 }
 
 
@@ -57,9 +67,12 @@ class TrackerCase:
     name: str
     sandbox: Sandbox
     tracker: Tracker
+    token: str | None = None
 
     def build(self, **overrides: Any) -> Tracker:
-        """Another connector on the same sandbox, with settings overridden."""
+        """Another connector on the same sandbox (and token), with settings overridden."""
+        if self.token is not None:
+            overrides[self.name] = {"token": self.token, **overrides.get(self.name, {})}
         return build_tracker(self.name, sandbox_settings(self.sandbox, self.name, **overrides))
 
     def tickets(self) -> list[dict[str, Any]]:
@@ -79,13 +92,15 @@ def _is_read_post(method: str, route: str) -> bool:
     return method == "POST" and ("search" in route or "graphql" in route)
 
 
-@pytest.fixture(params=list(FLAVOURS))
+@pytest.fixture(params=[*FLAVOURS, *TOKEN_CASES])
 def tracker_case(request: pytest.FixtureRequest) -> Iterator[TrackerCase]:
-    """A fresh sandbox and connector, once per tracker flavour."""
-    name, options = FLAVOURS[request.param]
+    """A fresh sandbox and connector, once per tracker flavour and per extra token kind."""
+    flavour, token = TOKEN_CASES.get(request.param, (request.param, None))
+    name, options = FLAVOURS[flavour]
     with Sandbox(**options) as sandbox:
-        tracker = build_tracker(name, sandbox_settings(sandbox, name))
+        overrides = {name: {"token": token}} if token else {}
+        tracker = build_tracker(name, sandbox_settings(sandbox, name, **overrides))
         try:
-            yield TrackerCase(request.param, name, sandbox, tracker)
+            yield TrackerCase(request.param, name, sandbox, tracker, token)
         finally:
             tracker.close()

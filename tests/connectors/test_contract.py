@@ -6,12 +6,14 @@ Same cases for Jira Cloud, Jira Server/DC, GitHub.com and GHES; connector-specif
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from connectors.base import (
+    AccessError,
     AuthError,
     Created,
     Draft,
@@ -20,9 +22,16 @@ from connectors.base import (
     Marker,
     Tracker,
 )
-from connectors.sandbox import FaultPlan, FaultRule
+from connectors.registry import build_tracker
+from connectors.sandbox import FaultPlan, FaultRule, Sandbox
+from connectors.sandbox.seed import (
+    GITHUB_APP_READ_TOKEN,
+    GITHUB_APP_TOKEN,
+    GITHUB_READ_TOKEN,
+    GITHUB_TRIAGE_TOKEN,
+)
 from syncer.normalize import Status, parse_ticket
-from tests.connectors.conftest import TrackerCase
+from tests.connectors.conftest import TrackerCase, sandbox_settings
 
 CONTEXT = DraftContext(Path("postmortems/2025-03-14-search.md"), 12, "Action items",
                        "INC-2041", "Search latency", "https://git.example.com/x.md")
@@ -211,3 +220,74 @@ def test_two_hundred_creates_survive_faults_without_duplicates(tracker_case: Tra
     tickets = tracker_case.tickets()
     assert len(tickets) == 200
     assert len({o.state.link.key for o in outcomes}) == 200  # type: ignore[union-attr]
+
+
+# --- GitHub tokens that may not write: one configuration error, nothing created ------------------
+
+# token → what the one error must say: GitHub refuses an installation token without
+# ``issues: write`` (403, X-Accepted-GitHub-Permissions); it shows people's roles in
+# ``permissions``, so pmsync refuses read and triage users (whose labels GitHub would drop) itself.
+REFUSED_TOKENS = {
+    "installation-issues-read": (GITHUB_APP_READ_TOKEN, "'issues: write'"),
+    "user-read": (GITHUB_READ_TOKEN, "no push access"),
+    "user-triage": (GITHUB_TRIAGE_TOKEN, "no push access"),
+}
+
+
+@pytest.fixture
+def github_case() -> Iterator[TrackerCase]:
+    """GitHub.com on a fresh sandbox, for the token cases below."""
+    with Sandbox() as sandbox:
+        tracker = build_tracker("github", sandbox_settings(sandbox, "github"))
+        try:
+            yield TrackerCase("github-com", "github", sandbox, tracker)
+        finally:
+            tracker.close()
+
+
+@pytest.mark.parametrize("token, says", REFUSED_TOKENS.values(), ids=list(REFUSED_TOKENS))
+def test_a_token_that_may_not_write_gives_one_error_and_creates_nothing(
+    github_case: TrackerCase, token: str, says: str
+) -> None:
+    tracker = github_case.build(github={"token": token})
+    with pytest.raises(AccessError) as raised:
+        tracker.create([draft(n) for n in range(5)])
+    message = str(raised.value)
+    assert says in message and "PMSYNC_GITHUB__TOKEN" in message and token not in message
+    assert raised.value.exit_code == 2
+    assert github_case.tickets() == []
+    # At most the one refused attempt: nothing more is tried after GitHub says no.
+    assert github_case.write_requests() <= 1
+
+
+def test_an_installation_token_without_issues_write_cannot_update_either(
+    github_case: TrackerCase,
+) -> None:
+    [outcome] = created(github_case.tracker.create([draft(1)]))
+    reader = github_case.build(github={"token": GITHUB_APP_READ_TOKEN})
+    with pytest.raises(AccessError, match="'issues: write'"):
+        reader.update(outcome.state, draft(1, title="Renamed"), ["title"])
+    assert [t["title"] for t in github_case.tickets()] == [draft(1).title]
+
+
+def test_a_dropped_label_stops_creating_after_the_first_issue(github_case: TrackerCase) -> None:
+    # The bot loses push access between the access check (doctor) and the creates: GitHub then
+    # creates the issue but silently drops its labels; pmsync notices on reading it back.
+    tracker = github_case.tracker
+    assert all(f.ok for f in tracker.doctor() if f.check == "push access")
+    github_case.sandbox.admin.seed_github_user("pmsync-bot", permission="triage")
+    seen: list[object] = []
+    with pytest.raises(AccessError, match="dropped its 'pmsync' label") as raised:
+        tracker.create([draft(n) for n in range(3)], lambda _, outcome: seen.append(outcome))
+    [ticket] = github_case.tickets()
+    assert ticket["labels"] == [] and f"#{ticket['number']}" in str(raised.value)
+    assert [type(o) for o in seen] == [Created]  # its link is still reported, to be written
+
+
+def test_doctor_names_the_token_kind_and_what_it_cannot_see(github_case: TrackerCase) -> None:
+    findings = {f.check: f for f in github_case.build(
+        github={"token": GITHUB_APP_TOKEN}).doctor()}
+    assert all(f.ok for f in findings.values() if f.severity == "error"), findings
+    assert "installation token" in findings["authentication"].detail
+    assert "not shown" in findings["push access"].detail
+    assert "'issues: write'" in findings["push access"].detail

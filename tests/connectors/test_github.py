@@ -41,7 +41,8 @@ from connectors.github_body import (
 )
 from connectors.pacing import Pacer, Window
 from connectors.sandbox import FaultPlan, FaultRule, Sandbox, SecondaryLimit
-from connectors.sandbox.seed import GITHUB_READ_TOKEN
+from connectors.sandbox.seed import GITHUB_APP_READ_TOKEN, GITHUB_APP_TOKEN, GITHUB_READ_TOKEN
+from syncer.cli import main
 from syncer.errors import ConfigError
 from syncer.logs import configure_logging
 from syncer.normalize import Status, TicketRef
@@ -217,7 +218,8 @@ def test_a_create_that_failed_with_500_is_looked_up_then_sent_again(sandbox: San
     [outcome] = tracker_for(sandbox).create([draft(1)])
     assert isinstance(outcome, Created) and not outcome.recovered
     log = [(r["method"], r["status"]) for r in sandbox.admin.request_log()]
-    assert log[-3:] == [("POST", 500), ("GET", 200), ("POST", 201)]
+    # lost → looked up → sent again → read back once (the first create of a run, for its label)
+    assert log[-4:] == [("POST", 500), ("GET", 200), ("POST", 201), ("GET", 200)]
     assert len(issues(sandbox)) == 1
 
 
@@ -456,3 +458,57 @@ def test_body_round_trips_due_and_stamp_and_edits_only_its_lines() -> None:
     assert body_stamp(restamped) == Stamp(stamp.marker)
     assert restamped.startswith("Someone's intro.") and restamped.endswith("Trailing note.\n")
     assert body_stamp(with_stamp("", stamp)) == stamp
+
+
+# --- Actions and GitHub App tokens, end to end ---------------------------------------------------
+
+ACTION_ITEMS = """# Postmortem: cache stampede
+
+## Action items
+
+| Action | Owner | Due | Status | Ticket |
+|---|---|---|---|---|
+| Add request coalescing to the cache client | @alice | 2025-04-01 | Open | |
+| Alert on cache hit ratio below 80% | @alice | 2025-04-08 | Open | |
+| Write the cache runbook | @alice | 2025-04-15 | Done | |
+"""
+
+
+def push_as(sandbox: Sandbox, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    doc = tmp_path / "2025-03-14-cache.md"
+    doc.write_text(ACTION_ITEMS, encoding="utf-8")
+    for key, value in {**sandbox.env(), "PMSYNC_GITHUB__TOKEN": token}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PMSYNC_TRACKER", "github")
+    monkeypatch.chdir(tmp_path)
+    return doc
+
+
+def test_push_with_an_installation_token_creates_and_links_every_item(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = push_as(sandbox, GITHUB_APP_TOKEN, tmp_path, monkeypatch)
+    assert main(["push", str(doc)]) == 0
+    made = issues(sandbox)
+    assert len(made) == 3 and all("pmsync" in i["labels"] for i in made)
+    assert [i["state"] for i in made] == ["open", "open", "closed"]
+    assert doc.read_text(encoding="utf-8").count("/pmsync-sandbox/postmortems/issues/") == 3
+    assert main(["push", str(doc)]) == 0
+    assert len(issues(sandbox)) == 3
+
+
+def test_push_without_issues_write_is_one_configuration_error(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    doc = push_as(sandbox, GITHUB_APP_READ_TOKEN, tmp_path, monkeypatch)
+    sandbox.admin.clear_request_log()
+    assert main(["push", str(doc)]) == 2
+    _, err = capfd.readouterr()
+    errors = [line for line in err.splitlines() if "issues: write" in line]
+    assert len(errors) == 1 and errors[0].startswith("pmsync: error:"), err
+    assert "failed" not in err.lower()
+    assert issues(sandbox) == [] and doc.read_text(encoding="utf-8") == ACTION_ITEMS
+    posts = [r for r in sandbox.admin.request_log() if r["method"] == "POST"
+             and "graphql" not in r["path"]]
+    assert len(posts) == 1  # the one refused create; nothing more was attempted
