@@ -28,8 +28,9 @@ from connectors.base import (
     Tracker,
 )
 from syncer.discovery import discover
-from syncer.errors import EXIT_USAGE, ConfigError, InputError, PmsyncError
-from syncer.extract import extract
+from syncer.document import Document
+from syncer.errors import EXIT_USAGE, ConfigError, InputError, PmsyncError, WriteConflictError
+from syncer.extract import Extraction, extract
 from syncer.items import ActionItem, ParsedDocument, TableAnchor
 from syncer.locks import documents_locked
 from syncer.logs import get_logger
@@ -44,7 +45,7 @@ from syncer.plan import (
     route,
 )
 from syncer.status_text import DocumentVocabulary
-from syncer.writeback import ItemChange, plan_edits, render, write_atomic
+from syncer.writeback import ItemChange, check_writable, plan_edits, render, write_atomic
 
 log = get_logger("pmsync.sync")
 
@@ -209,6 +210,8 @@ def push(
     try:
         with documents_locked(files):
             extraction = extract(files, settings)
+            if not dry_run:
+                extraction = writable_only(extraction)
             documents, too_long = _within_item_cap(extraction.documents, settings)
             plans = plan_push(documents, settings, pool)
             result = RunResult("push", dry_run, errors=[*extraction.errors, *too_long])
@@ -259,6 +262,20 @@ def _over_create_limit(plans: Sequence[DocumentPlan], settings: Settings) -> Con
         f"this push would create {creates} tickets, more than push.max_create ({limit}): "
         f"nothing was created. Check the plan, then run again with --max-create {creates} "
         "(0 means no limit) or set PMSYNC_PUSH__MAX_CREATE")
+
+
+def writable_only(extraction: Extraction) -> Extraction:
+    """The documents pmsync can write back; the others become errors before any tracker call."""
+    documents: list[ParsedDocument] = []
+    errors = list(extraction.errors)
+    for parsed in extraction.documents:
+        try:
+            check_writable(parsed.doc.path)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        documents.append(parsed)
+    return Extraction(tuple(documents), tuple(errors))
 
 
 @dataclass
@@ -592,12 +609,30 @@ def _write_back(run: _DocumentRun) -> None:
     if not run.changes:
         return
     doc = run.plan.parsed.doc
+    changes = _merge(run.changes)
+    run.result.written = _write_document(doc, changes, run.result)
+
+
+def _write_document(doc: Document, changes: Sequence[ItemChange], result: DocumentResult) -> bool:
+    """Write ``changes``; a failure is recorded on ``result`` (its items say what was not
+    written when the file changed meanwhile), never raised."""
     try:
-        data = render(doc, plan_edits(doc, _merge(run.changes)))
-        run.result.written = write_atomic(doc, data)
+        return write_atomic(doc, render(doc, plan_edits(doc, changes)))
     except InputError as exc:
-        run.result.error = str(exc)
+        result.error = str(exc)
         log.error("write-back failed", file=str(doc.path), error=str(exc))
+        if isinstance(exc, WriteConflictError):
+            _not_written(result, {change.item.line for change in changes}, exc.message)
+        return False
+
+
+def _not_written(result: DocumentResult, lines: set[int], reason: str) -> None:
+    """Items whose link or status was not written become conflicts that say so."""
+    for entry in result.items:
+        if entry.item.line in lines and entry.outcome != "failed":
+            done = f"{entry.link.key} {entry.outcome}; " if entry.link else ""
+            entry.message = f"{done}not written: the document {reason}"
+            entry.outcome = "conflict"
 
 
 def _merge(changes: Iterable[ItemChange]) -> list[ItemChange]:
@@ -655,6 +690,8 @@ def pull(
     try:
         with documents_locked(files):
             extraction = extract(files, settings)
+            if not dry_run:
+                extraction = writable_only(extraction)
             result = RunResult("pull", dry_run, errors=list(extraction.errors))
             trackers = [pool.get(name) for name in pool.configured()]
             linked = read_linked(extraction.documents, trackers)
@@ -692,11 +729,7 @@ def _pull_document(parsed: ParsedDocument,
         result.items.append(ItemResult(item, "status", state.link,
                                        f"{_status_name(item.status)} → {state.status.value}", text))
     if changes and not dry_run:
-        doc = parsed.doc
-        try:
-            result.written = write_atomic(doc, render(doc, plan_edits(doc, changes)))
-        except InputError as exc:
-            result.error = str(exc)
+        result.written = _write_document(parsed.doc, changes, result)
 
 
 def _status_name(status: Status | None) -> str:

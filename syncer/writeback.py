@@ -7,12 +7,17 @@ them. A document whose bytes do not survive decode/encode unchanged is never rew
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
 import stat
+import sys
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import BinaryIO
 
 from syncer.document import Document
 from syncer.errors import InputError, WriteConflictError
@@ -234,31 +239,139 @@ def render(doc: Document, edits: Sequence[TextEdit]) -> bytes:
         raise InputError(doc.path, f"the new text cannot be written in {doc.encoding}") from None
 
 
-def write_atomic(doc: Document, data: bytes) -> bool:
-    """Replace the file with ``data`` atomically; False when nothing changed.
+def check_writable(path: Path) -> None:
+    """Refuse (:class:`InputError`), before any tracker call, a document pmsync could not write
+    back: a read-only file (no write permission bit, even for root), or, unless it is written in
+    place (a hard link), a folder where the temporary file cannot be made. A symbolic link is
+    judged by its target, which is what gets written."""
+    target = Path(os.path.realpath(path))
+    try:
+        info = target.stat()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not _may_write(target, info.st_mode):
+        raise InputError(path, "is read-only: pmsync would write ticket links into it; make it "
+                         "writable (chmod u+w) or leave it out; nothing was sent to the tracker")
+    if info.st_nlink > 1:
+        return  # hard links are written in place, no temporary file
+    folder = target.parent
+    if not _may_write(folder, folder.stat().st_mode):
+        raise InputError(path, f"its folder {folder} is not writable: pmsync writes a temporary "
+                         "file beside the document and renames it; make the folder writable; "
+                         "nothing was sent to the tracker")
 
-    Refuses (:class:`WriteConflictError`) when the file changed since it was read, and keeps the
-    file's permissions. The temporary file lives beside the target so the rename is atomic.
+
+def _may_write(path: Path, mode: int) -> bool:
+    return bool(mode & 0o222) and os.access(path, os.W_OK)
+
+
+def write_atomic(doc: Document, data: bytes) -> bool:
+    """Write ``data`` over the document; False when nothing changed.
+
+    Refuses (:class:`WriteConflictError`) when the file changed since it was read, checked up to
+    the moment of the rename and, for writes that reached the old file in that moment, once
+    after it (their text is put back). A symbolic link is written through (it stays a link); a
+    file with several hard links is written in place so the links stay one file. Otherwise a
+    temporary file beside the target, with the target's permissions, is renamed over it.
     """
     if data == doc.raw:
         return False
-    path = Path(doc.path)
+    target = Path(os.path.realpath(doc.path))
     try:
-        current = path.read_bytes()
-        mode = stat.S_IMODE(path.stat().st_mode)
+        with open(target, "rb") as original:
+            _require_unchanged(doc, original)
+            if os.fstat(original.fileno()).st_nlink > 1:
+                _write_in_place(doc, target, data)
+            else:
+                _replace(doc, target, original, data)
     except OSError as exc:
-        raise InputError(path, f"cannot read before writing: {exc.strerror or exc}") from None
-    if current != doc.raw:
-        raise WriteConflictError(path, "changed on disk since pmsync read it; nothing written, run again")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pmsync-tmp", dir=path.parent)
+        raise InputError(doc.path, f"cannot write: {exc.strerror or exc}; nothing written") from None
+    return True
+
+
+def _require_unchanged(doc: Document, handle: BinaryIO) -> None:
+    handle.seek(0)
+    if handle.read() != doc.raw:
+        raise WriteConflictError(doc.path, "changed on disk since pmsync read it; nothing "
+                                 "written (pmsync will not overwrite an edit), run again")
+
+
+def _write_in_place(doc: Document, target: Path, data: bytes) -> None:
+    with open(target, "r+b") as handle:
+        _require_unchanged(doc, handle)
+        handle.seek(0)
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _replace(doc: Document, target: Path, original: BinaryIO, data: bytes) -> None:
+    """Put a new file in ``target``'s place if it still holds what was read.
+
+    Where the platform swaps two files atomically (Linux), the new file is swapped in and the
+    file swapped out checked afterwards: an edit saved before the swap, by rename or in place,
+    is in it, and it is swapped back. Elsewhere the check comes just before the rename.
+    """
+    tmp = _temporary(target, data, stat.S_IMODE(os.fstat(original.fileno()).st_mode))
+    keep = False
+    try:
+        with open(target, "rb") as current:  # what is there now, perhaps an editor's new file
+            _require_unchanged(doc, current)
+        if not _exchange(tmp, target):
+            os.replace(tmp, target)
+            return
+        if tmp.read_bytes() != doc.raw:
+            _exchange(tmp, target)
+            keep = tmp.read_bytes() != data  # saved into pmsync's file in the blink between
+            saved = f" (an edit saved meanwhile is in {tmp})" if keep else ""
+            raise WriteConflictError(doc.path, "was edited while pmsync wrote it; the edit is "
+                                     f"kept, pmsync's changes are not written{saved}; run again")
+    finally:
+        if not keep:
+            tmp.unlink(missing_ok=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two files atomically (``renameat2`` with ``RENAME_EXCHANGE``); False where the
+    system or file system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                 _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a C library older than glibc 2.28
+        return None
+    return function
+
+
+def _temporary(target: Path, data: bytes, mode: int) -> Path:
+    """A file beside ``target`` (so the rename is atomic) holding ``data``, with ``mode``."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pmsync-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
+        os.chmod(name, mode)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
-    return True
+    return Path(name)
