@@ -768,8 +768,9 @@ class GitHubTracker:
         base = (old.synced if old and old.synced else None) or state.fields
         synced = replace(base, **{f: getattr(wanted, f) for f in FIELD_NAMES if f in fields})
         body = with_due(current.body, wanted.due) if "due" in fields else current.body
-        marker = old.marker if old else draft.marker
-        payload["body"] = with_stamp(body, Stamp(marker, synced))
+        # The ticket now belongs to the draft's marker: the item may have been retitled, or its
+        # document moved, since the stamp was written.
+        payload["body"] = with_stamp(body, Stamp(draft.marker, synced))
         return self._patch(number, state.link, payload)
 
     def set_status(self, state: TicketState, status: Status) -> TicketState:

@@ -289,12 +289,17 @@ class JiraTracker:
         return [outcomes[i] for i in range(len(drafts))]
 
     def update(self, state: TicketState, draft: Draft, fields: Sequence[FieldName]) -> TicketState:
-        """``PUT /issue/{key}`` with only ``fields`` and the refreshed ``pmsync`` property."""
+        """``PUT /issue/{key}`` with only ``fields`` and the refreshed ``pmsync`` property; the
+        ticket now carries the draft's marker (its labels too, when the item was retitled or its
+        document moved)."""
         wanted, _ = self.desired(draft)
         named: dict[str, Any] = {name: getattr(wanted, name) for name in fields}
         base = state.stamp.synced if state.stamp and state.stamp.synced else state.fields
         stamp = Stamp(draft.marker, replace(base, **named))
-        body = {"fields": self._field_values(named), "properties": [self._property(stamp)]}
+        body: dict[str, Any] = {"fields": self._field_values(named),
+                                "properties": [self._property(stamp)]}
+        if state.stamp is not None and state.stamp.marker != draft.marker:
+            body["update"] = {"labels": _moved_labels(state.stamp.marker, draft.marker)}
         self._request("PUT", f"issue/{state.link.key}", body=body,
                       what=f"update Jira issue {state.link.key}")
         return replace(state, fields=replace(state.fields, **named), stamp=stamp)
@@ -866,6 +871,15 @@ class JiraTracker:
         names = [str(r.get("name", "")) for r in listed]
         return next((n for n in names if status_of("done", n, "") is Status.WONT_DO
                      and "duplicate" not in n.lower()), None)
+
+
+def _moved_labels(old: Marker, new: Marker) -> list[dict[str, str]]:
+    """Label operations that move a ticket's marker (and document) labels to ``new``."""
+    operations: list[dict[str, str]] = []
+    for before, after in ((old.label, new.label), (old.document_label, new.document_label)):
+        if before != after:
+            operations += [{"remove": before}, {"add": after}]
+    return operations
 
 
 def _element_message(error: Mapping[str, Any]) -> str:

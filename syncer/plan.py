@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -29,6 +29,7 @@ from connectors.base import (
     FieldName,
     Marker,
     Notice,
+    Stamp,
     TicketFields,
     TicketLink,
     TicketState,
@@ -45,6 +46,86 @@ _FINISHED_WORDS = {Status.DONE: "done", Status.WONT_DO: "won't do"}
 
 
 @dataclass(frozen=True)
+class Claim:
+    """How an item that links a ticket pmsync made relates to the ticket's own item.
+
+    The link in the document is an item's identity: ``owner`` compares and pushes whatever the
+    item's title or document path is now; ``takeover`` does too, and moves the ticket's stored
+    marker here (the document it was last pushed from, ``document``, is gone or no longer links
+    it). A ``reference`` (another item naming the ticket) only reads its status. A ``copy`` (the
+    same item in a second document that still links it) and a ``contested`` ticket (linked from
+    several documents, none of them its own) are problems: nothing changes the ticket.
+    """
+
+    kind: Literal["owner", "takeover", "reference", "copy", "contested"] = "owner"
+    document: str | None = None  # where the ticket was last pushed from
+    others: tuple[str, ...] = ()  # the other documents of a contested ticket
+
+
+OWNER = Claim()
+
+
+def base_key(key: str) -> str:
+    """An item key without the ``~2`` :func:`item_markers` gives a repeated key."""
+    return re.sub(r"~\d+$", "", key)
+
+
+@dataclass(frozen=True)
+class Linking:
+    """An item of this run whose document links a ticket pmsync made (one with a stamp)."""
+
+    marker: Marker  # the item's own, from its document and key as they are now
+    stamp: Stamp  # what the ticket stores: the marker it was last pushed for
+    ticket: str  # the ticket's key
+    file: Path
+
+
+#: For a document id, a ticket key and a file near it: the keys of the document's items that
+#: link the ticket ([] when the document is gone or links it no more), None when unknown.
+Linkers = Callable[[str, str, Path], "list[str] | None"]
+
+
+def claims(linkings: Sequence[Linking], linkers: Linkers) -> list[Claim]:
+    """Decide, for every item of a run that links a ticket pmsync made, how it relates to the
+    ticket (see :class:`Claim`), one claim per linking, in order."""
+    groups: dict[str, list[int]] = {}
+    for index, linking in enumerate(linkings):
+        groups.setdefault(linking.ticket, []).append(index)
+    decided: dict[int, Claim] = {}
+    for indexes in groups.values():
+        group = [linkings[i] for i in indexes]
+        decided.update(zip(indexes, _group_claims(group, linkers)))
+    return [decided[i] for i in range(len(linkings))]
+
+
+def _group_claims(group: Sequence[Linking], linkers: Linkers) -> list[Claim]:
+    stamp = group[0].stamp
+    origin = stamp.marker.document_id
+    exact = [g for g in group if g.marker == stamp.marker]
+    home = exact[:1] or [g for g in group if g.marker.document_id == origin]
+    if len(home) > 1:  # several items of its own document link it, none by its marker
+        return [Claim("reference", origin) for _ in group]
+    if home:
+        keys = {base_key(stamp.marker.item_key), base_key(home[0].marker.item_key)}
+        return [OWNER if g is home[0] else _other(g, origin, keys) for g in group]
+    found = linkers(origin, group[0].ticket, group[0].file)
+    if found is None or found:  # the earlier document still links it (or cannot be read)
+        keys = {base_key(stamp.marker.item_key), *map(base_key, found or ())}
+        return [_other(g, origin, keys) for g in group]
+    if len(group) == 1:
+        return [Claim("takeover", origin)]
+    return [Claim("contested", origin,
+                  tuple(dict.fromkeys(h.marker.document_id for h in group if h is not g)))
+            for g in group]
+
+
+def _other(linking: Linking, origin: str, keys: set[str]) -> Claim:
+    """An item that links a ticket another item owns: the same item elsewhere is a copy."""
+    copied = linking.marker.document_id != origin and base_key(linking.marker.item_key) in keys
+    return Claim("copy" if copied else "reference", origin)
+
+
+@dataclass(frozen=True)
 class ItemPlan:
     """The decision for one item, with everything execution and reporting need."""
 
@@ -58,6 +139,7 @@ class ItemPlan:
     conflicts: tuple[FieldName, ...] = ()
     message: str | None = None
     notices: tuple[Notice, ...] = ()
+    restamp: bool = False  # the ticket's stored marker moves to this item (a moved document)
 
     @property
     def link(self) -> TicketLink | None:
@@ -87,10 +169,25 @@ def document_id(path: Path) -> str:
     what ties it to its ticket.
     """
     path = path.resolve()
-    for parent in path.parents:
+    root = repository_root(path)
+    return path.relative_to(root).as_posix() if root else path.as_posix()
+
+
+def repository_root(path: Path) -> Path | None:
+    """The nearest folder above ``path`` holding ``.git``, if any."""
+    for parent in path.resolve().parents:
         if (parent / ".git").exists():
-            return path.relative_to(parent).as_posix()
-    return path.as_posix()
+            return parent
+    return None
+
+
+def document_file(document: str, near: Path) -> Path | None:
+    """The file a document id names, seen from a document ``near`` it (ids are relative to the
+    repository root); None when it cannot be told (``near`` is outside any repository)."""
+    if Path(document).is_absolute():
+        return Path(document)
+    root = repository_root(near)
+    return root / document if root else None
 
 
 def item_markers(document: str, items: Sequence[ActionItem]) -> dict[int, Marker]:
@@ -165,13 +262,14 @@ def plan_item(
     linked: TicketState | Failed | None = None,
     found: TicketState | None = None,
     create_done: bool = False,
+    claim: Claim = OWNER,
 ) -> ItemPlan:
     """Decide one item.
 
-    ``link`` is the item's own ticket reference when a configured tracker owns it, and ``linked``
-    that ticket as read; ``found`` is a ticket carrying the item's marker (a create whose link
-    never reached the document). An item already finished when pmsync first meets it gets no
-    ticket unless ``create_done``.
+    ``link`` is the item's own ticket reference when a configured tracker owns it, ``linked``
+    that ticket as read and ``claim`` how the item relates to it; ``found`` is a ticket carrying
+    the item's marker (a create whose link never reached the document). An item already finished
+    when pmsync first meets it gets no ticket unless ``create_done``.
     """
     base = ItemPlan(item, "problem", tracker, marker, draft, notices=notices)
     if item.ticket is not None and link is None:
@@ -181,11 +279,11 @@ def plan_item(
         if isinstance(linked, Failed) or linked is None:
             reason = linked.message if isinstance(linked, Failed) else "not found"
             return replace(base, action="problem", message=f"{link.key}: {reason}")
-        return _compare(replace(base, action="unchanged", state=linked), marker, desired)
+        return _linked(replace(base, action="unchanged", state=linked), desired, claim)
     if problem is not None:
         return replace(base, message=problem)
     if found is not None:
-        return _compare(replace(base, action="link", state=found), marker, desired)
+        return _compare(replace(base, action="link", state=found), desired)
     if item.status in FINISHED and not create_done:
         return replace(base, action="skip", message=(
             f"already {_FINISHED_WORDS[item.status]}: no ticket "
@@ -193,13 +291,39 @@ def plan_item(
     return replace(base, action="create")
 
 
-def _compare(plan: ItemPlan, marker: Marker | None, desired: TicketFields | None) -> ItemPlan:
+def _linked(plan: ItemPlan, desired: TicketFields | None, claim: Claim) -> ItemPlan:
+    """An item whose document links its ticket: the link, not the marker, says which it is."""
+    key = plan.link.key if plan.link else ""
+    here = plan.marker.document_id if plan.marker else str(plan.item.file)
+    if claim.kind == "reference":
+        return replace(plan, message=f"pmsync pushes {key} from {claim.document}; "
+                                     "only its status is read here")
+    if claim.kind == "copy":
+        return replace(plan, action="problem", message=(
+            f"{key} is linked from both {here} and {claim.document}, where pmsync last pushed "
+            "it from (a copied postmortem?); neither changes the ticket until one of them no "
+            "longer links it"))
+    if claim.kind == "contested":
+        return replace(plan, action="problem", message=(
+            f"{key} is linked from {', '.join((here, *claim.others))}; it was last pushed from "
+            f"{claim.document}, which no longer links it: keep the link in one document only"))
+    compared = _compare(plan, desired)
+    if claim.kind != "takeover" or compared.state is None or compared.state.stamp is None:
+        return compared
+    moved = f"moved here from {claim.document}"
+    if compared.action == "unchanged":
+        return replace(compared, action="update", restamp=True, message=moved)
+    return replace(compared, restamp=True, message="; ".join(filter(None, (compared.message,
+                                                                            moved))))
+
+
+def _compare(plan: ItemPlan, desired: TicketFields | None) -> ItemPlan:
     """Fields to push and conflicts, against the snapshot stored at the last push."""
     state = plan.state
     assert state is not None
     stamp = state.stamp
-    if desired is None or stamp is None or stamp.synced is None or stamp.marker != marker:
-        return plan  # not a ticket pmsync made for this item: read its status, never edit it
+    if desired is None or stamp is None or stamp.synced is None:
+        return plan  # not a ticket pmsync made: read its status, never edit it
     synced, current = stamp.synced, state.fields
     push: list[FieldName] = []
     conflicts: list[FieldName] = []

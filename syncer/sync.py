@@ -36,8 +36,13 @@ from syncer.locks import documents_locked
 from syncer.logs import get_logger
 from syncer.normalize import Status
 from syncer.plan import (
+    OWNER,
+    Claim,
     DocumentPlan,
     ItemPlan,
+    Linking,
+    claims,
+    document_file,
     document_id,
     item_markers,
     make_draft,
@@ -293,6 +298,7 @@ class _Gathered:
     notices: tuple[Notice, ...] = ()
     linked: TicketState | Failed | None = None
     found: TicketState | None = None
+    claim: Claim = OWNER
 
 
 def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
@@ -321,15 +327,74 @@ def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
             by_tracker[row.tracker].append(row)
     for name, group in by_tracker.items():
         _gather(pool.get(name), group)
+    _decide_claims(rows, documents, settings, pool)
     plans: list[list[ItemPlan]] = [[] for _ in documents]
     for row in rows:
         plans[row.index].append(plan_item(
             row.item, tracker=row.tracker, problem=row.problem, marker=row.marker,
             draft=row.draft, desired=row.desired, notices=row.notices, link=row.link,
             linked=row.linked, found=row.found, create_done=settings.push.create_done,
+            claim=row.claim,
         ))
     return [DocumentPlan(parsed, document_id(parsed.doc.path), tuple(items))
             for parsed, items in zip(documents, plans)]
+
+
+def _decide_claims(rows: Sequence[_Gathered], documents: Sequence[ParsedDocument],
+                   settings: Settings, pool: TrackerPool) -> None:
+    """Which item each linked ticket belongs to now (see :func:`syncer.plan.claims`); and a
+    ticket some item links is never another item's, found by an outdated marker."""
+    stamped: list[tuple[_Gathered, Linking]] = []
+    for row in rows:
+        state = row.linked
+        if isinstance(state, TicketState) and state.stamp is not None:
+            stamped.append((row, Linking(row.marker, state.stamp, state.link.key, row.item.file)))
+    decided = claims([linking for _, linking in stamped],
+                     _DocumentLinks(documents, settings, pool))
+    for (row, _), claim in zip(stamped, decided):
+        row.claim = claim
+    linked = {row.link.key for row in rows if row.link is not None}
+    for row in rows:
+        if row.found is not None and row.found.link.key in linked:
+            row.found = None
+
+
+class _DocumentLinks:
+    """The items of a document that link a ticket, read from this run or from disk (a
+    document a ticket was last pushed from may be outside the run), each document once."""
+
+    def __init__(self, documents: Sequence[ParsedDocument], settings: Settings,
+                 pool: TrackerPool) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.run = {parsed.doc.path.resolve(): parsed for parsed in documents}
+        self.read: dict[Path, dict[str, list[str]] | None] = {}
+
+    def __call__(self, document: str, ticket: str, near: Path) -> list[str] | None:
+        path = document_file(document, near)
+        if path is None:
+            return None
+        path = path.resolve()
+        if path not in self.read:
+            self.read[path] = self._read(path)
+        links = self.read[path]
+        return None if links is None else links.get(ticket, [])
+
+    def _read(self, path: Path) -> dict[str, list[str]] | None:
+        if path in self.run:
+            return self._links(self.run[path])
+        if not path.exists():
+            return {}
+        extraction = extract([path], self.settings)
+        return None if extraction.errors else self._links(extraction.documents[0])
+
+    def _links(self, parsed: ParsedDocument) -> dict[str, list[str]]:
+        links: dict[str, list[str]] = defaultdict(list)
+        for item in parsed.items:
+            owned = self.pool.owner_of(item)
+            if owned is not None:
+                links[owned[1].key].append(item.key)
+        return links
 
 
 def _not_configured(name: str) -> str:
@@ -388,11 +453,14 @@ def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[
     for name, documents in used.items():
         for document, states in pool.get(name).tickets_of(documents).items():
             found[document].extend(states)
+    # A ticket linked from any document of the run is not removed: a moved item's ticket still
+    # carries the stamp of the document it left until this run moves it.
+    links = {link.key for plan in plans for p in plan.items
+             if (link := _own_link(pool, p)) is not None}
     removed: list[list[TicketState]] = []
     for plan in plans:
         markers = {p.marker for p in plan.items}
         # An item found by marker is known by its marker; any other linked item by its link.
-        links = {link.key for p in plan.items if (link := _own_link(pool, p)) is not None}
         removed.append([
             state for state in found.get(plan.document_id, [])
             if state.status in (Status.OPEN, Status.IN_PROGRESS)
@@ -539,7 +607,7 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
     item, state = plan.item, plan.state
     outcome: Outcome = _PLANNED[plan.action]
     message = plan.message
-    if state is not None and plan.fields and plan.draft is not None:
+    if state is not None and (plan.fields or plan.restamp) and plan.draft is not None:
         try:
             state = pool.get(str(plan.tracker)).update(state, plan.draft, plan.fields)
             log.info("updated", ticket=state.link.key, fields=list(plan.fields))

@@ -14,7 +14,7 @@ from connectors.base import Failed, Marker, Stamp, TicketFields, TicketLink, Tic
 from syncer.document import parse_document
 from syncer.items import ActionItem, parse_items
 from syncer.normalize import Status, parse_ticket
-from syncer.plan import document_id, item_markers, plan_item, route
+from syncer.plan import Claim, Linking, claims, document_id, item_markers, plan_item, route
 
 TABLE = """## Action items
 
@@ -162,3 +162,63 @@ def test_finished_item_whose_ticket_exists_is_linked_not_skipped() -> None:
     item = replace(items()[0], status=Status.DONE)
     plan = plan_item(item, tracker="jira", marker=MARKER, desired=SYNCED, found=state())
     assert plan.action == "link"
+
+
+def linking(document: str, key: str, stamp: Marker = MARKER) -> Linking:
+    return Linking(Marker(document, key), Stamp(stamp, SYNCED), "OPS-1", Path(document))
+
+
+def no_links(document: str, ticket: str, near: Path) -> list[str] | None:
+    return []
+
+
+def test_retitled_item_still_owns_its_ticket_and_pushes_its_title() -> None:
+    retitled = linking("pm/a.md", "t:new title")
+    [claim] = claims([retitled], no_links)
+    assert claim.kind == "owner"
+    desired = replace(SYNCED, title="New title")
+    plan = plan_item(items()[0], tracker="jira", marker=retitled.marker, desired=desired,
+                     link=LINK, linked=state(), claim=claim)
+    assert plan.action == "update" and plan.fields == ("title",)
+
+
+def test_document_the_ticket_left_takes_nothing_back() -> None:
+    moved = linking("pm/b.md", MARKER.item_key)
+    [claim] = claims([moved], no_links)
+    assert claim == Claim("takeover", "pm/a.md")
+    plan = plan_item(items()[0], tracker="jira", marker=moved.marker, desired=SYNCED, link=LINK,
+                     linked=state(), claim=claim)
+    assert plan.action == "update" and plan.restamp and plan.fields == ()
+    assert "moved here from pm/a.md" in (plan.message or "")
+
+
+def test_copy_while_the_original_still_links_is_a_problem_naming_both() -> None:
+    copy = linking("pm/b.md", MARKER.item_key)
+    [claim] = claims([copy], lambda document, ticket, near: [MARKER.item_key])
+    assert claim == Claim("copy", "pm/a.md")
+    desired = replace(SYNCED, due=date(2025, 5, 1))
+    plan = plan_item(items()[0], tracker="jira", marker=copy.marker, desired=desired, link=LINK,
+                     linked=state(), claim=claim)
+    assert plan.action == "problem" and plan.fields == ()
+    assert "pm/b.md" in (plan.message or "") and "pm/a.md" in (plan.message or "")
+
+
+def test_other_item_naming_the_ticket_only_reads_it() -> None:
+    owner, other = linking("pm/a.md", MARKER.item_key), linking("pm/c.md", "t:see also")
+    assert [c.kind for c in claims([owner, other], no_links)] == ["owner", "reference"]
+    plan = plan_item(items()[0], tracker="jira", marker=other.marker,
+                     desired=replace(SYNCED, title="See also"), link=LINK, linked=state(),
+                     claim=Claim("reference", "pm/a.md"))
+    assert plan.action == "unchanged" and plan.fields == ()
+
+
+def test_two_documents_claiming_a_ticket_whose_document_is_gone_are_problems() -> None:
+    found = claims([linking("pm/b.md", MARKER.item_key), linking("pm/c.md", MARKER.item_key)],
+                   no_links)
+    assert [c.kind for c in found] == ["contested", "contested"]
+    assert found[0].others == ("pm/c.md",) and found[1].others == ("pm/b.md",)
+
+
+def test_unreadable_earlier_document_is_never_taken_over() -> None:
+    [claim] = claims([linking("pm/b.md", MARKER.item_key)], lambda document, ticket, near: None)
+    assert claim.kind == "copy"
