@@ -15,6 +15,9 @@ from pydantic import BaseModel
 
 ENV_PREFIX = "PMSYNC_"
 ENV_DELIMITER = "__"
+#: Variables of pmsync's own test suite and benchmarks: not settings, yet not typos either.
+DEVELOPER_VARIABLES = ("PMSYNC_TEST_", "PMSYNC_CHAOS_", "PMSYNC_CRASH_", "PMSYNC_BENCH_",
+                       "PMSYNC_UPDATE_GOLDEN")
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -96,7 +99,7 @@ def unknown_variables(environ: Mapping[str, str], model: type[BaseModel]) -> lis
     problems = []
     for variable in sorted(environ):
         name = variable.upper()
-        if not name.startswith(ENV_PREFIX) or name in exact:
+        if not name.startswith(ENV_PREFIX) or name in exact or name.startswith(DEVELOPER_VARIABLES):
             continue
         if any(name.startswith(p) and len(name) > len(p) for p in open_prefixes):
             continue

@@ -288,7 +288,8 @@ class GitHubTracker:
     def _call(self, fn: Callable[[], Any], what: str, *, idempotent: bool = True) -> Any:
         """Run ``fn`` in the retry layer; a refused token becomes :class:`AuthError`."""
         try:
-            return retry.call(fn, classify, what=what, idempotent=idempotent, policy=self.policy)
+            return retry.call(fn, classify, what=what, idempotent=idempotent, policy=self.policy,
+                              setting="PMSYNC_GITHUB__API_URL")
         except GithubException as exc:
             if exc.status == 401:
                 raise AuthError(

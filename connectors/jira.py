@@ -42,6 +42,7 @@ from connectors.base import (
     Marker,
     Notice,
     Outcome,
+    RateLimited,
     Stamp,
     TicketFields,
     TicketLink,
@@ -399,10 +400,8 @@ class JiraTracker:
         client = JIRA(server=self.base_url, get_server_info=False, max_retries=0,
                       timeout=self.settings.timeout, options={"check_update": False})
         if self._flavour is None:
-            # serverInfo is anonymous; sent before auth is set, so a PAT never goes out as Basic.
-            info = self._call(lambda: client._session.get(client._get_url("serverInfo")),
-                              what="read Jira server info")
-            self._flavour = "cloud" if info.json().get("deploymentType") == "Cloud" else "server"
+            info = self._server_info(client)
+            self._flavour = "cloud" if info.get("deploymentType") == "Cloud" else "server"
         client.deploymentType = "Cloud" if self._flavour == "cloud" else "Server"
         if self._flavour == "cloud":
             if not self.settings.email:
@@ -413,6 +412,28 @@ class JiraTracker:
         self._client = client
         return client
 
+    def _server_info(self, client: JIRA) -> dict[str, Any]:
+        """``serverInfo``, which every Jira answers; any other answer means the URL setting
+        does not point at Jira (a configuration error, like a wrong token)."""
+        from jira.exceptions import JIRAError
+
+        # Anonymous: sent before auth is set, so a PAT never goes out as Basic.
+        try:
+            info = self._call(lambda: client._session.get(client._get_url("serverInfo")),
+                              what="read Jira server info").json()
+        except (AuthError, AccessError, RateLimited):  # Unreachable too: it names the URL
+            raise
+        except (TrackerError, JIRAError, ValueError) as exc:
+            reason = str(exc) if isinstance(exc, TrackerError) else "not a Jira answer"
+            raise ConfigError(f"{self.base_url} does not answer like Jira ({reason}); check "
+                              "PMSYNC_JIRA__URL: the site's address, such as "
+                              "https://acme.atlassian.net") from None
+        if not isinstance(info, dict) or "version" not in info:
+            raise ConfigError(f"{self.base_url} does not answer like Jira (no serverInfo); "
+                              "check PMSYNC_JIRA__URL: the site's address, such as "
+                              "https://acme.atlassian.net")
+        return info
+
     # --- requests ------------------------------------------------------------------------
 
     def _url(self, path: str, api: str = "2") -> str:
@@ -422,7 +443,8 @@ class JiraTracker:
         from jira.exceptions import JIRAError
 
         try:
-            return retry.call(fn, _classify, what=what, idempotent=idempotent, policy=self.policy)
+            return retry.call(fn, _classify, what=what, idempotent=idempotent, policy=self.policy,
+                              setting="PMSYNC_JIRA__URL")
         except JIRAError as exc:
             raise self._error(exc, what) from None
 

@@ -18,10 +18,17 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
 from tenacity.wait import wait_random_exponential
 
 from connectors.base import RateLimited
+from syncer.errors import EXIT_USAGE
 from syncer.logs import get_logger
 
 T = TypeVar("T")
@@ -38,6 +45,7 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     max_wait: float = 300.0  # a server asking for longer than this ends the run with a message
+    deadline: float | None = None  # seconds after which no further attempt starts
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
 
@@ -49,6 +57,13 @@ class Failure:
     status: int | None
     headers: Mapping[str, str]
     sent: bool  # whether the request may have reached the server
+
+
+class Unreachable(RateLimited):
+    """No attempt reached the server: its URL setting is wrong, or the network is down. A
+    configuration error (exit 2), like a refused token."""
+
+    exit_code = EXIT_USAGE
 
 
 class OutcomeUnknown(Exception):
@@ -125,15 +140,19 @@ def call(
     what: str,
     idempotent: bool = True,
     policy: RetryPolicy | None = None,
+    setting: str = "the tracker URL setting",
 ) -> T:
     """Run ``fn`` with retries; ``classify`` maps a client exception to a :class:`Failure`
     (None: not an HTTP or transport failure, re-raised as is).
 
-    Raises :class:`OutcomeUnknown` when a non-idempotent call may have been applied, and
-    :class:`RateLimited` when retries run out on rate limits or server errors.
+    Raises :class:`OutcomeUnknown` when a non-idempotent call may have been applied,
+    :class:`Unreachable` (naming ``setting``, the variable that says where to connect) when no
+    attempt reached the server, and :class:`RateLimited` when retries run out on rate limits or
+    server errors.
     """
     policy = policy or RetryPolicy()
     backoff = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)
+    reached: list[bool] = []
 
     def attempt() -> T:
         try:
@@ -142,6 +161,7 @@ def call(
             failure = classify(exc)
             if failure is None or not retryable(failure):
                 raise
+            reached.append(failure.sent or failure.status is not None)
             if not idempotent and failure.sent and not is_rate_limit(failure):
                 raise OutcomeUnknown(exc) from exc
             raise _Retryable(exc, failure) from exc
@@ -158,8 +178,9 @@ def call(
                  attempt=state.attempt_number)
         return seconds
 
+    stop = stop_after_attempt(policy.attempts)
     retrying = Retrying(
-        stop=stop_after_attempt(policy.attempts),
+        stop=stop if policy.deadline is None else stop | stop_after_delay(policy.deadline),
         wait=wait,
         retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
         sleep=policy.sleep,
@@ -168,13 +189,20 @@ def call(
     try:
         return retrying(attempt)
     except _Retryable as exc:
-        status = exc.failure.status
-        if status is None:
-            raise RateLimited(f"{what}: no connection after {policy.attempts} attempts "
-                              f"({type(exc.cause).__name__}); check the tracker URL setting and "
-                              "the network") from exc.cause
-        raise RateLimited(f"{what}: gave up after {policy.attempts} attempts (HTTP {status})") \
-            from exc.cause
+        raise _gave_up(exc, what, len(reached), setting, any(reached)) from exc.cause
+
+
+def _gave_up(exc: _Retryable, what: str, attempts: int, setting: str,
+             reached: bool) -> RateLimited:
+    """The error for retries run out: unreachable, connection lost, or still refused."""
+    cause = type(exc.cause).__name__
+    if not reached:
+        return Unreachable(f"{what}: cannot connect ({cause}, {attempts} attempts); check "
+                           f"{setting} and the network")
+    if exc.failure.status is None:
+        return RateLimited(f"{what}: no connection after {attempts} attempts ({cause}); check "
+                           f"{setting} and the network")
+    return RateLimited(f"{what}: gave up after {attempts} attempts (HTTP {exc.failure.status})")
 
 
 def header_map(headers: Any) -> dict[str, str]:

@@ -13,11 +13,22 @@ from typing import Any
 import requests
 
 from config.settings import Settings
-from connectors.retry import Failure, OutcomeUnknown, call, header_map, transport_failure
+from connectors.retry import (
+    Failure,
+    OutcomeUnknown,
+    RetryPolicy,
+    call,
+    header_map,
+    transport_failure,
+)
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import register_secret
 
 WEBHOOK_VARIABLE = "PMSYNC_SLACK__WEBHOOK_URL"
+#: A report's summary is not worth a long wait: a few quick attempts, no attempt after 5 s.
+POLICY = RetryPolicy(attempts=3, backoff_base=0.5, backoff_cap=2.0, max_wait=10.0, deadline=5.0)
+#: Seconds to wait for the connection itself (an unreachable host fails in this time).
+CONNECT_TIMEOUT = 3.0
 
 
 def _classify(exc: BaseException) -> Failure | None:
@@ -47,11 +58,13 @@ def post_message(settings: Settings, payload: Mapping[str, Any]) -> None:
     url = webhook_url(settings)
 
     def send() -> None:
-        response = requests.post(url, json=dict(payload), timeout=settings.slack.timeout)
+        timeout = (min(CONNECT_TIMEOUT, settings.slack.timeout), settings.slack.timeout)
+        response = requests.post(url, json=dict(payload), timeout=timeout)
         response.raise_for_status()
 
     try:
-        call(send, _classify, what="Slack webhook post", idempotent=False)
+        call(send, _classify, what="Slack webhook post", idempotent=False, policy=POLICY,
+             setting=WEBHOOK_VARIABLE)
     except OutcomeUnknown as exc:
         cause = exc.cause
         what = (f"HTTP {cause.response.status_code}"
@@ -72,4 +85,5 @@ def post_message(settings: Settings, payload: Mapping[str, Any]) -> None:
                            f"{' ' + reason if reason else ''}{hint}") from None
     except requests.RequestException as exc:
         # requests' messages name the URL, which is the secret: give the kind of failure only.
-        raise TrackerError(f"Slack webhook unreachable: {type(exc).__name__}") from None
+        raise TrackerError(f"Slack webhook post failed ({type(exc).__name__}); check "
+                           f"{WEBHOOK_VARIABLE} and the network") from None

@@ -251,7 +251,10 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI and turn every error into a message and an exit code."""
+    """Entry point: run the CLI and turn every error into a message and an exit code.
+
+    ``--debug`` adds the traceback (secrets masked) and never changes the exit code.
+    """
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
@@ -264,24 +267,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE
     except PmsyncError as exc:
-        if debug:
-            raise
-        from syncer.logs import mask_secrets
-
-        click.echo(f"pmsync: error: {mask_secrets(str(exc))}", err=True)
-        return exc.exit_code
+        return _fail(exc, debug, f"pmsync: error: {exc}", exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
     except Exception as exc:  # a bug: say so in one line; --debug shows the traceback
-        if debug:
-            raise
-        from syncer.logs import mask_secrets
-
-        click.echo(f"pmsync: internal error: {type(exc).__name__}: {mask_secrets(str(exc))} "
-                   "(run with --debug for the traceback)", err=True)
-        return EXIT_USAGE
+        return _fail(exc, debug, f"pmsync: internal error: {type(exc).__name__}: {exc}"
+                     + ("" if debug else " (run with --debug for the traceback)"), EXIT_USAGE)
     return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def _fail(exc: BaseException, debug: bool, message: str, code: int) -> int:
+    """Print ``message`` (and with ``debug`` the whole traceback, chained causes included),
+    every secret masked; return ``code``."""
+    import traceback
+
+    from syncer.logs import mask_secrets
+
+    if debug:
+        click.echo(mask_secrets("".join(traceback.format_exception(exc))), err=True, nl=False)
+    click.echo(mask_secrets(message), err=True)
+    return code
 
 
 def entry() -> None:

@@ -1,0 +1,106 @@
+"""No token or webhook secret in any output, with or without ``--debug``, when things fail.
+
+Every command runs against a failing tracker (a wrong token, with the right one also known to
+pmsync through the other tracker) and a failing Slack webhook; everything printed is searched.
+``--debug`` adds tracebacks, chained causes included, and must not change an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.sandbox import Sandbox
+from syncer.cli import main
+
+from tests.conftest import DATA
+
+WRONG_JIRA = "wrong-jira-secret-4711"
+WRONG_GITHUB = "ghp_wronggithubsecret4711"
+HOOK_SECRET = "webhook-path-secret-4711"
+URL_PASSWORD = "url-embedded-pass-4711"
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("PMSYNC_", "GITHUB_")):
+            monkeypatch.delenv(name)
+    with Sandbox() as sb:
+        for name, value in sb.env().items():
+            monkeypatch.setenv(name, value)
+        yield sb
+
+
+def _document(tmp_path: Path) -> Path:
+    doc = tmp_path / "pm.md"
+    doc.write_bytes((DATA / "report" / "2025-01-10-api-outage.md").read_bytes())
+    return doc
+
+
+def _commands(doc: Path) -> list[list[str]]:
+    return [
+        ["push", str(doc)], ["push", "--dry-run", str(doc)], ["pull", str(doc)],
+        ["report", "--refresh", str(doc)], ["report", "--post", "slack", str(doc)],
+        ["report", "--post", "github-issue", str(doc)], ["doctor"], ["config"],
+        ["config", "--format", "json"], ["items", str(doc)], ["check", str(doc)],
+    ]
+
+
+def _run(capfd: pytest.CaptureFixture[str], args: list[str]) -> tuple[int, str]:
+    code = main(args)
+    out, err = capfd.readouterr()
+    return code, out + err
+
+
+@pytest.mark.parametrize("tracker", ["jira", "github"])
+def test_no_secret_in_any_output_or_debug_traceback(sandbox: Sandbox, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capfd: pytest.CaptureFixture[str],
+                                                    tracker: str) -> None:
+    monkeypatch.setenv("PMSYNC_TRACKER", tracker)
+    variable = "PMSYNC_JIRA__TOKEN" if tracker == "jira" else "PMSYNC_GITHUB__TOKEN"
+    monkeypatch.setenv(variable, WRONG_JIRA if tracker == "jira" else WRONG_GITHUB)
+    monkeypatch.setenv("PMSYNC_SLACK__WEBHOOK_URL", f"{sandbox.url}/_sandbox/slack/gone/"
+                                                    f"{HOOK_SECRET}")
+    monkeypatch.setenv("PMSYNC_DOCUMENT_BASE_URL", f"https://ci:{URL_PASSWORD}@git.example.com/x")
+    secrets = (WRONG_JIRA, WRONG_GITHUB, HOOK_SECRET, URL_PASSWORD, sandbox.jira_token,
+               sandbox.github_token)
+    doc = _document(tmp_path)
+    tracebacks = 0
+    for args in _commands(doc):
+        code, output = _run(capfd, ["-vv", *args])
+        debug_code, debug_output = _run(capfd, ["-vv", "--debug", *args])
+        assert debug_code == code, (args, output, debug_output)
+        tracebacks += "Traceback (most recent call last)" in debug_output
+        for secret in secrets:
+            assert secret not in output + debug_output, (args, secret)
+    assert tracebacks >= 4  # the failures really produced tracebacks to search
+
+
+def test_unreachable_webhook_is_quick_and_names_its_variable(sandbox: Sandbox, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capfd: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PMSYNC_SLACK__WEBHOOK_URL",
+                       f"http://127.0.0.1:{port}/services/T000/B000/{HOOK_SECRET}")
+    doc = _document(tmp_path)
+    started = time.monotonic()
+    code, output = _run(capfd, ["report", "--post", "slack", str(doc)])
+    elapsed = time.monotonic() - started
+    debug_code, debug_output = _run(capfd, ["--debug", "report", "--post", "slack", str(doc)])
+    assert code == debug_code == 2
+    assert elapsed < 8
+    [line] = [x for x in output.splitlines() if x.startswith("pmsync: error:")]
+    assert "PMSYNC_SLACK__WEBHOOK_URL" in line and "tracker" not in line
+    assert "Traceback" in debug_output
+    assert HOOK_SECRET not in output + debug_output
