@@ -173,11 +173,10 @@ def demo(keep: Path | None) -> int:
 
     Needs no credentials and no network, takes a few seconds and leaves nothing behind.
     """
-    from rich.console import Console
-
     from syncer.demo import run_demo
+    from syncer.render import output_console
 
-    return run_demo(Console(), keep)
+    return run_demo(output_console(), keep)
 
 
 @cli.command("config")

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-
 from config.settings import (
     Settings,
     load_settings,
@@ -27,6 +25,7 @@ from syncer.render import (
     diagnostic_line,
     dumps,
     github_annotation,
+    output_console,
     print_doctor,
     print_items,
 )
@@ -61,7 +60,7 @@ def run_items(paths: Sequence[Path], settings: Settings, fmt: str) -> int:
     if fmt == "json":
         click.echo(dumps([i.to_json() for p in extraction.documents for i in p.items]))
     else:
-        print_items(Console(), ((str(p.doc.path), p.items) for p in extraction.documents))
+        print_items(output_console(), ((str(p.doc.path), p.items) for p in extraction.documents))
     return EXIT_USAGE if extraction.errors else EXIT_OK
 
 
@@ -85,8 +84,7 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
             click.echo(render(d))
         summary = (f"{len(extraction.documents)} document(s), {items} action item(s): "
                    f"{errors} error(s), {warnings} warning(s)")
-        click.echo(summary if fmt == "text" else f"::notice title=pmsync check::{summary}",
-                   err=fmt == "text" and bool(found))
+        click.echo(summary if fmt == "text" else f"::notice title=pmsync check::{summary}")
     if extraction.errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if errors else EXIT_OK
@@ -124,7 +122,7 @@ def _finish_sync(result: Any, fmt: str, verbose: bool) -> int:
     if fmt == "json":
         click.echo(dumps(sync_json(result)))
     else:
-        print_sync(Console(), result, verbose)
+        print_sync(output_console(), result, verbose)
     for error in result.errors:  # after the plan, where the reader's eye ends up
         click.echo(f"pmsync: error: {error}", err=True)
     if result.errors:
@@ -162,7 +160,7 @@ def run_doctor(settings: Settings, trackers: Sequence[str], fmt: str) -> int:
     if fmt == "json":
         click.echo(dumps({"ok": ok, "trackers": [r.to_json() for r in reports]}))
     else:
-        print_doctor(Console(), reports)
+        print_doctor(output_console(), reports)
     return EXIT_OK if ok else EXIT_PROBLEMS
 
 
@@ -208,7 +206,7 @@ def run_report(
     elif fmt == "markdown":
         click.echo(report_markdown(report, document_base_url=base_url), nl=False)
     else:
-        print_text(Console(), report)
+        print_text(output_console(), report)
     if summary_file is not None:
         text = markdown_within(report, STEP_SUMMARY_LIMIT, document_base_url=base_url)
         with summary_file.open("a", encoding="utf-8") as handle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,22 @@ if TYPE_CHECKING:
     from syncer.doctor import TrackerReport
 
 STATUS_STYLE = {"done": "green", "in_progress": "yellow", "open": "white", "wont_do": "dim"}
+#: Output to a file or pipe has no width: lines are as long as their content, up to this.
+UNBOUNDED_WIDTH = 4096
+
+
+def output_console() -> Console:
+    """The console for standard output: a terminal's own width; in a file or pipe (CI logs),
+    unbounded unless ``COLUMNS`` says otherwise, so a path or variable name is never cut."""
+    console = Console()
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(width=UNBOUNDED_WIDTH)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the cut shown by "…"."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def dumps(data: Any) -> str:
@@ -33,12 +50,13 @@ def items_table(items: Sequence[ActionItem]) -> Table:
         status = item.status.value if item.status else ""
         table.add_row(
             str(item.line),
-            item.title,
-            item.owner or "",
-            item.due.isoformat() if item.due else (item.due_raw or ""),
-            item.priority or "",
-            f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]" if status else (item.status_raw or ""),
-            item.ticket.display() if item.ticket else "",
+            escape(item.title),
+            escape(item.owner or ""),
+            escape(item.due.isoformat() if item.due else (item.due_raw or "")),
+            escape(item.priority or ""),
+            f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]" if status
+            else escape(item.status_raw or ""),
+            escape(item.ticket.display() if item.ticket else ""),
         )
     return table
 
@@ -46,7 +64,8 @@ def items_table(items: Sequence[ActionItem]) -> Table:
 def print_items(console: Console, items_by_file: Iterable[tuple[str, Sequence[ActionItem]]]) -> None:
     """One table per document."""
     for name, items in items_by_file:
-        console.print(f"[bold]{name}[/]: {len(items)} action item{'s' if len(items) != 1 else ''}")
+        console.print(f"[bold]{escape(name)}[/]: {len(items)} action item"
+                      f"{'s' if len(items) != 1 else ''}")
         if items:
             console.print(items_table(items))
 
@@ -127,26 +146,27 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
         removed = doc.removed
         if not shown and not doc.error and not removed:
             continue
-        console.print(f"[bold]{doc.path}[/]" + (" [dim](written)[/]" if doc.written else ""))
+        console.print(f"[bold]{escape(str(doc.path))}[/]"
+                      + (" [dim](written)[/]" if doc.written else ""))
         if doc.error:
-            console.print(f"  [red]not written:[/] {doc.error}")
+            console.print(f"  [red]not written:[/] {escape(str(doc.error))}")
         if shown:
             table = Table(header_style="bold", expand=False)
             for name in ("Line", "Title", "Action", "Ticket", "Detail"):
                 table.add_column(name, overflow="fold")
             for item in shown:
                 style = _OUTCOME_STYLE.get(item.outcome, "white")
-                table.add_row(str(item.item.line), item.item.own_title[:80],
+                table.add_row(str(item.item.line), escape(shorten(item.item.own_title, 80)),
                               f"[{style}]{item.outcome}[/]",
-                              item.link.key if item.link else "",
-                              item.message or item.status or "")
+                              escape(item.link.key if item.link else ""),
+                              escape(item.message or item.status or ""))
             console.print(table)
         for ticket in removed:
             what = ("closed as not planned" if ticket.closed
                     else f"not closed: {ticket.message}" if ticket.message
                     else "still open; --close-removed closes it")
-            console.print(f"  [yellow]removed from the document:[/] {ticket.link.key} "
-                          f"{ticket.title[:60]!r}: {what}")
+            console.print(f"  [yellow]removed from the document:[/] {escape(ticket.link.key)} "
+                          f"{escape(repr(shorten(ticket.title, 60)))}: {escape(what)}")
     summary = Table(title="dry run: nothing written" if result.dry_run
                     else "plan only: nothing written" if result.planned else None,
                     header_style="bold", expand=False)
@@ -159,7 +179,7 @@ def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
         summary.add_column("changed" if name == "status" else name, justify="right")
     summary.add_column("written")
     for doc in result.documents:
-        summary.add_row(str(doc.path), *(str(doc.count(n)) for n in columns),
+        summary.add_row(escape(str(doc.path)), *(str(doc.count(n)) for n in columns),
                         "yes" if doc.written else "no")
     if len(result.documents) > 1:
         summary.add_row("[bold]total[/]", *(str(result.total(n)) for n in columns),
@@ -174,10 +194,10 @@ def print_doctor(console: Console, reports: Sequence[TrackerReport]) -> None:
     """One table of findings per tracker: check, result, detail and the fix."""
     marks = {True: "[green]ok[/]", False: "[red]error[/]"}
     for report in reports:
-        table = Table(title=mask_secrets(report.description), header_style="bold", expand=False,
-                      title_justify="left")
+        table = Table(title=escape(mask_secrets(report.description)), header_style="bold",
+                      expand=False, title_justify="left")
         for column in ("check", "result", "detail", "fix"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for f in report.findings:
             result = marks[f.ok] if f.ok or f.severity == "error" else "[yellow]warning[/]"
             table.add_row(escape(f.check), result, escape(mask_secrets(f.detail)),

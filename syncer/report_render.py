@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from syncer.render import shorten
 from syncer.report import AGE_BUCKETS, STATUS_KEYS, Completion, Entry, Report, grouped
 
 #: GitHub refuses issue bodies over 65,536 characters.
@@ -134,7 +135,7 @@ def print_text(console: Console, report: Report, max_rows: int = TEXT_ROWS) -> N
                           "lists them all.")
     console.print(_median(report))
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def _maybe_grouped(report: Report, entries: Sequence[Entry]) -> list[tuple[str | None,
@@ -167,7 +168,7 @@ def _completion_table(title: str, rows: Sequence[Completion]) -> Table:
     for name in ("", "Items", "Done", "Won't do", "Open", "Done %"):
         table.add_column(name, justify="left" if not name else "right")
     for c in rows:
-        table.add_row(c.name, str(c.items), str(c.done), str(c.wont_do), str(c.open), _rate(c))
+        table.add_row(escape(c.name), str(c.items), str(c.done), str(c.wont_do), str(c.open), _rate(c))
     return table
 
 
@@ -335,7 +336,7 @@ def slack_message(report: Report, top: int = 5) -> dict[str, Any]:
             if e.ticket:
                 ticket = f" <{e.ticket_url}|{_slack_escape(e.ticket)}>" if e.ticket_url \
                     else f" {_slack_escape(e.ticket)}"
-            lines.append(f"• {_slack_escape(e.title[:120])} — {_slack_escape(e.owner or 'no owner')}"
+            lines.append(f"• {_slack_escape(shorten(e.title, 120))} — {_slack_escape(e.owner or 'no owner')}"
                          f", {e.days_overdue} days overdue{ticket}")
     else:
         lines.append(EMPTY["overdue"])

@@ -625,9 +625,11 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
     status = _status_fill(item, state, run.vocabulary)
     if status is not None:
         run.changes.append(ItemChange(item, status=status))
+    # Each item's notices and failures are results: the table or JSON shows them once; the log
+    # repeats them at info level only (-v), so a terminal does not show every finding twice.
     if plan.fields:  # what a connector degraded on matters when pmsync writes, not every run
         for notice in plan.notices:
-            log.warning("notice", file=str(item.file), line=item.line, message=notice.message)
+            log.info("notice", file=str(item.file), line=item.line, message=notice.message)
     return ItemResult(item, outcome, state.link if state else None, message, status)
 
 
@@ -642,14 +644,14 @@ def _stop_on_configuration(exc: PmsyncError) -> None:
 def _created(plan: ItemPlan, outcome: Created | Failed, run: _DocumentRun) -> ItemResult:
     item = plan.item
     if isinstance(outcome, Failed):
-        log.warning("create failed", file=str(item.file), line=item.line, message=outcome.message)
+        log.info("create failed", file=str(item.file), line=item.line, message=outcome.message)
         return ItemResult(item, "failed", outcome.link, outcome.message)
     state = outcome.state
     log.info("linked" if outcome.recovered else "created", ticket=state.link.key,
              file=str(item.file), line=item.line)
     notices = list(dict.fromkeys(n.message for n in (*plan.notices, *outcome.notices)))
     for notice in notices:
-        log.warning("notice", file=str(item.file), line=item.line, message=notice)
+        log.info("notice", file=str(item.file), line=item.line, message=notice)
     status = _status_fill(item, state, run.vocabulary)
     run.changes.append(ItemChange(item, ticket=state.link.markdown(), status=status))
     message = "; ".join(notices) or None

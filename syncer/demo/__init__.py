@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic_settings import PydanticBaseSettingsSource
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 
 from config.settings import Settings
@@ -74,7 +75,7 @@ def run_demo(console: Console, keep: Path | None = None) -> int:
 
             console.rule("2. A teammate works on the tickets")
             for line in _move_tickets(sandbox, result):
-                console.print(f"  • {line}")
+                console.print(f"  • {escape(line)}")
 
             console.rule("3. pmsync pull")
             middle = {p: p.read_text(encoding="utf-8") for p in paths}
