@@ -208,11 +208,35 @@ def doctor(app: AppContext, trackers: tuple[str, ...], fmt: str) -> int:
               show_default=True, help="Jira flavour to imitate.")
 @click.option("--github-layout", type=click.Choice(["github.com", "ghes"]), default="github.com",
               show_default=True)
-def sandbox(port: int, flavour: str, github_layout: str) -> int:
-    """Run local Jira- and GitHub-compatible servers to try pmsync safely."""
+@click.option("--tracker", type=click.Choice(["jira", "github"]), default="jira",
+              show_default=True, help="The PMSYNC_TRACKER it prints: where items go by default.")
+def sandbox(port: int, flavour: str, github_layout: str, tracker: str) -> int:
+    """Run local Jira- and GitHub-compatible servers to try pmsync safely.
+
+    Prints the PMSYNC_* variables to export in the shell where you run pmsync. An admin API
+    steers the sandbox as a teammate or an outage would, JSON in and out:
+
+    \b
+      GET    /_sandbox/                        every admin endpoint, with what it does
+      GET    /_sandbox/state                   projects, repositories and every issue
+      POST   /_sandbox/jira/issues/KEY/status  move a Jira issue: {"status": "Done"}
+      POST   /_sandbox/github/issues/N/state   close a GitHub issue: {"state": "closed"}
+      PUT    /_sandbox/faults                  inject 429s, 5xx, resets, lost answers
+      GET    /_sandbox/requests                the request log
+      GET    /_sandbox/slack/messages          what reached the Slack webhook
+      POST   /_sandbox/reset                   back to the seeded start
+    """
+    import errno
+
     from connectors.sandbox import serve
 
-    serve(port=port, flavour=flavour, github_layout=github_layout)
+    try:
+        serve(port=port, flavour=flavour, github_layout=github_layout, tracker=tracker)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise PmsyncError(f"port {port} on 127.0.0.1 is in use: choose another with --port, "
+                          "or --port 0 for a free one") from None
     return EXIT_OK
 
 

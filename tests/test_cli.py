@@ -198,7 +198,7 @@ def test_sandbox_command_prints_environment_and_serves(tmp_path: Path):
     )
     try:
         env: dict[str, str] = {}
-        while len(env) < 7:
+        while "PMSYNC_SLACK__WEBHOOK_URL" not in env:
             line = proc.stdout.readline()  # type: ignore[union-attr]
             assert line, proc.stderr.read()  # type: ignore[union-attr]
             if line.startswith("export "):
@@ -211,6 +211,13 @@ def test_sandbox_command_prints_environment_and_serves(tmp_path: Path):
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert json.loads(response.read())["deploymentType"] == "Server"
+        assert env["PMSYNC_TRACKER"] == "jira"
+        index = env["PMSYNC_JIRA__URL"] + "/_sandbox/"
+        with urllib.request.urlopen(index, timeout=10) as response:
+            endpoints = json.loads(response.read())["endpoints"]
+        assert {"method": "PUT", "path": "/_sandbox/faults"} in [
+            {"method": e["method"], "path": e["path"]} for e in endpoints]
+        assert all(e["does"] for e in endpoints), endpoints  # every route is documented
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
@@ -223,3 +230,23 @@ def test_config_traces_a_priority_map_to_its_file(capsys, tmp_path: Path, monkey
     assert code == 0
     line = next(l for l in out.splitlines() if l.startswith("jira.priority_map ="))
     assert line.endswith(f"# {tmp_path / 'pmsync.toml'}")
+
+
+def test_sandbox_on_a_port_in_use_is_one_line(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "sandbox", "--port", str(port))
+    assert code == 2
+    assert err == f"pmsync: error: port {port} on 127.0.0.1 is in use: choose another with " \
+                  "--port, or --port 0 for a free one\n"
+
+
+def test_sandbox_help_lists_the_admin_api(capsys):
+    code, out, _ = run(capsys, "sandbox", "--help")
+    assert code == 0
+    for endpoint in ("GET    /_sandbox/ ", "PUT    /_sandbox/faults", "/_sandbox/state"):
+        assert endpoint in out

@@ -4,25 +4,8 @@
 HTTP under ``/_sandbox/`` (no auth, no faults, not logged) and :class:`RemoteAdmin` is the
 matching client, so a test can steer a sandbox that another process (``pmsync sandbox``) runs.
 
-HTTP endpoints (JSON bodies carry the keyword arguments of the matching method)::
-
-    GET    /_sandbox/env                           PMSYNC_* variables
-    GET    /_sandbox/state                         projects, repositories, all issues
-    POST   /_sandbox/reset                         back to the seeded start
-    GET    /_sandbox/requests                      {"requests": [...], "counts": [...]}
-    DELETE /_sandbox/requests                      clear the request log
-    GET|PUT /_sandbox/faults                       FaultPlan.to_json() / from_json()
-    GET|PATCH /_sandbox/config                     latency, search lags, GitHub limits
-    POST   /_sandbox/clock                         {"advance": seconds}
-    GET|POST /_sandbox/jira/issues                 list / seed_jira_issues
-    POST   /_sandbox/jira/issues/{key}/status      set_jira_status
-    POST   /_sandbox/jira/projects | /jira/users   seed_jira_project / seed_jira_user
-    POST   /_sandbox/jira/required-fields          require_jira_field
-    GET|POST /_sandbox/github/issues               list (?repo=) / seed_github_issues
-    POST   /_sandbox/github/issues/{n}/state       set_github_state
-    POST   /_sandbox/github/repos | /github/users  seed_github_repo / seed_github_user
-    POST   /_sandbox/slack/hook[/{token}]          a Slack incoming webhook: answers "ok"
-    GET    /_sandbox/slack/messages                slack_messages
+HTTP endpoints: :data:`ENDPOINTS`, also listed by ``GET /_sandbox/`` on a running sandbox.
+JSON bodies carry the keyword arguments of the matching :class:`SandboxAdmin` method.
 """
 
 from __future__ import annotations
@@ -539,6 +522,39 @@ def _github_issue_summary(issue: Any) -> dict[str, Any]:
 
 AdminHandler = Callable[[Request, dict[str, str], Any], Any]
 
+#: What each admin endpoint does: ``GET /_sandbox/`` lists them, the README documents them.
+ENDPOINTS: dict[tuple[str, str], str] = {
+    ("GET", "/_sandbox/"): "this list of endpoints",
+    ("GET", "/_sandbox/env"): "the PMSYNC_* variables that point pmsync at this sandbox",
+    ("GET", "/_sandbox/state"): "projects, repositories and every issue",
+    ("POST", "/_sandbox/reset"): "back to the seeded start",
+    ("GET", "/_sandbox/requests"): "the request log: {requests: [...], counts: [...]}",
+    ("DELETE", "/_sandbox/requests"): "clear the request log",
+    ("GET", "/_sandbox/faults"): "the fault plan in force",
+    ("PUT", "/_sandbox/faults"): "inject faults: {rules: [{kind: 429|500|502|503|reset|"
+                                 "lost_response, service, method, route, nth, probability}]}",
+    ("GET", "/_sandbox/config"): "latency, search lags, GitHub rate limits",
+    ("PATCH", "/_sandbox/config"): "change them: {latency, jira_search_lag, github_search_lag, "
+                                   "secondary_limit, primary_limits}",
+    ("POST", "/_sandbox/clock"): "move the sandbox clock: {advance: seconds}",
+    ("GET", "/_sandbox/jira/issues"): "every Jira issue",
+    ("POST", "/_sandbox/jira/issues"): "seed Jira issues: {count, project, summary, labels, status}",
+    ("POST", "/_sandbox/jira/projects"): "add a Jira project: {key, name}",
+    ("POST", "/_sandbox/jira/users"): "add a Jira user: {display_name, email, name, token}",
+    ("POST", "/_sandbox/jira/required-fields"): "make a field required on create: {field_id, name}",
+    ("POST", "/_sandbox/jira/issues/{key}/status"): "move a Jira issue as a person would: "
+                                                    "{status | category, resolution}",
+    ("GET", "/_sandbox/github/issues"): "every GitHub issue (?repo=owner/name)",
+    ("POST", "/_sandbox/github/issues"): "seed issues: {count, repo, title, labels, state, body}",
+    ("POST", "/_sandbox/github/repos"): "add a GitHub repository: {full_name}",
+    ("POST", "/_sandbox/github/users"): "add a GitHub user: {login, token, repo, permission}",
+    ("POST", "/_sandbox/github/issues/{number}/state"): "close or reopen a GitHub issue as a "
+                                                        "person would: {state, state_reason, repo}",
+    ("POST", "/_sandbox/slack/hook"): "a Slack incoming webhook: records the post, answers ok",
+    ("POST", "/_sandbox/slack/hook/{token}"): "the same, with a secret path as Slack's have",
+    ("GET", "/_sandbox/slack/messages"): "what was posted to the webhook",
+}
+
 
 class AdminService:
     """``/_sandbox/…``: the admin API. JSON in, JSON out; errors are ``{"error": …}``."""
@@ -580,9 +596,16 @@ class AdminService:
         """The admin API is never faulted; present to satisfy the service protocol."""
         return self.handle(request, self.match(request))
 
+    def endpoints(self) -> dict[str, Any]:
+        """Every admin route with what it does (``GET /_sandbox/``)."""
+        return {"endpoints": [
+            {"method": method, "path": path, "does": ENDPOINTS.get((method, path), "")}
+            for method, path in self.router.routes()]}
+
     def _register(self) -> None:
         admin = self.admin
         add = self.router.add
+        add("GET", "/_sandbox/", lambda q, p, b: self.endpoints())
         add("GET", "/_sandbox/env", lambda q, p, b: self.env())
         add("GET", "/_sandbox/state", lambda q, p, b: admin.state())
         add("POST", "/_sandbox/reset", lambda q, p, b: admin.reset())

@@ -152,8 +152,10 @@ class Sandbox:
         }
 
 
-def serve(port: int, flavour: str, github_layout: str, host: str = "127.0.0.1") -> None:
-    """Run a sandbox in the foreground until Ctrl-C, after printing the environment for pmsync."""
+def serve(port: int, flavour: str, github_layout: str, host: str = "127.0.0.1",
+          tracker: str = "jira") -> None:
+    """Run a sandbox in the foreground until Ctrl-C, after printing the environment for pmsync
+    (``tracker`` becomes ``PMSYNC_TRACKER``). A port in use raises ``OSError`` (EADDRINUSE)."""
     # The strings come from a command line; SandboxOptions rejects anything but the literals.
     sandbox = Sandbox(
         flavour=cast(Flavour, flavour),
@@ -170,8 +172,9 @@ def serve(port: int, flavour: str, github_layout: str, host: str = "127.0.0.1") 
             f"# pmsync sandbox: Jira {flavour} ({auth}) and GitHub ({github_layout} layout) "
             f"on {sandbox.url}"
         )
-        print(f"# Admin API: {sandbox.url}/_sandbox/state. Press Ctrl-C to stop.")
-        for name, value in sandbox.env().items():
+        print(f"# Admin API (seed, move tickets, inject faults): GET {sandbox.url}/_sandbox/ "
+              "lists it. Press Ctrl-C to stop.")
+        for name, value in {"PMSYNC_TRACKER": tracker, **sandbox.env()}.items():
             print(f"export {name}={shlex.quote(value)}")
         sys.stdout.flush()
         try:

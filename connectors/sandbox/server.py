@@ -133,6 +133,10 @@ class Router(Generic[H]):
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
         self._routes.append(Route(method, template, handler, re.compile(f"^{regex}$"), public))
 
+    def routes(self) -> list[tuple[str, str]]:
+        """Every registered ``(method, template)``, in registration order."""
+        return [(route.method, route.template) for route in self._routes]
+
     def match(self, method: str, path: str) -> RouteMatch[H] | None:
         """Return the first route whose method and template fit, or ``None``."""
         for route in self._routes:
