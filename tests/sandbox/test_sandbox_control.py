@@ -169,7 +169,7 @@ def test_serve_prints_the_environment_and_stops_on_ctrl_c() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(9)]
+        lines = [process.stdout.readline() for _ in range(11)]
         exports = dict(
             line.removeprefix("export ").strip().split("=", 1)
             for line in lines
@@ -177,6 +177,7 @@ def test_serve_prints_the_environment_and_stops_on_ctrl_c() -> None:
         )
         assert sorted(exports) == sorted(
             [
+                "PMSYNC_TRACKER",
                 "PMSYNC_JIRA__URL",
                 "PMSYNC_JIRA__EMAIL",
                 "PMSYNC_JIRA__TOKEN",
@@ -184,6 +185,7 @@ def test_serve_prints_the_environment_and_stops_on_ctrl_c() -> None:
                 "PMSYNC_GITHUB__API_URL",
                 "PMSYNC_GITHUB__TOKEN",
                 "PMSYNC_GITHUB__REPO",
+                "PMSYNC_SLACK__WEBHOOK_URL",
             ]
         )
         assert exports["PMSYNC_GITHUB__API_URL"].endswith("/api/v3")
