@@ -29,6 +29,7 @@ from syncer.normalize import (
     parse_date,
     parse_status,
     parse_ticket,
+    repair_mojibake,
     strip_markdown,
 )
 
@@ -294,6 +295,62 @@ def title_status(reading: TitleReading, vocabulary: StatusVocabulary) -> StatusM
         for mark in marks:
             if reading.tail.endswith(mark):
                 return StatusMatch(status, mark)
+    return None
+
+
+class TrailingStatus(NamedTuple):
+    """A status annotation that ends an item's text, and where its words are in that text."""
+
+    match: StatusMatch
+    start: int  # of the words inside the parentheses
+    end: int
+
+
+_APPENDED_LINK_END = re.compile(r"\s*\(\[[^\]\n]*+\]\([^)\s]*+\)\)\s*$")
+
+
+def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus | None:
+    """The status annotation that ends an item's text, as ``pmsync pull`` writes it: a
+    parenthesis holding a status and nothing else (``(Done)``, ``(✅ Done)``, ``(Won't Do)``),
+    at the very end or just before the ticket link push appends (``([OPS-1](…))``).
+
+    Being the last word on the item, it states its status over anything else the item says
+    (a checkbox, a sub-heading, an earlier annotation).
+    """
+    found = _last_group(text, len(text.rstrip()))
+    status = annotation_status(found[2], vocabulary) if found else None
+    if status is None and "([" in text:
+        link = _APPENDED_LINK_END.search(text)
+        found = _last_group(text, len(text[: link.start()].rstrip())) if link else None
+        status = annotation_status(found[2], vocabulary) if found else None
+    if found is None or status is None:
+        return None
+    return TrailingStatus(status, found[0], found[1])
+
+
+def _last_group(text: str, end: int) -> tuple[int, int, str] | None:
+    """The parenthesis that ends ``text[:end]``, without nested parentheses: its content's
+    offsets and the content."""
+    if not text.endswith(")", 0, end):
+        return None
+    opening = text.rfind("(", 0, end - 1)
+    if opening < 0 or ")" in text[opening + 1 : end - 1] or end - opening > 48:
+        return None
+    return opening + 1, end - 1, text[opening + 1 : end - 1]
+
+
+def annotation_status(content: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
+    """The status a status annotation's words say: a status emoji, an inline status phrase
+    (:data:`INLINE_STATUS_WORDS`), or an emoji and the phrase that agrees with it; else None
+    (``(see the runbook)`` is no status annotation)."""
+    plain = repair_mojibake(content.strip())
+    mark = _leading_emoji(plain, vocabulary) if plain else None
+    words = plain[len(mark[1]):].lstrip("\ufe0f").strip() if mark else plain
+    said = _STATUS_OF.get(words.casefold())
+    if mark is not None and (not words or said is mark[0]):
+        return StatusMatch(mark[0], content.strip())
+    if mark is None and said is not None:
+        return StatusMatch(said, content.strip())
     return None
 
 

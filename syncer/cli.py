@@ -158,7 +158,12 @@ def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str |
 @pass_app
 def pull(app: AppContext, paths: tuple[Path, ...], dry_run: bool, check_only: bool, fmt: str,
          show_all: bool) -> int:
-    """Bring each linked ticket's status into its document, in the document's own words."""
+    """Bring each linked ticket's status into its document, in the document's own words.
+
+    Every status is written so that pmsync reads it back: a Status cell, a checkbox, or a
+    trailing annotation such as "(Won't Do)" on a list item. Exits 2 when documents name tickets
+    but no tracker is configured.
+    """
     from syncer.commands import run_pull
 
     return run_pull(paths, app.settings(), dry_run=dry_run, check=check_only, fmt=fmt,

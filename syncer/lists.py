@@ -43,6 +43,7 @@ from syncer.annotations import (
     starts_with_label,
     strip_lead,
     title_status,
+    trailing_status,
 )
 from syncer.document import Document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
@@ -296,7 +297,7 @@ def _list_item(
     """The field values, in field order, of the item an entry in scope stands for; ``reading``
     is what its title says."""
     title = lead.title
-    status = _status(entry, lead.status, reading, place.status, options)
+    status = _status(entry, lead, reading, place.status, options)
     ticket = (reading.ticket if "[" not in title else _ticket(title, definitions)) or place.ticket
     due = (
         parse_date(reading.due_raw, parsed.metadata.incident_date, options.date_order)
@@ -426,15 +427,19 @@ _UNCHECKED = StatusMatch(Status.OPEN, "[ ]")
 
 def _status(
     entry: ListEntry,
-    leading: StatusMatch | None,
+    lead: Lead,
     reading: TitleReading,
     inherited: StatusMatch | None,
     options: ParseOptions,
 ) -> StatusMatch | None:
-    """The item's own status first (checkbox, emoji, annotation), else its sub-heading's."""
+    """The item's own status first (a trailing annotation, then a checkbox, an emoji, an
+    annotation), else its sub-heading's."""
+    trailing = trailing_status(lead.title, options.status_vocabulary)
+    if trailing is not None:
+        return trailing.match
     if entry.checked is not None:
         return _CHECKED if entry.checked else _UNCHECKED
-    return leading or title_status(reading, options.status_vocabulary) or inherited
+    return lead.status or title_status(reading, options.status_vocabulary) or inherited
 
 
 def _heading_status(inherited: Sequence[Heading]) -> StatusMatch | None:

@@ -11,8 +11,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from syncer.annotations import annotation_status
 from syncer.items import ActionItem
-from syncer.normalize import Status, StatusVocabulary, parse_status
+from syncer.normalize import Status, StatusVocabulary, parse_status, repair_mojibake
 
 DEFAULT_WORDS = {
     Status.OPEN: "Open",
@@ -34,6 +35,7 @@ def _pure(raw: str, status: Status, vocabulary: StatusVocabulary) -> bool:
     """Whether ``raw`` says only ``status`` (no dates, notes or links that would be copied)."""
     if len(raw) > 40 or any(ch in raw for ch in "[]()|"):
         return False
+    raw = repair_mojibake(raw)  # "âœ… Done" is as pure as "✅ Done"
     match = parse_status(raw, vocabulary)
     if match is None or match.status is not status:
         return False
@@ -48,11 +50,15 @@ class DocumentVocabulary:
         self.vocabulary = vocabulary or StatusVocabulary.default()
         self.seen: dict[Status, Counter[str]] = {}
         self.samples: list[str] = []
+        self.mojibake = False
         for item in items:
             if item.status is None or not item.status_raw or item.kind != "table":
                 continue
             raw = item.status_raw.strip()
-            self.samples.append(raw)
+            repaired = repair_mojibake(raw)
+            # Emoji that were decoded as cp1252 ("âœ…"): new ones are written the same way.
+            self.mojibake = self.mojibake or repaired != raw
+            self.samples.append(repaired)  # for its style: letter case, emoji or not
             if _pure(raw, item.status, self.vocabulary):
                 self.seen.setdefault(item.status, Counter())[raw] += 1
 
@@ -71,8 +77,28 @@ class DocumentVocabulary:
                      for s in (" ".join(_WORDS.findall(x)) for x in self.samples) if s):
                 word = word[:1] + word[1:].lower()
             if any(_leading_emoji(s) for s in self.samples):
-                word = f"{DEFAULT_EMOJI[status]} {word}"
+                emoji = DEFAULT_EMOJI[status]
+                word = f"{as_mojibake(emoji) if self.mojibake else emoji} {word}"
         return word
+
+    def annotation(self, status: Status) -> str:
+        """The words of a list item's trailing status annotation, ``(Done)``: :meth:`text`
+        when an annotation of it reads back as ``status``, else the plain word in its style."""
+        text = self.text(status)
+        found = annotation_status(text, self.vocabulary)
+        if found is not None and found.status is status:
+            return text
+        return DEFAULT_WORDS[status]
+
+
+def as_mojibake(text: str) -> str:
+    """``text`` as it reads when its UTF-8 bytes are decoded as cp1252 (``✅`` → ``âœ…``),
+    the inverse of :func:`syncer.normalize.repair_mojibake`: the five bytes cp1252 leaves
+    undefined become the C1 controls browsers map them to."""
+    return "".join(
+        bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)
+        for byte in text.encode("utf-8")
+    )
 
 
 def _leading_emoji(text: str) -> bool:

@@ -27,14 +27,15 @@ from connectors.base import (
     TicketState,
     Tracker,
 )
+from syncer.annotations import trailing_status
 from syncer.discovery import discover
 from syncer.document import Document
 from syncer.errors import EXIT_USAGE, ConfigError, InputError, PmsyncError, WriteConflictError
 from syncer.extract import Extraction, extract
-from syncer.items import ActionItem, ParsedDocument, TableAnchor
+from syncer.items import ActionItem, ListAnchor, ParsedDocument, TableAnchor
 from syncer.locks import documents_locked
 from syncer.logs import get_logger
-from syncer.normalize import Status
+from syncer.normalize import Status, StatusVocabulary
 from syncer.plan import (
     OWNER,
     Claim,
@@ -397,6 +398,11 @@ class _DocumentLinks:
         return links
 
 
+NO_TRACKER = ("no tracker is configured: set PMSYNC_JIRA__URL, PMSYNC_JIRA__PROJECT and "
+              "PMSYNC_JIRA__TOKEN, or PMSYNC_GITHUB__REPO and PMSYNC_GITHUB__TOKEN (then check "
+              "with pmsync doctor)")
+
+
 def _not_configured(name: str) -> str:
     variable = "PMSYNC_JIRA__URL" if name == "jira" else "PMSYNC_GITHUB__REPO or GITHUB_REPOSITORY"
     return f"{name} is not configured: set {variable}"
@@ -406,9 +412,7 @@ def _require_trackers(rows: Sequence[_Gathered], pool: TrackerPool) -> None:
     """A run where no item can reach any tracker is a configuration error, not N item problems."""
     problems = [row.problem for row in rows if row.problem]
     if problems and not pool.configured():
-        raise ConfigError("no tracker is configured: set PMSYNC_JIRA__URL, PMSYNC_JIRA__PROJECT "
-                          "and PMSYNC_JIRA__TOKEN, or PMSYNC_GITHUB__REPO and "
-                          "PMSYNC_GITHUB__TOKEN (then check with pmsync doctor)")
+        raise ConfigError(NO_TRACKER)
     if problems and not any(row.tracker for row in rows):
         raise ConfigError(problems[0])
 
@@ -763,6 +767,12 @@ def pull(
             if not dry_run:
                 extraction = writable_only(extraction)
             result = RunResult("pull", dry_run, errors=list(extraction.errors))
+            if not pool.configured() and any(
+                item.ticket for parsed in extraction.documents for item in parsed.items
+            ):
+                # Linked items whose tickets nobody can read: a CI job with missing secrets
+                # must fail, not report every document as current.
+                raise ConfigError(NO_TRACKER)
             trackers = [pool.get(name) for name in pool.configured()]
             linked = read_linked(extraction.documents, trackers)
             expressible = {tracker.name: tracker.statuses for tracker in trackers}
@@ -789,13 +799,13 @@ def _pull_document(parsed: ParsedDocument,
         if isinstance(state, Failed):
             result.items.append(ItemResult(item, "failed", link, state.message))
             continue
-        change = _status_change(item, state.status, vocabulary,
+        change = status_change(item, state.status, vocabulary,
                                 expressible.get(state.link.tracker, frozenset(Status)))
         if change is None:
             result.items.append(ItemResult(item, "unchanged", state.link))
             continue
         changes.append(change)
-        text = change.status if change.status is not None else ("[x]" if change.checked else "[ ]")
+        text = change.status or change.annotation or ("[x]" if change.checked else "[ ]")
         result.items.append(ItemResult(item, "status", state.link,
                                        f"{_status_name(item.status)} → {state.status.value}", text))
     if changes and not dry_run:
@@ -806,24 +816,31 @@ def _status_name(status: Status | None) -> str:
     return status.value if status else "none"
 
 
-def _status_change(item: ActionItem, status: Status, vocabulary: DocumentVocabulary,
+def status_change(item: ActionItem, status: Status, vocabulary: DocumentVocabulary,
                    expressible: frozenset[Status] = frozenset(Status)) -> ItemChange | None:
-    """The edit that makes the item say ``status``, or None when it already does or cannot.
+    """The edit that makes the item say ``status``, or None when it already does.
 
-    A status the tracker cannot express (``In Progress`` on GitHub, where the issue stays open)
-    agrees with the tracker's open ticket and is left as written.
+    An item that states no status reads as open. A status the tracker cannot express
+    (``In Progress`` on GitHub, where the issue stays open) agrees with the tracker's open
+    ticket and is left as written.
     """
-    if item.status is not None and item.status not in expressible and status is Status.OPEN:
+    said = item.status or Status.OPEN
+    if said is status or (said not in expressible and status is Status.OPEN):
         return None
     if isinstance(item.anchor, TableAnchor):
-        if item.status is status:
-            return None
         return ItemChange(item, status=vocabulary.text(status))
-    if item.anchor.checkbox is None:
-        return None  # a plain bullet has nowhere to say its status
-    checked = item.status is Status.DONE
-    if status is Status.DONE and not checked:
-        return ItemChange(item, checked=True)
-    if status in (Status.OPEN, Status.IN_PROGRESS) and checked:
-        return ItemChange(item, checked=False)
-    return None
+    return _list_status_change(item, item.anchor, status, vocabulary)
+
+
+def _list_status_change(item: ActionItem, anchor: ListAnchor, status: Status,
+                        vocabulary: DocumentVocabulary) -> ItemChange:
+    """A list item says its status by its checkbox where that can (ticked for done, cleared
+    for open and in progress), and otherwise by a trailing annotation, ``(Won't Do)``, which
+    wins over its checkbox, sub-heading and other words; an annotation it has is kept current."""
+    checked: bool | None = None
+    if anchor.checkbox is not None and status is not Status.WONT_DO:
+        checked = status is Status.DONE
+    box_says = None if checked is None else (Status.DONE if checked else Status.OPEN)
+    annotated = trailing_status(item.title, StatusVocabulary.default()) is not None
+    words = vocabulary.annotation(status) if annotated or box_says is not status else None
+    return ItemChange(item, checked=checked, annotation=words)

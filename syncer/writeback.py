@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from syncer.annotations import trailing_status
 from syncer.document import Document
 from syncer.errors import InputError, WriteConflictError
 from syncer.items import ActionItem, ListAnchor, TableAnchor
+from syncer.normalize import StatusVocabulary
 from syncer.tables import Cell, Row, Table, pipe_positions
 
 
@@ -138,6 +140,17 @@ def set_checkbox(doc: Document, anchor: ListAnchor, checked: bool) -> TextEdit |
     return TextEdit(line.start + start, line.start + end, wanted)
 
 
+def set_annotation(doc: Document, anchor: ListAnchor, words: str) -> TextEdit:
+    """Set a list item's trailing status annotation (see
+    :func:`syncer.annotations.trailing_status`): its words replaced when it has one, else
+    `` (words)`` added at the end of the item's text."""
+    line = doc.line(anchor.last_line)
+    found = trailing_status(line.text, StatusVocabulary.default())
+    if found is None:
+        return append_to_line(doc, anchor.last_line, f" ({words})")
+    return TextEdit(line.start + found.start, line.start + found.end, words)
+
+
 @dataclass(frozen=True)
 class ItemChange:
     """What pmsync writes for one item: a ticket link and/or a status text."""
@@ -146,6 +159,7 @@ class ItemChange:
     ticket: str | None = None  # Markdown, e.g. "[OPS-1](https://…/browse/OPS-1)"
     status: str | None = None  # in the document's own vocabulary
     checked: bool | None = None  # for checkbox list items
+    annotation: str | None = None  # a list item's trailing status annotation, e.g. "Done"
 
 
 def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
@@ -178,6 +192,8 @@ def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[Text
                 box = set_checkbox(doc, anchor, change.checked)
                 if box is not None:
                     edits.append(box)
+            if change.annotation is not None:
+                edits.append(set_annotation(doc, anchor, change.annotation))
     for (first_line, header), values in sorted(new_columns.items(), key=lambda kv: kv[0][1] != "Status"):
         edits.extend(add_column(tables[first_line], header, values))
     return edits

@@ -8,7 +8,7 @@ import pytest
 
 from syncer.document import parse_document
 from syncer.items import parse_items
-from syncer.normalize import Status
+from syncer.normalize import Status, StatusVocabulary
 from syncer.status_text import DocumentVocabulary
 
 
@@ -46,3 +46,20 @@ def test_unseen_status_follows_the_documents_style(seen: list[str], expected: st
 def test_notes_and_dates_are_not_copied() -> None:
     words = vocabulary(["Done (2025-03-02, see PR)", "Open"])
     assert words.text(Status.DONE) == "Done"
+
+
+def test_mojibake_documents_get_their_own_mojibake_forms() -> None:
+    words = vocabulary(["âœ… Done", "âšª Open"])
+    assert words.text(Status.DONE) == "âœ… Done"  # seen: reused as written
+    assert words.text(Status.IN_PROGRESS) == "ðŸŸ¡ In progress"  # unseen: the same mojibake
+    assert vocabulary(["✅ Done"]).text(Status.IN_PROGRESS) == "🟡 In progress"
+
+
+@pytest.mark.parametrize("seen", [["✅ Done"], ["âœ… Done"], ["Yes"], ["DONE"], []])
+@pytest.mark.parametrize("status", list(Status))
+def test_annotations_read_back_as_their_status(seen: list[str], status: Status) -> None:
+    from syncer.annotations import annotation_status
+
+    words = vocabulary(seen).annotation(status)
+    found = annotation_status(words, StatusVocabulary.default())
+    assert found is not None and found.status is status, words
