@@ -333,6 +333,8 @@ class GitHubService:
                 "location": None,
                 "email": None,
                 "bio": None,
+                "hireable": None,
+                "public_gists": 0,
                 "public_repos": 0,
                 "followers": 0,
                 "following": 0,
@@ -350,7 +352,19 @@ class GitHubService:
             raise GitHubError(
                 403, INTEGRATION_REFUSED, f"{DOCS}/users/users#get-the-authenticated-user"
             )
-        return Response.json(200, self._full_user(call, call.viewer))
+        body = self._full_user(call, call.viewer)
+        body.update(
+            {
+                "user_view_type": "private",
+                "private_gists": 0,
+                "total_private_repos": 0,
+                "owned_private_repos": 0,
+                "disk_usage": 0,
+                "collaborators": 0,
+                "two_factor_authentication": True,
+            }
+        )
+        return Response.json(200, body)
 
     def get_user(self, call: Call) -> Response:
         """``GET /users/{login}``."""

@@ -224,6 +224,9 @@ class GitHubRenderer:
                 "review_comments_url": f"{url}/comments",
                 "comments_url": as_issue["comments_url"],
                 "statuses_url": f"{self.repo_url(repo)}/statuses/{_fake_sha(repo, issue.head_ref)}",
+                "review_comment_url": f"{self.repo_url(repo)}/pulls/comments{{/number}}",
+                "_links": self._pull_links(repo, issue, url, html_url),
+                "auto_merge": None,
                 "merged_at": None,
                 "merge_commit_sha": None,
                 "requested_reviewers": [],
@@ -247,6 +250,23 @@ class GitHubRenderer:
         )
         return body
 
+    def _pull_links(
+        self, repo: GitHubRepo, issue: GitHubIssue, url: str, html_url: str
+    ) -> dict[str, dict[str, str]]:
+        issue_url = f"{self.repo_url(repo)}/issues/{issue.number}"
+        sha = _fake_sha(repo, issue.head_ref)
+        hrefs = {
+            "self": url,
+            "html": html_url,
+            "issue": issue_url,
+            "comments": f"{issue_url}/comments",
+            "review_comments": f"{url}/comments",
+            "review_comment": f"{self.repo_url(repo)}/pulls/comments{{/number}}",
+            "commits": f"{url}/commits",
+            "statuses": f"{self.repo_url(repo)}/statuses/{sha}",
+        }
+        return {name: {"href": href} for name, href in hrefs.items()}
+
     def _branch(self, repo: GitHubRepo, ref: str | None) -> dict[str, Any]:
         return {
             "label": f"{repo.owner}:{ref}",
@@ -269,7 +289,10 @@ class GitHubRenderer:
 
     def _repo_fields(self, repo: GitHubRepo) -> dict[str, Any]:
         url = self.repo_url(repo)
+        html_url = f"{self.web_root}/{repo.full_name}"
+        host = self.web_root.split("://", 1)[-1]
         open_issues = sum(1 for i in repo.issues.values() if i.state == "open")
+        created = github_time(repo.created_at)
         return {
             "id": repo.id,
             "node_id": repo.node_id,
@@ -277,23 +300,36 @@ class GitHubRenderer:
             "full_name": repo.full_name,
             "private": repo.private,
             "owner": self.user(repo.owner),
-            "html_url": f"{self.web_root}/{repo.full_name}",
+            "html_url": html_url,
             "description": "Postmortem action items (pmsync sandbox)",
             "fork": False,
             "url": url,
-            "issues_url": f"{url}/issues{{/number}}",
-            "labels_url": f"{url}/labels{{/name}}",
-            "milestones_url": f"{url}/milestones{{/number}}",
-            "assignees_url": f"{url}/assignees{{/user}}",
-            "pulls_url": f"{url}/pulls{{/number}}",
-            "created_at": github_time(repo.created_at),
-            "updated_at": github_time(repo.created_at),
-            "pushed_at": github_time(repo.created_at),
+            **{f"{name}_url": f"{url}/{path}" for name, path in _REPO_URLS.items()},
+            "git_url": f"git://{host}/{repo.full_name}.git",
+            "ssh_url": f"git@{host}:{repo.full_name}.git",
+            "clone_url": f"{html_url}.git",
+            "svn_url": html_url,
+            "mirror_url": None,
+            "created_at": created,
+            "updated_at": created,
+            "pushed_at": created,
             "homepage": None,
             "size": 0,
+            "stargazers_count": 0,
+            "watchers_count": 0,
+            "watchers": 0,
+            "language": None,
+            "forks_count": 0,
+            "forks": 0,
+            "network_count": 0,
+            "subscribers_count": 0,
+            "license": None,
             "has_issues": True,
             "has_projects": False,
+            "has_downloads": True,
             "has_wiki": False,
+            "has_pages": False,
+            "has_discussions": False,
             "archived": False,
             "disabled": False,
             "visibility": "private" if repo.private else "public",
@@ -301,6 +337,47 @@ class GitHubRenderer:
             "open_issues": open_issues,
             "default_branch": "main",
         }
+
+
+#: A repository's URL templates, as GitHub renders them (``{name}_url`` → path under its URL).
+_REPO_URLS = {
+    "forks": "forks",
+    "keys": "keys{/key_id}",
+    "collaborators": "collaborators{/collaborator}",
+    "teams": "teams",
+    "hooks": "hooks",
+    "issue_events": "issues/events{/number}",
+    "events": "events",
+    "assignees": "assignees{/user}",
+    "branches": "branches{/branch}",
+    "tags": "tags",
+    "blobs": "git/blobs{/sha}",
+    "git_tags": "git/tags{/sha}",
+    "git_refs": "git/refs{/sha}",
+    "trees": "git/trees{/sha}",
+    "statuses": "statuses/{sha}",
+    "languages": "languages",
+    "stargazers": "stargazers",
+    "contributors": "contributors",
+    "subscribers": "subscribers",
+    "subscription": "subscription",
+    "commits": "commits{/sha}",
+    "git_commits": "git/commits{/sha}",
+    "comments": "comments{/number}",
+    "issue_comment": "issues/comments{/number}",
+    "contents": "contents/{+path}",
+    "compare": "compare/{base}...{head}",
+    "merges": "merges",
+    "archive": "{archive_format}{/ref}",
+    "downloads": "downloads",
+    "issues": "issues{/number}",
+    "pulls": "pulls{/number}",
+    "milestones": "milestones{/number}",
+    "notifications": "notifications{?since,all,participating}",
+    "labels": "labels{/name}",
+    "releases": "releases{/id}",
+    "deployments": "deployments",
+}
 
 
 def _role_permissions(role: str) -> dict[str, bool]:

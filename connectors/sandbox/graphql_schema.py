@@ -195,11 +195,15 @@ class _Issue:
         self.body = issue.body or ""
         self.url = f"{context.web_root}/{repo.full_name}/issues/{issue.number}"
         self.state = issue.state.upper()
-        self.stateReason = issue.state_reason.upper() if issue.state_reason else None
         self.closed = issue.state == "closed"
         self.closedAt = github_time(issue.closed_at)
         self.createdAt = github_time(issue.created_at)
         self.updatedAt = github_time(issue.updated_at)
+
+    def stateReason(self, info: Info, enableDuplicate: bool = False) -> str | None:
+        """GitHub answers DUPLICATE only to those who ask for it; others read NOT_PLANNED."""
+        reason = self._issue.state_reason.upper() if self._issue.state_reason else None
+        return "NOT_PLANNED" if reason == "DUPLICATE" and not enableDuplicate else reason
 
     @property
     def author(self) -> _User | None:

@@ -26,6 +26,10 @@ class RequestRecord:
     status: int | None = None
     fault: FaultKind | None = None
     at: float = 0.0
+    #: The bodies, kept only while :attr:`RequestLog.keep_bodies` is on (tests that check the
+    #: answers against the vendors' API descriptions).
+    request_body: bytes = b""
+    response_body: bytes = b""
 
     def to_json(self) -> dict[str, Any]:
         """Serialise for the admin API."""
@@ -46,20 +50,34 @@ class RequestLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
+        #: Keep request and response bodies too (off: long runs would hold every answer).
+        self.keep_bodies = False
 
-    def start(self, service: str, method: str, route: str, path: str) -> RequestRecord:
+    def start(
+        self, service: str, method: str, route: str, path: str, body: bytes = b""
+    ) -> RequestRecord:
         """Record a request as it arrives, so a request that never finishes is still seen."""
         with self._lock:
             record = RequestRecord(len(self._records) + 1, service, method, route, path)
             record.at = time.time()
+            if self.keep_bodies:
+                record.request_body = body
             self._records.append(record)
             return record
 
-    def finish(self, record: RequestRecord, status: int | None, fault: FaultKind | None) -> None:
-        """Record how ``record`` ended."""
+    def finish(
+        self,
+        record: RequestRecord,
+        status: int | None,
+        fault: FaultKind | None,
+        body: bytes = b"",
+    ) -> None:
+        """Record how ``record`` ended (and what it answered, when bodies are kept)."""
         with self._lock:
             record.status = status
             record.fault = fault
+            if self.keep_bodies:
+                record.response_body = body
 
     def records(self) -> list[RequestRecord]:
         """A snapshot of every record so far, oldest first."""

@@ -240,7 +240,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._write(self._run(service, request, match))
             return
         route = match.route.template if match else UNMATCHED_ROUTE
-        entry = self.server.log.start(service.name, request.method, route, request.path)
+        entry = self.server.log.start(
+            service.name, request.method, route, request.path, request.body
+        )
         latency = self.server.knobs.latency
         if latency > 0:
             time.sleep(latency)
@@ -254,7 +256,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = service.fault_response(request, fault)
         else:
             response = self._run(service, request, match)
-        self.server.log.finish(entry, response.status, kind)
+        self.server.log.finish(entry, response.status, kind, response.body)
         if kind is FaultKind.LOST_RESPONSE:
             # The handler above committed the write; the client never hears about it.
             self._drop_connection()
