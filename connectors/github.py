@@ -67,9 +67,10 @@ SINCE_MARGIN = 300.0
 UNKNOWN_ATTEMPTS = 4
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+# GitHub reads a duplicate's stateReason as NOT_PLANNED unless asked for DUPLICATE.
 _ISSUE_FIELDS = """
 fragment pmsyncIssue on Issue {
-  number url title body state stateReason updatedAt closedAt
+  number url title body state stateReason(enableDuplicate: true) updatedAt closedAt
   assignees(first: 10) { nodes { login } }
   labels(first: 100) { nodes { name } }
 }
