@@ -9,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-#: ../shared beside the checkout; PMSYNC_TEST_SHARED points elsewhere (a git worktree's sibling).
-SHARED = Path(os.environ.get("PMSYNC_TEST_SHARED") or ROOT / ".." / "shared").resolve()
+#: ../shared beside the checkout; TESTS_SHARED_DIR points elsewhere (a git worktree's sibling).
+SHARED = Path(os.environ.get("TESTS_SHARED_DIR") or ROOT / ".." / "shared").resolve()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +24,10 @@ from connectors.sandbox import (
     Sandbox,
     SecondaryLimit,
 )
+from tests.conftest import SHARED
 from tests.sandbox.conftest import raw_session
 
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "api-samples"
+SAMPLES = SHARED / "api-samples"
 
 pytestmark = pytest.mark.shared
 
