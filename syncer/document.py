@@ -234,9 +234,11 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
     if len(raw) > max_bytes:
         raise InputError(
             path,
-            f"file is {len(raw) / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.1f} MB limit "
-            "for a postmortem (setting max_document_mb)",
+            f"file is {len(raw):,} bytes ({_megabytes(len(raw))} MB), more than the "
+            f"{_megabytes(max_bytes)} MB limit for a postmortem (setting max_document_mb)",
         )
+    if _is_utf16_or_32(raw):
+        raise InputError(path, "UTF-16 or UTF-32 text is not supported: save it as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError(path, "binary file (NUL byte), not Markdown", line=line)
@@ -252,6 +254,26 @@ def parse_document(path: Path, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
         hidden=frozenset(_hidden_lines(text, lines)),
         warnings=tuple(warnings),
     )
+
+
+def _megabytes(size: int) -> str:
+    """``size`` in the unit of ``max_document_mb`` (2**20 bytes): "5", "5.5", "5.01"."""
+    return f"{size / 2**20:.2f}".rstrip("0").rstrip(".")
+
+
+# Byte order marks of UTF-32 (checked first: UTF-32LE's begins like UTF-16LE's) and UTF-16.
+_WIDE_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff")
+
+
+def _is_utf16_or_32(raw: bytes) -> bool:
+    """Whether ``raw`` is UTF-16 or UTF-32: a byte order mark, or (without one, as some Windows
+    tools save) ASCII text whose every other byte is NUL."""
+    if raw.startswith(_WIDE_BOMS):
+        return True
+    head = raw[: min(256, len(raw) - len(raw) % 2)]
+    even, odd = head[0::2], head[1::2]
+    return len(head) >= 4 and (not odd.strip(b"\x00") and b"\x00" not in even
+                               or not even.strip(b"\x00") and b"\x00" not in odd)
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str, bool, list[str]]:

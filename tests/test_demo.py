@@ -31,3 +31,18 @@ def test_demo_pushes_pulls_and_cleans_up(monkeypatch: pytest.MonkeyPatch, tmp_pa
     checklist = (tmp_path / "kept" / "2025-05-02-webhook-delays.md").read_text(encoding="utf-8")
     assert "- [x] Page on webhook queue age above 5 minutes" in checklist
     assert "/issues/1)" in checklist
+
+
+def test_demo_refuses_to_keep_into_a_folder_with_files(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    mine = kept / "2025-03-14-search-latency.md"
+    mine.write_text("my own notes\n", encoding="utf-8")
+    before = demo_folders()
+    code = main(["demo", "--keep", str(kept)])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out
+    assert err == (f"pmsync: error: {kept}: --keep needs a new or empty folder, and this one "
+                   "holds files; the demo overwrites nothing\n")
+    assert mine.read_text(encoding="utf-8") == "my own notes\n" and demo_folders() == before

@@ -48,3 +48,23 @@ def test_missing_path_and_directory_without_markdown_are_input_errors(tmp_path: 
         discover([tmp_path / "nope.md"])
     with pytest.raises(InputError, match="no Markdown"):
         discover([tmp_path])
+
+
+def test_in_a_git_repository_gitignore_decides(tmp_path: Path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("build/\n.venv/\ndrafts/*.md\n!drafts/keep.md\n")
+    for name in ["postmortems/a.md", "postmortems/2025/b.md", "build/html/a.md", ".venv/lib/x.md",
+                 "drafts/skip.md", "drafts/keep.md", "node_modules/pkg/readme.md", "new.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# x\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "postmortems/a.md"], check=True)
+    (tmp_path / "gone.md").write_text("# x\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "gone.md"], check=True)
+    (tmp_path / "gone.md").unlink()  # tracked, deleted since: not a file to read
+
+    found = [p.relative_to(tmp_path).as_posix() for p in discover([tmp_path])]
+    assert found == ["drafts/keep.md", "new.md", "postmortems/2025/b.md", "postmortems/a.md"]
+    sub = [p.relative_to(tmp_path).as_posix() for p in discover([tmp_path / "postmortems"])]
+    assert sub == ["postmortems/2025/b.md", "postmortems/a.md"]

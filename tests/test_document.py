@@ -52,6 +52,25 @@ def test_oversized_file_names_the_setting():
         parse_document(Path("big.md"), b"x" * 101, max_bytes=100)
 
 
+@pytest.mark.parametrize("raw", [
+    "# Incident\n| Action | Owner |\n".encode("utf-16"),  # with its byte order mark
+    "# Incident\n".encode("utf-16-le"), "# Incident\n".encode("utf-16-be"),  # without
+    "# Incident\n".encode("utf-32"),
+])
+def test_utf16_and_utf32_are_named_not_called_binary(raw: bytes):
+    with pytest.raises(InputError, match=r"^pm.md: UTF-16 or UTF-32 text is not supported: "
+                                         r"save it as UTF-8$"):
+        doc_of(raw)
+
+
+def test_size_limit_is_stated_in_the_unit_of_the_setting():
+    limit = 5 * 2**20  # max_document_mb = 5
+    with pytest.raises(InputError) as raised:
+        parse_document(Path("big.md"), b"x" * (limit + 2**19), max_bytes=limit)
+    assert str(raised.value) == ("big.md: file is 5,767,168 bytes (5.5 MB), more than the 5 MB "
+                                 "limit for a postmortem (setting max_document_mb)")
+
+
 def test_missing_file_and_directory(tmp_path: Path):
     with pytest.raises(InputError, match="no such file"):
         read_document(tmp_path / "nope.md")

@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 
 from config.settings import Settings
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS
+from syncer.errors import EXIT_OK, EXIT_PROBLEMS, InputError
 
 DOCUMENTS = ("2025-03-14-search-latency.md", "2025-05-02-webhook-delays.md")
 AS_OF = date(2025, 4, 15)
@@ -54,7 +54,12 @@ def demo_settings(sandbox: Any) -> Settings:
 
 
 def run_demo(console: Console, keep: Path | None = None) -> int:
-    """Run the demo, printing each step; returns an exit code."""
+    """Run the demo, printing each step; returns an exit code.
+
+    ``keep``, a folder to copy the documents into at the end, must be new or empty: the demo
+    never overwrites a file (checked before anything starts).
+    """
+    _check_keep(keep)
     from connectors.sandbox import Sandbox
     from syncer.render import print_sync
     from syncer.sync import pull, push
@@ -93,6 +98,16 @@ def run_demo(console: Console, keep: Path | None = None) -> int:
             return EXIT_PROBLEMS if failed else EXIT_OK
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_keep(keep: Path | None) -> None:
+    if keep is None or not keep.exists():
+        return
+    if not keep.is_dir():
+        raise InputError(keep, "--keep needs a folder, and this is a file")
+    if any(keep.iterdir()):
+        raise InputError(keep, "--keep needs a new or empty folder, and this one holds files; "
+                               "the demo overwrites nothing")
 
 
 def _copy_documents(folder: Path) -> list[Path]:
