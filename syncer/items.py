@@ -431,9 +431,7 @@ class _TableReader:
                 found = parse_status(text, vocabulary)
                 statuses[index], status_raws[index] = (found.status, found.raw) if found else (None, None)
         ticket_raws = [text if ticket else None for text, ticket in zip(ticket_texts, tickets)]
-        for index, ticket in enumerate(tickets):
-            if ticket is None:
-                tickets[index], ticket_raws[index] = self.cell_reference(self.table.rows[index].texts)
+        self._fill_references(cells, tickets, ticket_raws)
         first = self.table.first_line + 2  # the body rows are the lines after the delimiter
         return list(map(
             _new_item,
@@ -462,10 +460,28 @@ class _TableReader:
         without one."""
         for at in self.reference_columns:
             text = cells[at] if at < len(cells) else ""
-            ticket = _ticket(text) if _MAY_REFER.search(text) else None
+            ticket = _cell_ticket(text)
             if ticket is not None:
                 return ticket, text
         return None, None
+
+    def _fill_references(self, cells: list[tuple[str, ...]], tickets: list[TicketRef | None],
+                         raws: list[str | None]) -> None:
+        """:meth:`cell_reference` for every row without a ticket, a column at a time: each
+        distinct text read once, and each column only for the rows still without one."""
+        missing = [index for index, ticket in enumerate(tickets) if ticket is None]
+        for at in self.reference_columns:
+            if not missing:
+                return
+            column = cells[at]
+            texts = [column[index] for index in missing]
+            still = []
+            for index, text, ticket in zip(missing, texts, _per_text(_cell_ticket, texts)):
+                if ticket is None:
+                    still.append(index)
+                else:
+                    tickets[index], raws[index] = ticket, text
+            missing = still
 
     def item(self, row: Row, diagnostics: list[Diagnostic]) -> ActionItem | None:
         """The item in ``row``; None for a row without one. Problems go to ``diagnostics``."""
@@ -534,9 +550,14 @@ T = TypeVar("T")
 # Columns whose values have their own meaning and hold no ticket: an ID such as "AI-1" looks
 # like a Jira key, a due date "Q3-2025" too.
 _NO_REFERENCE_FIELDS = ("ticket", "id", "owner", "due", "priority", "tracker")
-# What every reference read_ticket finds holds: "://" of a URL, "-" of a Jira key, "#" of an
-# issue number, "/" of a bug id.
-_MAY_REFER = re.compile(r"[-#/]")
+# What every reference read_ticket finds holds: "://" of a URL, the "-" of a Jira key after a
+# capital or digit and before a digit, "#" before an issue number, "b/" before a bug id. One
+# search for these rules out most cells (titles with hyphens, dates) before read_ticket.
+_MAY_REFER = re.compile(r"://|[A-Z0-9_]-[1-9]|#\d|b/\d")
+
+
+def _cell_ticket(text: str) -> TicketRef | None:
+    return read_ticket(text) if _MAY_REFER.search(text) else None
 
 
 def _reference_columns(width: int, columns: Mapping[str, int]) -> tuple[int, ...]:
