@@ -7,6 +7,7 @@ Same cases for Jira Cloud, Jira Server/DC, GitHub.com and GHES; connector-specif
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -121,6 +122,22 @@ def test_update_writes_only_named_fields(tracker_case: TrackerCase) -> None:
     reread = tracker.read([state.link])[state.link.key]
     assert not isinstance(reread, Failed)
     assert reread.fields.title == "Alert on queue depth above 10k"
+
+
+def test_update_moves_the_ticket_to_the_drafts_marker(tracker_case: TrackerCase) -> None:
+    """A retitled item or a moved document: the ticket is found by its new marker and listed
+    with its new document, never by the old ones."""
+    tracker = tracker_case.tracker
+    [outcome] = created(tracker.create([draft(1)]))
+    moved = replace(draft(1), marker=Marker("postmortems/2025/search.md", "t:alerting"))
+    state = tracker.update(outcome.state, moved, [])
+    assert state.stamp is not None and state.stamp.marker == moved.marker
+    fresh = tracker_case.build()
+    assert list(fresh.find([moved.marker])) == [moved.marker]
+    assert fresh.find([outcome.marker]) == {}
+    listed = fresh.tickets_of(["INC-2041", "postmortems/2025/search.md"])
+    assert [s.link.key for s in listed["postmortems/2025/search.md"]] == [state.link.key]
+    assert listed["INC-2041"] == []
 
 
 @pytest.mark.parametrize("status", [Status.DONE, Status.WONT_DO, Status.IN_PROGRESS, Status.OPEN])
