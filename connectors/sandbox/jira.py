@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -261,6 +261,19 @@ class JiraService:
                 200, [r.project(x) for x in self.store.projects.values()]
             ),
         )
+        if self.store.flavour == "cloud":
+            # Cloud's paged replacements of the deprecated full lists (Server has none of them).
+            # Registered before project/{projectIdOrKey}, which would take "search" for a key.
+            catalogue = self.store.catalogue
+            self._add_page(
+                version, "priority/search", lambda r: map(r.priority, catalogue.priorities)
+            )
+            self._add_page(
+                version, "resolution/search", lambda r: map(r.resolution, catalogue.resolutions)
+            )
+            self._add_page(
+                version, "project/search", lambda r: map(r.project, self.store.projects.values())
+            )
         add("GET", "project/{projectIdOrKey}", self.get_project)
         add("GET", "user", self.get_user)
         add("GET", "user/search", self.search_users)
@@ -302,6 +315,34 @@ class JiraService:
     ) -> Response:
         """``GET /myself``."""
         return Response.json(200, render.myself(user))
+
+    def _add_page(
+        self, version: str, path: str, values: Callable[[JiraRenderer], Iterable[dict[str, Any]]]
+    ) -> None:
+        """Serve ``values`` at ``path`` as Cloud's ``PageBean``: ``startAt``/``maxResults`` in,
+        ``values``, ``total``, ``isLast`` and ``nextPage`` out."""
+
+        def page(
+            request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+        ) -> Response:
+            start = max(0, _int_or_none(request.param("startAt")) or 0)
+            size = max(1, min(_int_or_none(request.param("maxResults")) or 50, 100))
+            listed = list(values(render))
+            chosen = listed[start : start + size]
+            last = start + size >= len(listed)
+            body: dict[str, Any] = {
+                "self": render.api(f"{path}?startAt={start}&maxResults={size}"),
+                "maxResults": size,
+                "startAt": start,
+                "total": len(listed),
+                "isLast": last,
+                "values": chosen,
+            }
+            if not last:
+                body["nextPage"] = render.api(f"{path}?startAt={start + size}&maxResults={size}")
+            return Response.json(200, body)
+
+        self.router.add("GET", f"/rest/api/{version}/{path}", (version, page))
 
     def get_project(
         self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
