@@ -68,6 +68,8 @@ BULK_LIMIT = 50  # Jira's cap on POST /issue/bulk
 PAGE_SIZE = 100  # the most /search/jql returns per page with fields
 RECONCILE_LIMIT = 50  # the most ids /search/jql reconciles
 CREATE_ROUNDS = 4  # bulk attempts per batch whose outcome stays unknown before giving up
+#: Entries per page of ``priority/search`` and ``resolution/search`` (Jira allows up to 100).
+CATALOGUE_PAGE = 100
 SEARCH_FIELDS = ("summary", "status", "resolution", "resolutiondate", "updated", "assignee",
                  "duedate", "priority", "labels")
 STANDARD_PRIORITIES = ("Highest", "High", "Medium", "Low", "Lowest")
@@ -817,9 +819,26 @@ class JiraTracker:
     def instance_priorities(self) -> list[str]:
         """The instance's priority names, highest first (one request, cached)."""
         if self._priorities is None:
-            listed = self._request("GET", "priority", what="list Jira priorities") or []
+            listed = self.catalogue("priority", what="list Jira priorities")
             self._priorities = [str(p["name"]) for p in listed]
         return self._priorities
+
+    def catalogue(self, name: str, *, what: str) -> list[dict[str, Any]]:
+        """Every entry of an instance-wide list (``priority``, ``resolution``): on Cloud the
+        paged ``{name}/search`` that replaces the deprecated full list, which Server/Data
+        Center (and a Cloud that answers 404 to the search) still serve."""
+        found: list[dict[str, Any]] = []
+        while self.flavour == "cloud":
+            page = self._request("GET", f"{name}/search", what=what, missing_ok=True,
+                                 params={"startAt": len(found), "maxResults": CATALOGUE_PAGE})
+            if page is None:
+                break
+            values = [v for v in page.get("values") or [] if isinstance(v, dict)]
+            found.extend(values)
+            if page.get("isLast", True) or not values:
+                return found
+        listed = self._request("GET", name, what=what) or []
+        return [v for v in listed if isinstance(v, dict)]
 
     def map_priority(self, mapped: str) -> str | None:
         """The instance's name for a priority name of the map (case-insensitive). The shipped
@@ -889,7 +908,7 @@ class JiraTracker:
         return direct or next((t for t in transitions if t.to_category == "new"), None)
 
     def _wont_do_resolution(self) -> str | None:
-        listed = self._request("GET", "resolution", what="list Jira resolutions") or []
+        listed = self.catalogue("resolution", what="list Jira resolutions")
         names = [str(r.get("name", "")) for r in listed]
         return next((n for n in names if status_of("done", n, "") is Status.WONT_DO
                      and "duplicate" not in n.lower()), None)

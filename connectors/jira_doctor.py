@@ -108,7 +108,7 @@ def _priorities(tracker: JiraTracker) -> list[Finding]:
 def _workflow(tracker: JiraTracker) -> list[Finding]:
     statuses: list[dict[str, Any]] = tracker._request("GET", "status",
                                                       what="list Jira statuses") or []
-    resolutions = tracker._request("GET", "resolution", what="list Jira resolutions") or []
+    resolutions = tracker.catalogue("resolution", what="list Jira resolutions")
     done = [s for s in statuses if (s.get("statusCategory") or {}).get("key") == "done"]
     from connectors.jira import status_of
 
