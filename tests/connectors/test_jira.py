@@ -106,7 +106,7 @@ def test_cloud_never_calls_the_removed_search(cloud: Sandbox) -> None:
     tracker.read([outcome.state.link, TicketLink("jira", "OPS-404", "x")])
     routes = {route for _, route in cloud.admin.request_counts()}
     assert "/rest/api/3/search/jql" in routes
-    assert not {r for r in routes if r.endswith("/search")}
+    assert not {r for r in routes if r.endswith(("/api/2/search", "/api/3/search"))}
     assert all(r["status"] != 410 for r in cloud.admin.request_log())
 
 
@@ -366,3 +366,34 @@ def test_token_never_reaches_output_or_logs(flavour_sandbox: Sandbox,
     assert "retrying" in stream.getvalue()  # the logs did run
     assert token not in everything
     configure_logging("console")
+
+
+def test_priorities_and_resolutions_come_from_cloud_search_or_server_lists(
+    flavour_sandbox: Sandbox,
+) -> None:
+    flavour_sandbox.admin.clear_request_log()
+    tracker = jira(flavour_sandbox)
+    assert tracker.instance_priorities()[:2] == (
+        ["Highest", "High"] if flavour_sandbox.options.flavour == "cloud" else ["Blocker", "Critical"])
+    assert any(f.check == "transitions to won't do" and f.ok for f in tracker.doctor())
+    if flavour_sandbox.options.flavour == "cloud":  # the deprecated lists are never read
+        assert requests_to(flavour_sandbox, "/priority/search") == 1
+        assert requests_to(flavour_sandbox, "/resolution/search") >= 1
+        assert not requests_to(flavour_sandbox, "/priority") and not requests_to(
+            flavour_sandbox, "/resolution")
+    else:  # Server/Data Center has no search: pmsync reads the lists
+        assert requests_to(flavour_sandbox, "/priority") == 1
+        assert requests_to(flavour_sandbox, "/resolution") >= 1
+
+
+def test_the_cloud_sandbox_pages_catalogues_and_keeps_project_search_apart(cloud: Sandbox) -> None:
+    session = jira_client(cloud)._session
+    root = f"{cloud.jira_url}/rest/api/3"
+    first = session.get(f"{root}/priority/search", params={"maxResults": 3}).json()
+    assert [p["name"] for p in first["values"]] == ["Highest", "High", "Medium"]
+    assert first["isLast"] is False and first["total"] == 5 and "startAt=3" in first["nextPage"]
+    last = session.get(first["nextPage"]).json()
+    assert last["isLast"] is True and [p["name"] for p in last["values"]] == ["Low", "Lowest"]
+    projects = session.get(f"{root}/project/search").json()
+    assert [p["key"] for p in projects["values"]] == [cloud.jira_project]
+    assert session.get(f"{root}/project/{cloud.jira_project}").json()["key"] == cloud.jira_project
