@@ -270,6 +270,7 @@ class GitHubService:
         add("POST", f"{repo}/issues", self.create_issue)
         add("GET", f"{repo}/issues/{{number}}", self.get_issue)
         add("PATCH", f"{repo}/issues/{{number}}", self.edit_issue)
+        add("POST", f"{repo}/issues/{{number}}/comments", self.create_comment)
         add("GET", f"{repo}/issues/{{number}}/labels", self.issue_labels)
         add("POST", f"{repo}/issues/{{number}}/labels", self.add_issue_labels)
         add("PUT", f"{repo}/issues/{{number}}/labels", self.set_issue_labels)
@@ -440,6 +441,14 @@ class GitHubService:
         issue = self._issue(call, repo)
         self.store.edit_issue(repo, issue, call.viewer.login, call.request.json())
         return Response.json(200, call.render.issue(repo, issue))
+
+    def create_comment(self, call: Call) -> Response:
+        """``POST …/issues/{number}/comments`` → 201 with the comment."""
+        repo = self._repo(call, ("issues", "write", "issues/comments#create-an-issue-comment"))
+        issue = self._issue(call, repo)
+        comment_id = self.store.add_comment(issue, call.viewer.login, call.request.json())
+        body = call.render.comment(repo, issue, issue.comments[-1])
+        return Response.json(201, body, {"Location": body["url"]})
 
     # --- handlers: pull requests (records only: the sandbox has no git data) -------------
 

@@ -100,6 +100,8 @@ class GitHubIssue:
     head_ref: str | None = None
     base_ref: str | None = None
     draft: bool = False
+    #: Comments, oldest first: ``(id, author login, body, created_at)``.
+    comments: list[tuple[int, str, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -176,7 +178,21 @@ class GitHubStore:
             "label": 7000000,
             "issue": 3000000000,
             "milestone": 9000000,
+            "comment": 1200000000,
         }
+
+    def add_comment(self, issue: GitHubIssue, login: str, payload: Any) -> int:
+        """Comment on ``issue``; the comment's id. A comment touches the issue's ``updated_at``."""
+        body = payload.get("body") if isinstance(payload, dict) else None
+        if not isinstance(body, str) or not body.strip():
+            raise ValidationFailed(
+                {"resource": "IssueComment", "field": "body", "code": "missing_field"}
+            )
+        comment_id = self._new_id("comment")
+        now = self.clock.now()
+        issue.comments.append((comment_id, login, body, now))
+        issue.updated_at = now
+        return comment_id
 
     def _new_id(self, kind: str) -> int:
         self._next_id[kind] += 1

@@ -131,6 +131,25 @@ class GitHubRenderer:
             "closed_at": github_time(milestone.closed_at),
         }
 
+    def comment(self, repo: GitHubRepo, issue: GitHubIssue,
+                comment: tuple[int, str, str, float]) -> dict[str, Any]:
+        """An issue comment as ``POST …/issues/{n}/comments`` answers it."""
+        comment_id, login, body, created = comment
+        issue_url = f"{self.repo_url(repo)}/issues/{issue.number}"
+        return {
+            "id": comment_id,
+            "node_id": node_id("IC", comment_id),
+            "url": f"{self.repo_url(repo)}/issues/comments/{comment_id}",
+            "html_url": f"{self.web_root}/{repo.full_name}/issues/{issue.number}"
+                        f"#issuecomment-{comment_id}",
+            "issue_url": issue_url,
+            "body": body,
+            "user": self.user(login),
+            "created_at": github_time(created),
+            "updated_at": github_time(created),
+            "author_association": "MEMBER",
+        }
+
     def issue(self, repo: GitHubRepo, issue: GitHubIssue) -> dict[str, Any]:
         """An issue (or pull request) as ``GET …/issues/{n}`` and the list show it."""
         url = f"{self.repo_url(repo)}/issues/{issue.number}"
@@ -163,7 +182,7 @@ class GitHubRenderer:
             "assignee": assignees[0] if assignees else None,
             "assignees": assignees,
             "milestone": self.milestone(repo, milestone) if milestone else None,
-            "comments": 0,
+            "comments": len(issue.comments),
             "created_at": github_time(issue.created_at),
             "updated_at": github_time(issue.updated_at),
             "closed_at": github_time(issue.closed_at),

@@ -515,7 +515,9 @@ class JiraService:
             )
         if resolution is None and transition.resolution is not None:
             resolution = self.store.catalogue.resolution({"name": transition.resolution})
+        comments = _added_comments(body.get("update"))
         self.store.move_to_status(issue, transition.to_status, resolution)
+        issue.comments.extend(comments)
         return Response.empty(204)
 
     # --- handlers: properties and remote links -------------------------------------------
@@ -736,6 +738,22 @@ class _SearchArgs:
             reconcile=request.params("reconcileIssues"),
             validate_query=request.param("validateQuery"),
         )
+
+
+def _added_comments(update: Any) -> list[Any]:
+    """The bodies of ``update: {comment: [{add: {body: …}}]}`` in an edit or transition."""
+    if update is None:
+        return []
+    operations = update.get("comment") if isinstance(update, Mapping) else None
+    if not isinstance(operations, list):
+        raise JiraError(400, errors={"comment": "Operation value must be a list."})
+    bodies = []
+    for operation in operations:
+        added = operation.get("add") if isinstance(operation, Mapping) else None
+        if not isinstance(added, Mapping) or not added.get("body"):
+            raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
+        bodies.append(added["body"])
+    return bodies
 
 
 def _strings(value: Any) -> list[str]:

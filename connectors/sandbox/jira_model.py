@@ -335,6 +335,8 @@ class JiraIssue:
     #: The epic or parent issue's key (Cloud ``parent``; Server's "Epic Link" field).
     parent: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    #: Comment bodies, oldest first, as written (a string on API v2, a document on v3).
+    comments: list[Any] = field(default_factory=list)
 
 
 class FieldErrors(Exception):
