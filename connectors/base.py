@@ -178,6 +178,23 @@ class TicketState:
     stamp: Stamp | None = None
 
 
+def creation_order(link: TicketLink) -> tuple[str, int]:
+    """Sorts one tracker's tickets oldest first: by the number that ends the key (``OPS-12``,
+    ``owner/repo#12``), which both trackers hand out in increasing order."""
+    found = _KEY_NUMBER.search(link.key)
+    return (link.key[: found.start()], int(found.group())) if found else (link.key, 0)
+
+
+def duplicate_comment(kept: TicketLink) -> str:
+    """What a ticket closed as a duplicate says."""
+    return (f"Duplicate of {kept.key} ({kept.url}): two pmsync runs created a ticket for the "
+            "same action item at the same time; pmsync keeps the oldest and links it in the "
+            "document.")
+
+
+_KEY_NUMBER = re.compile(r"\d+$")
+
+
 @dataclass(frozen=True)
 class DraftContext:
     """Where an item comes from, for the ticket's description."""
@@ -276,6 +293,17 @@ class Tracker(Protocol):
 
     def find(self, markers: Sequence[Marker]) -> dict[Marker, TicketState]:
         """Tickets carrying any of ``markers``, by a consistent read (never a lagging search)."""
+        ...
+
+    def find_all(self, markers: Sequence[Marker]) -> dict[Marker, list[TicketState]]:
+        """Every ticket carrying each of ``markers``, oldest first, by a read that shows every
+        ticket created before it (other runs' too), so a run that created one sees any other."""
+        ...
+
+    def close_duplicate(self, state: TicketState, kept: TicketState) -> TicketState:
+        """Close ``state`` as a duplicate of ``kept`` (GitHub: state reason ``duplicate``; Jira: a
+        done status, resolution Duplicate where the transition takes one), with a comment that
+        points to ``kept``."""
         ...
 
     def create(self, drafts: Sequence[Draft],

@@ -46,6 +46,7 @@ from connectors.base import (
     TicketFields,
     TicketLink,
     TicketState,
+    duplicate_comment,
     one_line,
 )
 from connectors.github_body import body_due, body_stamp, render_body, with_due, with_stamp
@@ -247,6 +248,7 @@ class GitHubTracker:
         self._client: Github | None = None
         self._issues: dict[int, _Issue] = {}
         self._by_marker: dict[Marker, int] = {}
+        self._numbers_of: dict[Marker, set[int]] = {}  # every issue stamped with the marker
         self._listed_at: float | None = None
         self._assignable: dict[str, bool] = {}
         self._milestones: dict[str, int] | None = None
@@ -435,9 +437,14 @@ class GitHubTracker:
 
         The first call lists every ``pmsync`` issue; later calls only what changed since.
         """
+        return {m: states[0] for m, states in self.find_all(markers).items()}
+
+    def find_all(self, markers: Sequence[Marker]) -> dict[Marker, list[TicketState]]:
+        """Every issue carrying each marker, lowest number first, from the same listing (it
+        lists what changed since the last one, so issues other runs created meanwhile too)."""
         self._refresh_listing()
-        return {m: self._state(self._issues[self._by_marker[m]])
-                for m in markers if m in self._by_marker}
+        return {m: [self._state(self._issues[n]) for n in sorted(self._numbers_of[m])]
+                for m in markers if self._numbers_of.get(m)}
 
     def tickets_of(self, document_ids: Sequence[str]) -> dict[str, list[TicketState]]:
         """Each document's issues, from the same label listing :meth:`find` uses."""
@@ -475,6 +482,7 @@ class GitHubTracker:
         self._issues[issue.number] = issue
         stamp = body_stamp(issue.body)
         if stamp is not None:
+            self._numbers_of.setdefault(stamp.marker, set()).add(issue.number)
             known = self._by_marker.get(stamp.marker)
             # Should two issues carry one marker (made by hand or another tool), keep the first.
             if known is None or known >= issue.number:
@@ -593,11 +601,14 @@ class GitHubTracker:
             payload["milestone"] = milestone
         return payload
 
-    def _paced_post(self, payload: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    def _paced_post(self, payload: dict[str, Any], path: str | None = None
+                    ) -> tuple[dict[str, Any], Any]:
+        """A content-creating POST (an issue, or a comment at ``path``), paced under the
+        secondary limit."""
         requester = self._github().requester
         self.pacer.wait()
         try:
-            return requester.requestJsonAndCheck("POST", f"/repos/{self.repo}/issues",
+            return requester.requestJsonAndCheck("POST", path or f"/repos/{self.repo}/issues",
                                                  input=payload)
         finally:
             self.pacer.record()
@@ -787,6 +798,20 @@ class GitHubTracker:
         else:  # GitHub has no "in progress": an open issue is as close as it gets.
             payload = {"state": "open"}
         return self._patch(number, state.link, payload)
+
+    def close_duplicate(self, state: TicketState, kept: TicketState) -> TicketState:
+        """A comment pointing to ``kept``, then closed with state reason ``duplicate``."""
+        number = self._number(state.link)
+        if number is None:
+            raise TrackerError(f"{state.link.key} is not an issue of {self.repo}")
+        try:
+            self._call(functools.partial(self._paced_post, {"body": duplicate_comment(kept.link)},
+                                         f"/repos/{self.repo}/issues/{number}/comments"),
+                       f"comment on {state.link.key}")
+        except GithubException as exc:
+            raise TrackerError(f"{state.link.key}: GitHub refused the comment "
+                               f"({exc.status} {github_message(exc)})") from None
+        return self._patch(number, state.link, {"state": "closed", "state_reason": "duplicate"})
 
     def _patch(self, number: int, link: TicketLink, payload: dict[str, Any]) -> TicketState:
         try:

@@ -47,7 +47,9 @@ from connectors.base import (
     TicketFields,
     TicketLink,
     TicketState,
+    creation_order,
     document_label,
+    duplicate_comment,
     one_line,
 )
 from syncer.errors import ConfigError, TrackerError
@@ -202,6 +204,7 @@ class JiraTracker:
         self._priorities: list[str] | None = None
         self._epic_field: str | None = None
         self._ids: dict[str, int] = {}  # issue key → id, for reconcileIssues
+        self._created: dict[str, int] = {}  # marker label → id of the issue created here
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JiraTracker:
@@ -244,17 +247,41 @@ class JiraTracker:
         return fields, tuple(notices)
 
     def find(self, markers: Sequence[Marker]) -> dict[Marker, TicketState]:
-        """Issues of the project carrying the markers' labels, with ids pmsync knows reconciled."""
+        """The oldest issue of the project carrying each marker's label."""
+        return {m: states[0] for m, states in self.find_all(markers).items()}
+
+    def find_all(self, markers: Sequence[Marker]) -> dict[Marker, list[TicketState]]:
+        """Issues carrying the markers' labels, oldest first. On Cloud, whose index lags, the
+        search waits (up to ``jira.search_lag_wait``) until the index shows the issues pmsync
+        created here without reconciling them: it then also shows every issue created before
+        them, by any run; issues it still leaves out are reconciled by id."""
         by_label = {m.label: m for m in markers}
-        found: dict[Marker, TicketState] = {}
+        found: dict[Marker, list[TicketState]] = {}
         for chunk in _chunks(sorted(by_label), PAGE_SIZE):
             jql = f'project = "{self.project}" AND labels in ({", ".join(chunk)}) ORDER BY key ASC'
-            for raw in self._search(jql, self._reconcile_ids()):
+            for raw in self._search_caught_up(jql, chunk):
                 marker = next((by_label[x] for x in raw["fields"].get("labels") or []
                                if x in by_label), None)
-                if marker is not None and marker not in found:  # the oldest one wins
-                    found[marker] = self._state(raw)
-        return {m: found[m] for m in markers if m in found}
+                if marker is not None:
+                    found.setdefault(marker, []).append(self._state(raw))
+        return {m: sorted(found[m], key=lambda s: creation_order(s.link))
+                for m in markers if m in found}
+
+    def _search_caught_up(self, jql: str, labels: Sequence[str]) -> list[dict[str, Any]]:
+        """``jql``'s issues once Cloud's index shows those created here with ``labels``."""
+        mine = {self._created[label] for label in labels if label in self._created}
+        wait = self.settings.search_lag_wait if self.flavour == "cloud" and mine else 0.0
+        started, delay = self.clock(), 0.25
+        while wait > 0:
+            issues = self._search(jql)
+            if mine <= {int(raw["id"]) for raw in issues}:
+                return issues
+            left = wait - (self.clock() - started)
+            if left <= 0:
+                break
+            self.sleep(min(delay, left))
+            delay *= 2
+        return self._search(jql, self._reconcile_ids())
 
     def tickets_of(self, document_ids: Sequence[str]) -> dict[str, list[TicketState]]:
         """Issues carrying each document's label, by ``labels in (…)`` searches of 100 labels."""
@@ -358,6 +385,32 @@ class JiraTracker:
             raise TrackerError(f"Jira issue {key}: still {current.raw_status!r} after three "
                                f"transitions towards {status.value}; check the workflow")
         return current
+
+    def close_duplicate(self, state: TicketState, kept: TicketState) -> TicketState:
+        """A done transition (one named for duplicates first), resolution Duplicate where the
+        transition takes a resolution, and a comment naming the kept issue, in one request."""
+        key = state.link.key
+        transitions = self._transitions(key)
+        step = _duplicate_transition(transitions)
+        if step is None:
+            raise TrackerError(f"Jira issue {key}: no transition leads to a done status; close it "
+                               f"by hand as a duplicate of {kept.link.key}")
+        body: dict[str, Any] = {
+            "transition": {"id": step.id},
+            "update": {"comment": [{"add": {"body": duplicate_comment(kept.link)}}]},
+        }
+        resolution = self._duplicate_resolution() if step.has_resolution_field else None
+        if resolution:
+            body["fields"] = {"resolution": {"name": resolution}}
+        try:
+            self._request("POST", f"issue/{key}/transitions", body=body, idempotent=False,
+                          what=f"close Jira issue {key} as a duplicate")
+        except retry.OutcomeUnknown:
+            log.warning("transition outcome unknown; reading the issue again", key=key)
+        fetched = self._get_issue(key)
+        if fetched is None:
+            raise TrackerError(f"Jira issue {key} disappeared while closing it as a duplicate")
+        return self._state(fetched)
 
     def doctor(self) -> list[Finding]:
         """Configuration, authentication, project and issue type, priorities, workflow."""
@@ -673,6 +726,7 @@ class JiraTracker:
                 outcomes[index] = Failed(draft.marker, _element_message(errors[number]))
             elif draft.marker in states:
                 outcomes[index] = Created(draft.marker, states[draft.marker])
+                self._created[draft.marker.label] = self._ids[states[draft.marker].link.key]
             else:
                 outcomes[index] = Failed(draft.marker, "Jira created the issue but pmsync cannot "
                                          "read it back; run pmsync again to pick it up")
@@ -907,6 +961,11 @@ class JiraTracker:
         direct = next((t for t in transitions if t.to_category == target), None)
         return direct or next((t for t in transitions if t.to_category == "new"), None)
 
+    def _duplicate_resolution(self) -> str | None:
+        listed = self._request("GET", "resolution", what="list Jira resolutions") or []
+        names = [str(r.get("name", "")) for r in listed]
+        return next((n for n in names if "duplicate" in n.lower()), None)
+
     def _wont_do_resolution(self) -> str | None:
         listed = self.catalogue("resolution", what="list Jira resolutions")
         names = [str(r.get("name", "")) for r in listed]
@@ -921,6 +980,16 @@ def _moved_labels(old: Marker, new: Marker) -> list[dict[str, str]]:
         if before != after:
             operations += [{"remove": before}, {"add": after}]
     return operations
+
+
+def _duplicate_transition(transitions: Sequence[_Transition]) -> _Transition | None:
+    """A transition to a done status: one whose name or target says duplicate, else the one
+    :meth:`JiraTracker.set_status` takes to won't do, else any (resolution Duplicate is set
+    wherever the transition takes a resolution)."""
+    done = [t for t in transitions if t.to_category == "done"]
+    named = [t for t in done if "duplicate" in f"{t.name} {t.to_name}".lower()]
+    return named[0] if named else JiraTracker._pick_transition(transitions, Status.WONT_DO) or (
+        done[0] if done else None)
 
 
 def _element_message(error: Mapping[str, Any]) -> str:

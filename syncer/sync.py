@@ -581,28 +581,65 @@ def _match_status(tracker: Tracker, item: ActionItem, outcome: Created | Failed)
 
 
 def _create_chunk(tracker: Tracker, chunk: Sequence[tuple[_DocumentRun, ItemPlan]]) -> None:
-    """Create the chunk's tickets; each outcome is recorded, and its document written back once
-    it has all its tickets, as soon as the tracker reports it (so Ctrl-C loses no link)."""
-    settled: set[int] = set()
-
-    def settle(index: int, outcome: Created | Failed) -> None:
-        run, plan = chunk[index]
-        settled.add(index)
-        outcome = _match_status(tracker, plan.item, outcome)
-        run.result.items.append(_created(plan, outcome, run))
-        run.pending.discard(plan.item.line)
-        if not run.pending:
-            _write_back(run)
-
+    """Create the chunk's tickets, read them back (:func:`_keep_oldest`) and record each
+    outcome; a document is written back once it has all its tickets. Interrupted or stopped,
+    the outcomes known so far are still recorded and written, unchecked (a later run converges),
+    so no link is lost."""
+    outcomes: dict[int, Created | Failed] = {}
     drafts = [plan.draft for _, plan in chunk if plan.draft is not None]
     try:
-        tracker.create(drafts, settle)
+        try:
+            tracker.create(drafts, outcomes.__setitem__)
+        except PmsyncError as exc:
+            # A whole-batch failure (rate limit exhausted) fails these items, not the run.
+            _stop_on_configuration(exc)
+            for index, (_, plan) in enumerate(chunk):
+                outcomes.setdefault(index, Failed(plan.marker, str(exc)))
+        outcomes = _keep_oldest(tracker, outcomes)
+    finally:
+        for index in sorted(outcomes):
+            run, plan = chunk[index]
+            run.result.items.append(_created(plan, _match_status(tracker, plan.item,
+                                                                 outcomes[index]), run))
+            run.pending.discard(plan.item.line)
+            if not run.pending and not run.done:
+                _write_back(run)
+
+
+def _keep_oldest(tracker: Tracker, outcomes: dict[int, Created | Failed]
+                 ) -> dict[int, Created | Failed]:
+    """Read the tickets just created back by marker: where another run (another clone, CI)
+    created one for the same item at the same time, the oldest is kept and linked, and the one
+    made here is closed as its duplicate. The run that created later always sees the earlier
+    ticket, so exactly one ticket stays open."""
+    made = {i: o for i, o in outcomes.items() if isinstance(o, Created) and not o.recovered}
+    if not made:
+        return outcomes
+    try:
+        found = tracker.find_all([o.marker for o in made.values()])
     except PmsyncError as exc:
-        # A whole-batch failure (rate limit exhausted) fails these items, not the run.
-        _stop_on_configuration(exc)
-        for index, (_, plan) in enumerate(chunk):
-            if index not in settled:
-                settle(index, Failed(plan.marker, str(exc)))
+        log.warning("could not read the new tickets back; the next run will", error=str(exc))
+        return outcomes
+    kept = dict(outcomes)
+    for index, outcome in made.items():
+        oldest = (found.get(outcome.marker) or [outcome.state])[0]
+        if oldest.link != outcome.state.link:
+            kept[index] = _yield_to(tracker, outcome, oldest)
+    return kept
+
+
+def _yield_to(tracker: Tracker, outcome: Created, oldest: TicketState) -> Created:
+    """Close the ticket made here as a duplicate of ``oldest``, which the item links instead."""
+    mine = outcome.state.link.key
+    note = f"another run created {oldest.link.key} for this item at the same time; "
+    try:
+        tracker.close_duplicate(outcome.state, oldest)
+        note += f"{mine} was closed as its duplicate"
+    except PmsyncError as exc:
+        note += f"closing {mine} as its duplicate failed: {exc}"
+    log.warning("duplicate created by a concurrent run", kept=oldest.link.key, closed=mine)
+    return Created(outcome.marker, oldest, recovered=True,
+                   notices=(*outcome.notices, Notice(outcome.marker, note)))
 
 
 def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,

@@ -1,0 +1,53 @@
+"""Exactly once across machines: two clones pushing at once end with one open ticket per item,
+both documents linking it (see :mod:`tests.chaos.two_clones`).
+
+``PMSYNC_TWO_CLONES_TRIALS`` sets the trials per tracker flavour (default 2, a few seconds);
+``bench/two_clones_bench.py`` runs ten or more and prints the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.sandbox import Sandbox
+from tests.chaos.two_clones import LATENCY, is_open, tickets, trial
+from tests.connectors.conftest import FLAVOURS, sandbox_settings
+
+TRIALS = int(os.environ.get("PMSYNC_TWO_CLONES_TRIALS", "2"))
+CASES = ("jira-cloud", "jira-server", "github-com")
+JIRA_CLOUD_LAG = 0.3  # seconds before a write shows in Cloud's search
+
+
+@pytest.fixture(scope="module", params=CASES)
+def world(request: pytest.FixtureRequest) -> Iterator[tuple[str, Sandbox]]:
+    tracker, options = FLAVOURS[request.param]
+    lag = JIRA_CLOUD_LAG if request.param == "jira-cloud" else 0.0
+    with Sandbox(**options, latency=LATENCY, secondary_limit=None,
+                 jira_search_lag=lag) as sandbox:
+        yield tracker, sandbox
+
+
+@pytest.mark.parametrize("number", range(TRIALS))
+def test_two_clones_pushing_at_once_keep_one_open_ticket_per_item(
+        world: tuple[str, Sandbox], number: int, tmp_path: Path) -> None:
+    tracker, sandbox = world
+    sandbox.admin.reset()
+    settings = sandbox_settings(sandbox, tracker)
+    figures = trial(sandbox, tracker, settings, tmp_path, random.Random(number))
+    assert figures.exit_codes == [0, 0, 0, 0], figures
+    assert figures.open_duplicates_after_race == 0, figures
+    assert figures.open_duplicates_after_convergence == 0, figures
+    assert figures.clones_disagree == 0 and figures.unlinked == 0, figures
+    closed = [t for t in tickets(sandbox, tracker) if "Duplicate of" in str(t.get("comments"))]
+    assert len(closed) == figures.duplicates_created, figures
+    for ticket in closed:  # closed as duplicates, pointing to the kept ticket
+        assert not is_open(ticket)
+        if tracker == "github":
+            assert ticket["state_reason"] == "duplicate"
+        else:  # the sandbox's workflow has no resolution screen: its won't-do transition
+            assert ticket["resolution"] in ("Duplicate", "Won't Do")
