@@ -22,6 +22,7 @@ from connectors.base import (
     Failed,
     Marker,
     Tracker,
+    duplicate_comment,
 )
 from connectors.registry import build_tracker
 from connectors.sandbox import FaultPlan, FaultRule, Sandbox
@@ -85,6 +86,31 @@ def test_create_never_duplicates_a_marker(tracker_case: TrackerCase) -> None:
     assert again[0].recovered and again[0].state.link == first.state.link
     assert not again[1].recovered
     assert len(tracker_case.tickets()) == 2
+
+
+def test_find_all_lists_every_ticket_of_a_marker_and_a_duplicate_closes(
+        tracker_case: TrackerCase) -> None:
+    tracker = tracker_case.tracker
+    marker = draft(1).marker
+    first = created(tracker.create([draft(1)]))[0].state
+    [ticket] = tracker_case.tickets()
+    if tracker_case.name == "jira":  # another run's issue: the same marker label
+        tracker_case.sandbox.admin.seed_jira_issues(1, labels=ticket["labels"])
+    else:  # the same stamp in the body
+        tracker_case.sandbox.admin.seed_github_issues(1, labels=["pmsync"], body=ticket["body"])
+    for reader in (tracker, tracker_case.build()):
+        found = reader.find_all([marker, draft(2).marker])
+        assert list(found) == [marker] and len(found[marker]) == 2
+        assert found[marker][0].link == first.link  # the oldest first
+        assert reader.find([marker])[marker].link == first.link
+    closed = tracker.close_duplicate(found[marker][1], first)
+    assert closed.status in (Status.DONE, Status.WONT_DO)
+    second = next(t for t in tracker_case.tickets() if t != ticket and t.get("comments"))
+    assert second["comments"] == [duplicate_comment(first.link)]
+    assert first.link.key in second["comments"][0] and first.link.url in second["comments"][0]
+    if tracker_case.name == "github":
+        assert second["state_reason"] == "duplicate"
+    assert tracker.read([first.link])[first.link.key].status is Status.OPEN  # type: ignore[union-attr]
 
 
 def test_read_many_in_few_requests(tracker_case: TrackerCase) -> None:
