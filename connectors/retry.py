@@ -90,12 +90,21 @@ def transport_failure(exc: BaseException) -> Failure | None:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return Failure(None, {}, sent=False)
     if isinstance(exc, requests.exceptions.ConnectionError):
-        text = str(exc)
-        refused = "NewConnectionError" in text or "Connection refused" in text
-        return Failure(None, {}, sent=not refused)
+        return Failure(None, {}, sent=not _never_connected(exc))
     if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError)):
         return Failure(None, {}, sent=True)
     return None
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether no connection was made: refused, or the host name did not resolve (urllib3's
+    ``NameResolutionError`` is a ``NewConnectionError``)."""
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    text = str(exc)
+    return (isinstance(reason, NewConnectionError) or "NewConnectionError" in text
+            or "Connection refused" in text)
 
 
 def is_rate_limit(failure: Failure) -> bool:

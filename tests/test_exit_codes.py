@@ -16,7 +16,6 @@ from connectors.retry import RetryPolicy, Unreachable
 from connectors.sandbox import Sandbox
 from syncer.cli import main
 from syncer.errors import EXIT_USAGE
-
 from tests.conftest import DATA
 
 

@@ -17,7 +17,6 @@ import pytest
 
 from connectors.sandbox import Sandbox
 from syncer.cli import main
-
 from tests.conftest import DATA
 
 WRONG_JIRA = "wrong-jira-secret-4711"
@@ -104,3 +103,29 @@ def test_unreachable_webhook_is_quick_and_names_its_variable(sandbox: Sandbox, t
     assert "PMSYNC_SLACK__WEBHOOK_URL" in line and "tracker" not in line
     assert "Traceback" in debug_output
     assert HOOK_SECRET not in output + debug_output
+
+
+@pytest.mark.parametrize("tracker", ["jira", "github"])
+def test_no_secret_from_the_action_with_a_failing_tracker(sandbox: Sandbox, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capfd: pytest.CaptureFixture[str],
+                                                         tracker: str) -> None:
+    import subprocess
+
+    work = tmp_path / "work"
+    (work / "postmortems" / "2025").mkdir(parents=True)
+    _document(work / "postmortems" / "2025")
+    for args in (["init", "-q"], ["add", "."],
+                 ["-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=work, check=True, capture_output=True)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("PMSYNC_TRACKER", tracker)
+    monkeypatch.setenv("PMSYNC_JIRA__TOKEN", WRONG_JIRA)
+    monkeypatch.setenv("PMSYNC_GITHUB__TOKEN", WRONG_GITHUB)
+    args = ["action", "--command", "push", "--write-back", "none"]
+    code, output = _run(capfd, ["-vv", *args])
+    debug_code, debug_output = _run(capfd, ["-vv", "--debug", *args])
+    assert code == debug_code == 2, output
+    assert "PMSYNC_JIRA__TOKEN" in output or "PMSYNC_GITHUB__TOKEN" in output
+    for secret in (WRONG_JIRA, WRONG_GITHUB, sandbox.jira_token, sandbox.github_token):
+        assert secret not in output + debug_output

@@ -11,7 +11,6 @@ from config import settings as settings_module
 from config.settings import load_settings
 from syncer.cli import main
 from syncer.errors import ConfigError
-
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "2025-03-14-search-latency.md"
@@ -80,10 +79,10 @@ def test_unknown_variables_are_warned_about_with_a_suggestion(capsys, monkeypatc
     assert code == 0 and json.loads(out)["settings"]["tracker"] is None
     events = [json.loads(line)["event"] for line in err.splitlines()]
     assert events == [
-        "ignored environment variable PMSYNC_JIRA_URL (did you mean 'PMSYNC_JIRA__URL'?): "
-        "no setting has this name",
-        "ignored environment variable PMSYNC_TRAKER (did you mean 'PMSYNC_TRACKER'?): "
-        "no setting has this name",
+        ("ignored environment variable PMSYNC_JIRA_URL (did you mean 'PMSYNC_JIRA__URL'?): "
+         "no setting has this name"),
+        ("ignored environment variable PMSYNC_TRAKER (did you mean 'PMSYNC_TRACKER'?): "
+         "no setting has this name"),
     ]
 
 

@@ -98,3 +98,51 @@ def test_an_unreasonable_wait_ends_the_run_with_a_message() -> None:
     calls, fn = flaky(HTTPFailure(429, {"Retry-After": "3600"}))
     with pytest.raises(RateLimited, match="asks to wait 3600 s"):
         call(fn, classify, what="x", policy=policy([]))  # type: ignore[arg-type]
+
+
+def _unresolved() -> requests.exceptions.ConnectionError:
+    """What requests raises for a host name that does not resolve (a typo in a URL setting)."""
+    from urllib3.exceptions import MaxRetryError, NameResolutionError
+
+    reason = NameResolutionError("jira.acme.invalid", None, OSError("Name or service not known"))
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/rest", reason))
+
+
+def test_a_host_that_does_not_resolve_was_never_reached() -> None:
+    assert transport_failure(_unresolved()) == Failure(None, {}, sent=False)
+    calls, fn = flaky(_unresolved(), result="created")  # a create may be tried again
+    assert call(fn, classify, what="create", idempotent=False, policy=policy([])) == "created"
+
+
+def test_never_reaching_the_server_is_unreachable_exit_2_naming_the_setting() -> None:
+    from connectors.retry import Unreachable
+
+    calls, fn = flaky(*[_unresolved()] * 3)
+    with pytest.raises(Unreachable) as raised:
+        call(fn, classify, what="read Jira server info", setting="PMSYNC_JIRA__URL",
+             policy=RetryPolicy(attempts=3, sleep=lambda _: None))
+    assert raised.value.exit_code == 2 and len(calls) == 3
+    assert str(raised.value) == ("read Jira server info: cannot connect (ConnectionError, 3 "
+                                 "attempts); check PMSYNC_JIRA__URL and the network")
+
+
+def test_a_connection_lost_after_reaching_the_server_is_not_unreachable() -> None:
+    from connectors.retry import Unreachable
+
+    reset = requests.exceptions.ConnectionError("Connection aborted: reset by peer")
+    calls, fn = flaky(*[reset] * 3)
+    with pytest.raises(RateLimited) as raised:
+        call(fn, classify, what="read issues", policy=RetryPolicy(attempts=3, sleep=lambda _: None),
+             setting="PMSYNC_JIRA__URL")
+    assert not isinstance(raised.value, Unreachable) and raised.value.exit_code == 1
+
+
+def test_a_deadline_stops_further_attempts() -> None:
+    import time as clock
+
+    calls, fn = flaky(*[HTTPFailure(503)] * 10)
+    started = clock.monotonic()
+    with pytest.raises(RateLimited):
+        call(fn, classify, what="post", policy=RetryPolicy(attempts=10, backoff_base=0.2,
+                                                           backoff_cap=0.2, deadline=0.5))
+    assert len(calls) < 10 and clock.monotonic() - started < 2
