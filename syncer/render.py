@@ -99,10 +99,13 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
             "message": d.message}
 
 
-SYNC_COUNTS = ("created", "updated", "linked", "unchanged", "skipped", "failed", "conflict",
-               "problem")
+# "external": items naming a ticket no configured tracker owns, never created: counted and
+# listed, not hidden, so a reader sees why they got no ticket.
+SYNC_COUNTS = ("created", "updated", "linked", "unchanged", "external", "skipped", "failed",
+               "conflict", "problem")
 #: A dry run of push counts the plan's own words.
-PLAN_COUNTS = ("create", "update", "link", "unchanged", "skip", "conflict", "problem")
+PLAN_COUNTS = ("create", "update", "link", "unchanged", "external", "skip", "conflict",
+               "problem")
 _OUTCOME_STYLE = {"created": "green", "updated": "cyan", "linked": "blue", "failed": "red",
                   "conflict": "magenta", "problem": "red", "status": "cyan", "external": "dim",
                   "create": "green", "update": "cyan", "link": "blue", "skip": "dim",
@@ -142,7 +145,7 @@ def _plural(name: str) -> str:
 def print_sync(console: Console, result: Any, verbose: bool = False) -> None:
     """Per document, the items that changed (all with ``verbose``), then a summary table."""
     for doc in result.documents:
-        shown = [i for i in doc.items if verbose or i.outcome not in ("unchanged", "external")]
+        shown = [i for i in doc.items if verbose or i.outcome != "unchanged"]
         removed = doc.removed
         if not shown and not doc.error and not removed:
             continue

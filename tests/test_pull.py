@@ -233,3 +233,21 @@ def test_mojibake_document_gets_its_own_mojibake_forms(
     assert "| \u00e2\u009d\u0152 Won't do |" in rows[1]  # ❌ as cp1252 shows its UTF-8 bytes
     assert "✅" not in doc.read_text(encoding="utf-8")
     assert list(read_back(doc, capsys).values()) == ["done", "wont_do"]
+
+
+def test_external_references_are_listed_and_counted_not_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for variable in ("PMSYNC_JIRA__URL", "PMSYNC_GITHUB__REPO", "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    doc = write(tmp_path, "## Action items\n\n| Action | Kind | Owner | Status |\n|---|---|---|---|\n"
+                "| Patch the parser | [PR](https://github.com/acme/lib/pull/31) merged | Dana | Done |\n"
+                "| Rotate the keys | see LIB-12 | Dana | Open |\n")
+    assert main(["push", "--dry-run", str(doc)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("external") >= 3  # each item's row, and the summary's column
+    assert "references LIB-12" in out
+    assert main(["push", "--dry-run", "--format", "json", str(doc)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["totals"]["external"] == 2 and data["totals"]["create"] == 0
