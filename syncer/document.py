@@ -38,7 +38,7 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 # The lookahead, one class test on the first character, rejects most lines faster: the first
 # character of a match is white space but a newline, "`", "~", "<" or not ASCII.
 _MAY_HIDE = re.compile(
-    r"\n(?=[" + ASCII_BLANKS + r"`~<\x80-\U0010ffff])(?:[^\S\n]*+(?:```|~~~|<!--)| {4}| {0,3}\t)"
+    r"\n(?=[" + ASCII_BLANKS + r"`~<\x80-\U0010ffff])(?:[^\S\n]*(?:```|~~~|<!--)| {4}| {0,3}\t)"
 )
 
 
@@ -384,7 +384,7 @@ def _after_plain_lines(
 @lru_cache(maxsize=64)
 def _closing_fence_pattern(fence: str) -> re.Pattern[str]:
     """A line that is only white space and at least ``len(fence)`` of the fence's character."""
-    return re.compile(rf"(?m)\n[^\S\n]*+{re.escape(fence[0])}{{{len(fence)},}}+[^\S\n]*+$")
+    return re.compile(rf"(?m)\n[^\S\n]*{re.escape(fence[0])}{{{len(fence)},}}[^\S\n]*$")
 
 
 def _closing_fence(whole: str, lines: Lines, opener: int, fence: str) -> int | None:

@@ -35,10 +35,9 @@ _PLAIN_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z/ ]{1,30}?):\s+")
 # whose first label starts the line (see _plain_labels: at offset 0, or at 1 or 2 just after
 # white space) and is followed by a colon and a space. A blank line is turned away by the
 # first test; alternatives rather than optional groups, which cost the regex engine more.
-# Possessive: a label's run of letters can only be followed by its colon, never by a letter.
 _MAY_BE_LABEL = re.compile(
-    r"\n(?=[^\n])(?:[^\S\n]*+(?:\*\*|__|[-*+][^\S\n]++(?:\*\*|__))"
-    r"|(?:[A-Z]|[^\S\n][A-Z]|[^\n][^\S\n][A-Z])[A-Za-z/ ]{1,30}+:[^\S\n])"
+    r"\n(?=[^\n])(?:[^\S\n]*(?:\*\*|__|[-*+][^\S\n]+(?:\*\*|__))"
+    r"|(?:[A-Z]|[^\S\n][A-Z]|[^\n][^\S\n][A-Z])[A-Za-z/ ]{1,30}:[^\S\n])"
 )
 
 

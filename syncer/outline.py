@@ -28,11 +28,10 @@ _WHOLLY_BOLD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 # away at once: the first character of a match is white space but a newline (blank lines
 # are a quarter of all), "#", "*", "_", an ASCII capital or not ASCII. A whole-text
 # pre-filter: most lines are long prose, list items, table rows or "**Label:** value" lines.
-# Possessive quantifiers: no backtracking on long lines.
 _MAY_BE_HEADING = re.compile(
     r"(?m)\n(?=[" + ASCII_BLANKS + r"#*_A-Z\x80-\U0010ffff])(?: {0,3}#"
-    r"|[^\S\n]*+(?:\*\*|__)[^\n]*(?:\*\*|__)[^\S\n]*+:?[^\S\n]*+$"
-    r"|(?![ \t])[^\S\n]*+(?:[A-Z]|[^\x00-\x7f\s])[^\n]{0,59}+[^\S\n]*+$)"
+    r"|[^\S\n]*(?:\*\*|__)[^\n]*(?:\*\*|__)[^\S\n]*:?[^\S\n]*$"
+    r"|(?![ \t])[^\S\n]*(?:[A-Z]|[^\x00-\x7f\s])[^\n]{0,59}[^\S\n]*$)"
 )
 
 
