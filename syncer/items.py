@@ -27,6 +27,7 @@ from syncer.normalize import (
     TicketRef,
     MAY_BE_PLACEHOLDER,
     MAY_BE_PLACEHOLDER_LINE,
+    PARENTHESES_OR_SKIP,
     is_empty_value,
     is_placeholder,
     link_text,
@@ -36,6 +37,7 @@ from syncer.normalize import (
     parse_ticket,
     read_ticket,
     strip_markdown,
+    sub_kept,
 )
 from syncer.outline import Outline, build_outline
 from syncer.records import frozen_builder
@@ -108,7 +110,12 @@ class ListAnchor:
 
 Anchor = Union[TableAnchor, ListAnchor]
 
-_APPENDED_LINK = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$")
+# With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP), which leaves the
+# "(" of a failed "](" alone (it may open the next link) and takes a run of white space that
+# opens no link at once (from wherever in the run it starts, it fails the same way).
+_APPENDED_LINK = re.compile(
+    r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$|(?P<skip>\s*\(\[[^\]]*(?:\](?:\([^)\s]*\])?)?|\s+)"
+)
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"\W+")
 
@@ -143,7 +150,7 @@ class ActionItem:
     @property
     def own_title(self) -> str:
         """The title as people wrote it: without the link write-back appends to a list item."""
-        return _APPENDED_LINK.sub("", self.title) if self.kind == "list" else self.title
+        return sub_kept(_APPENDED_LINK, "", self.title) if self.kind == "list" else self.title
 
     @property
     def key(self) -> str:
@@ -243,7 +250,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
 def normalise_header(text: str) -> str:
     """A header cell reduced for synonym matching: ``**Due Date (UTC)**`` → ``due date``."""
     text = strip_markdown(text).casefold()
-    text = re.sub(r"\([^)]*\)", " ", text)
+    text = sub_kept(PARENTHESES_OR_SKIP, " ", text)
     if text.strip() in ("#", "no.", "item #"):
         return text.strip()
     text = re.sub(r"[^\w/#+-]+", " ", text)

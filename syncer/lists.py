@@ -48,6 +48,7 @@ from syncer.annotations import (
 from syncer.document import Document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
 from syncer.normalize import (
+    PARENTHESES_OR_SKIP,
     Status,
     StatusMatch,
     TicketRef,
@@ -55,6 +56,7 @@ from syncer.normalize import (
     parse_date,
     parse_status,
     strip_markdown,
+    sub_kept,
 )
 from syncer.outline import PSEUDO_LEVEL, Heading, Outline
 from syncer.records import frozen_builder
@@ -125,7 +127,9 @@ _LABEL_LAST_CHARACTERS = frozenset(":)^>*_~`")  # the last characters it allows,
 # The first character, after spaces, tabs and emphasis marks, of a line that opens with an action
 # label (see starts_with_label).
 _LABEL_OPENINGS = frozenset("aAfF")
-_FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?")
+# With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP): every "[" before the
+# first "]" fails as the first did, and every one at all once no ")" follows.
+_FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?|(?P<skip>\^?\[[^\]]*(?:\]\]?\([^)]*)?)")
 # A nested bullet that only states a field of the item above it.
 _DETAIL = re.compile(
     r"^(?:\*\*|__)?(owners?|assignees?|dri|due(?: date)?|deadline|eta|status|tickets?|issues?"
@@ -463,18 +467,21 @@ def is_action_heading(text: str) -> bool:
 
     A section name is short: a longer heading that happens to contain "follow-up" is a title or
     a sentence ("Follow-up on the payment outage of May 3 and its impact"). Parentheses do not
-    count towards the length: "Short-term improvements (in progress, see #12)".
+    count towards the length: "Short-term improvements (in progress, see #12)". Nor is a section
+    name ever longer than :data:`LONGEST_SECTION_NAME` characters, even in few long words.
     """
     return _is_action_heading(text)
 
 
-_PARENTHESES = re.compile(r"\([^)]*\)")
+# Beyond any section name; it also bounds the time that patterns of many alternatives
+# (ACTION_HEADING, NON_ITEM_HEADING) spend on a hostile line: a megabyte of "a:" is one word.
+LONGEST_SECTION_NAME = 500
 
 
 @lru_cache(maxsize=4096)
 def _is_action_heading(text: str) -> bool:
     plain = strip_markdown(text).strip().rstrip(":").strip()
-    if len(_PARENTHESES.sub(" ", plain).split()) > 6:
+    if len(plain) > LONGEST_SECTION_NAME or len(sub_kept(PARENTHESES_OR_SKIP, " ", plain).split()) > 6:
         return False
     return bool(ACTION_HEADING.search(plain)) and not _NOT_ACTION.search(plain)
 
@@ -589,8 +596,8 @@ def _label_name(text: str) -> str | None:
     """
     if _MARKER.match(text):
         return None
-    plain = strip_markdown(_FOOTNOTE.sub("", text)).strip()
-    if not plain.endswith(":") or len(plain.split()) > 6:
+    plain = strip_markdown(sub_kept(_FOOTNOTE, "", text)).strip()
+    if not plain.endswith(":") or len(plain) > LONGEST_SECTION_NAME or len(plain.split()) > 6:
         return None
     name = plain.rstrip(":").strip()
     if is_action_heading(name) or NON_ITEM_HEADING.search(name):

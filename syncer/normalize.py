@@ -294,8 +294,31 @@ def _parse_month_names(text: str, order: DateOrder) -> tuple[int | None, int, in
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)")
-_TAG = re.compile(r"<[^>]+>")
+
+# Linear time on hostile text (a line of "[" or "<"): a pattern searched for from every position
+# fails again and again over the same stretch ("[[[…" each scanned up to the first "]"), which
+# takes time quadratic in its length. Each pattern below is the plain one, then a ``skip``
+# alternative matching what the plain one failed on up to where it could first match again;
+# :func:`sub_kept` keeps that text as it is, so the result is the plain pattern's own. For a link:
+# every "[" before the first "]" fails as the first did, and so does every "[" before the last "]"
+# of a target that ran into white space or the end ("[](" repeated: the same target each time).
+MD_LINK_OR_SKIP = re.compile(_MD_LINK.pattern + r"|(?P<skip>!?\[[^\]]*(?:\]\((?:[^)\s]*\])?)?)")
+# "<" fails only where no ">" follows at all, or right before one ("<>").
+_TAG_OR_SKIP = re.compile(r"<[^>]+>|(?P<skip><[^>]*)")
+# "(" fails only where no ")" follows at all.
+PARENTHESES_OR_SKIP = re.compile(r"\([^)]*\)|(?P<skip>\([^)]*)")
 _AUTOLINK = re.compile(r"<([A-Za-z][\w+.-]{1,31}:[^\s<>]*)>")  # "<https://…>": its URL is its text
+
+
+def sub_kept(pattern: re.Pattern[str], replacement: str, text: str) -> str:
+    """``pattern.sub(replacement, text)``, keeping unchanged what its ``skip`` group matches."""
+
+    def replace(found: re.Match[str]) -> str:
+        return found.group(0) if found.group("skip") is not None else found.expand(replacement)
+
+    return pattern.sub(replace, text)
+
+
 _MARKUP = re.compile(r"[\[<*_~`\\]")  # a character without which strip_markdown only strips
 
 
@@ -308,8 +331,8 @@ def strip_markdown(text: str) -> str:
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _strip_markup(text: str) -> str:
-    text = _MD_LINK.sub(r"\1", text)
-    text = _TAG.sub("", _AUTOLINK.sub(r"\1", text) if "<" in text else text)
+    text = sub_kept(MD_LINK_OR_SKIP, r"\1", text)
+    text = sub_kept(_TAG_OR_SKIP, "", _AUTOLINK.sub(r"\1", text) if "<" in text else text)
     text = _EMPHASIS.sub("", text)
     return text.replace("\\|", "|").strip()
 
@@ -326,7 +349,7 @@ _PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below beg
 # emphasis or code marks, the start of one of the placeholders below. A "[" whose first "]" is
 # followed by "(" opens a link ("[text](url)"), which _PLACEHOLDER cannot match. (The first "]"
 # is looked for no further than the line: texts of one line, such as cells, are what it is for.)
-_PLACEHOLDER_START = r"[`*_]*+(?:\[(?![^\]\n]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
+_PLACEHOLDER_START = r"[`*_]*(?:\[(?![^\]\n]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
 MAY_BE_PLACEHOLDER = re.compile(_PLACEHOLDER_START)
 # The same for many texts at once, each on its own line: search "\n" + "\n".join(texts).
 MAY_BE_PLACEHOLDER_LINE = re.compile("\n" + _PLACEHOLDER_START)
@@ -382,7 +405,9 @@ _NOT_JIRA_PREFIXES = {
     "CVE", "CWE", "UTF", "SEV", "ISO", "RFC", "SHA", "TLS", "SSL", "AES", "GMT", "UTC", "COVID",
     "HTTP", "HTTPS",
 }
-_GH_REF = re.compile(r"(?<![\w/&])(?:([\w.-]+/[\w.-]+))?#(\d{1,7})\b")
+# An owner's name has at most 39 characters and a repository's 100 on GitHub: bounded runs keep
+# a search through a long run of "-" or "." linear.
+_GH_REF = re.compile(r"(?<![\w/&])(?:([\w.-]{1,39}/[\w.-]{1,100}))?#(\d{1,7})\b")
 _BUG_REF = re.compile(r"(?<![\w/.])b/(\d{3,12})\b")  # Google-style bug ids, e.g. b/343765967
 _URL = re.compile(r"https?://[^\s)>\]]+")
 _GH_URL = re.compile(r"https?://[^/\s]+/([\w.-]+/[\w.-]+)/(?:issues|pull|pulls)/(\d+)")
@@ -402,15 +427,15 @@ _new_ticket = frozen_builder(TicketRef)  # ticket cells are mostly unique: one p
 # The shapes most ticket cells have, the whole text one of them: a Jira key; the URL of a Jira
 # issue or of a GitHub issue or pull request, bare or as the target of a Markdown link whose text
 # has no ":"; "#12" or "owner/repo#12" (without "-", so no Jira key); "b/123". parse_ticket reads
-# them directly, each as _search_ticket does. (The possessive quantifiers change nothing but the
-# time spent failing: what follows each run is a character the run cannot hold.)
+# them directly, each as _search_ticket does. (Each run is followed by a character it cannot
+# hold, so a failing match backtracks once through it: linear in the text.)
 _PLAIN_TICKET = re.compile(
-    r"(?P<jira>(?P<project>[A-Z][A-Z0-9_]{1,15}+)-[1-9]\d{0,7})"
-    r"|(?P<link>\[[^\]:]*+\]\()?(?P<url>https?://[^/\s)>\]]++/(?:"
-    r"browse/(?P<browse>[A-Z][A-Z0-9_]++-\d++)"
-    r"|(?P<url_repo>[\w.-]++/[\w.-]++)/(?:issues|pull|pulls)/(?P<url_number>\d++)"
+    r"(?P<jira>(?P<project>[A-Z][A-Z0-9_]{1,15})-[1-9]\d{0,7})"
+    r"|(?P<link>\[[^\]:]*\]\()?(?P<url>https?://[^/\s)>\]]+/(?:"
+    r"browse/(?P<browse>[A-Z][A-Z0-9_]+-\d+)"
+    r"|(?P<url_repo>[\w.-]+/[\w.-]+)/(?:issues|pull|pulls)/(?P<url_number>\d+)"
     r"))(?(link)\))"
-    r"|(?:(?P<repo>[\w.]++/[\w.]++))?#(?P<number>\d{1,7})"
+    r"|(?:(?P<repo>[\w.]+/[\w.]+))?#(?P<number>\d{1,7})"
     r"|(?P<bug>b/\d{3,12})"
 )
 
