@@ -17,13 +17,15 @@ from syncer.document import Document, Line
 from syncer.records import frozen_builder
 
 _DELIMITER_CELL = re.compile(r":?-+:?")  # matched against a trimmed cell text
-_PIPE_OR_ESCAPE = re.compile(r"[|`\\]")
+# A pipe, a run of escapes (a backslash and the character it escapes), a code span between
+# single backticks (the common kind, skipped in one step) or a run of backticks.
+_PIPE_ESCAPE_OR_CODE = re.compile(r"\||(?:\\[\s\S])+|(?P<span>`[^`]+`(?!`))|`+")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
 # A line that could be a delimiter row: a dash, and besides it only characters that are neither
 # word characters nor line breaks (a superset of the white space, pipes, colons and dashes a
 # delimiter row is made of, which keeps the classes simple and the scan fast). Far rarer than
 # lines with a pipe (every table row has one), so tables are looked for from their delimiter.
-_MAY_BE_DELIMITER = re.compile(r"\n[^\w\n-]*+-[^\w\n]*+(?![^\n])")
+_MAY_BE_DELIMITER = re.compile(r"\n[^\w\n-]*-[^\w\n]*(?![^\n])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +105,23 @@ class Row:
         """Every cell with its exact spans (what write-back edits)."""
         text = self.line.text
         bounds = self.bounds
-        cells = []
-        for left, right in zip(bounds, bounds[1:]):
-            start = left + 1
-            raw = text[start:right]
-            content_start = right - len(raw.lstrip())
-            content_end = start + len(raw.rstrip())
-            if content_end < content_start:  # an all-blank cell: an empty content span at its end
-                content_end = content_start
-            cells.append(Cell(start, right, content_start, content_end, raw))
-        return tuple(cells)
+        return tuple(_cell(text, left, right) for left, right in zip(bounds, bounds[1:]))
+
+    def cell(self, index: int) -> Cell | None:
+        """Cell ``index`` alone (a row may hold a million cells), or None past the last one."""
+        bounds = self.bounds
+        return _cell(self.line.text, bounds[index], bounds[index + 1]) if index + 1 < len(bounds) else None
+
+
+def _cell(text: str, left: int, right: int) -> Cell:
+    """The cell between the pipes at ``left`` and ``right``."""
+    start = left + 1
+    raw = text[start:right]
+    content_start = right - len(raw.lstrip())
+    content_end = start + len(raw.rstrip())
+    if content_end < content_start:  # an all-blank cell: an empty content span at its end
+        content_end = content_start
+    return Cell(start, right, content_start, content_end, raw)
 
 
 def _cell_text(raw: str) -> str:
@@ -217,21 +226,26 @@ def pipe_positions(text: str) -> list[int]:
     # Only backslashes, backticks and pipes matter: jump from one to the next.
     positions = []
     i = 0
-    search = _PIPE_OR_ESCAPE.search
+    search = _PIPE_ESCAPE_OR_CODE.search
+    unclosed: set[int] = set()  # lengths of the backtick runs that nothing further on closes
     while (found := search(text, i)) is not None:
         i = found.start()
         char = text[i]
         if char == "\\":
-            i += 2
+            i = found.end()
             continue
         if char == "`":
-            run = len(text) - i - len(text[i:].lstrip("`"))
-            close = text.find("`" * run, i + run)
+            if found.group("span") is not None:
+                i = found.end()
+                continue
+            run = found.end() - i
+            close = -1 if run in unclosed else text.find("`" * run, i + run)
             while close != -1 and text[close + run : close + run + 1] == "`":
                 close = text.find("`" * run, close + run + 1)
             if close != -1:
                 i = close + run
                 continue
+            unclosed.add(run)  # a line of lone backticks would search it to its end each time
             i += run
             continue
         positions.append(i)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,19 +41,18 @@ def escape_cell(value: str) -> str:
     """A value made safe for one table cell: one line, bare pipes escaped (not those already
     escaped or inside inline code, which already stay in their cell)."""
     flat = " ".join(value.split("\n")).replace("\r", " ")
-    for position in reversed(pipe_positions(flat)):
-        flat = flat[:position] + "\\" + flat[position:]
-    return flat
+    starts = [0, *pipe_positions(flat)]
+    return "\\".join(flat[start:end] for start, end in zip(starts, [*starts[1:], len(flat)]))
 
 
 def set_cell(row: Row, index: int, value: str) -> TextEdit:
     """Replace one cell's content, keeping its padding and, where the value fits, its width."""
-    if index >= len(row.cells):
+    cell = row.cell(index)
+    if cell is None:
         raise InputError(
-            "", f"row has {len(row.cells)} cells, fewer than the header: cannot set cell {index + 1}",
+            "", f"row has {row.width} cells, fewer than the header: cannot set cell {index + 1}",
             line=row.line.number,
         )
-    cell = row.cells[index]
     text = _fit(cell, escape_cell(value), spaced=_spaced(row))
     return TextEdit(row.line.start + cell.start, row.line.start + cell.end, text)
 
@@ -79,11 +79,11 @@ def _fit(cell: Cell, value: str, spaced: bool = False) -> str:
 
 def add_column(table: Table, header: str, values: Mapping[int, str]) -> list[TextEdit]:
     """Append a column to every row; ``values`` maps a body row's line number to its cell."""
-    width = len(table.header.cells)
+    width = table.header.width
     for row in table.rows:
-        if len(row.cells) > width:
+        if row.width > width:
             raise InputError(
-                "", f"row has {len(row.cells)} cells, more than the header's {width}: "
+                "", f"row has {row.width} cells, more than the header's {width}: "
                 "fix the row before pmsync adds a column", line=row.line.number,
             )
     spaced = _spaced(table.header)
@@ -100,15 +100,17 @@ def add_column(table: Table, header: str, values: Mapping[int, str]) -> list[Tex
             continue
         content = header if row is table.header else texts.get(row.line.number, "")
         content = content.ljust(column_width) if aligned else content
-        missing = ("  |" if spaced else "|") * (width - len(row.cells))
+        missing = ("  |" if spaced else "|") * (width - row.width)
         cell = f" {content} " if spaced and (content or aligned) else (" " if spaced else content)
         edits.append(_append_cell(row, missing, cell))
     return edits
 
 
 def _spaced(row: Row) -> bool:
-    """Whether the row's cells are written ``| a |`` rather than ``|a|``."""
-    return bool(row.cells) and any(c.raw.startswith(" ") for c in row.cells)
+    """Whether the row's cells are written ``| a |`` rather than ``|a|``: whether any cell's
+    text opens with a space (read from the line, without making a Cell of each)."""
+    text, bounds = row.line.text, row.bounds
+    return any(text[left + 1] == " " for left, right in pairwise(bounds) if left + 1 < right)
 
 
 def _append_cell(row: Row, missing: str, cell: str) -> TextEdit:
@@ -210,7 +212,8 @@ def plan_edits(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
 
 
 def _cell_raw(row: Row, index: int) -> str:
-    return row.cells[index].raw.strip() if index < len(row.cells) else ""
+    cell = row.cell(index)
+    return cell.raw.strip() if cell is not None else ""
 
 
 def ticket_cell_value(existing: str, link: str) -> str:
