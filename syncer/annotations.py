@@ -30,6 +30,7 @@ from syncer.normalize import (
     parse_status,
     parse_ticket,
     repair_mojibake,
+    search_kept,
     strip_markdown,
 )
 
@@ -306,7 +307,12 @@ class TrailingStatus(NamedTuple):
     end: int
 
 
-_APPENDED_LINK_END = re.compile(r"\s*\(\[[^\]\n]*+\]\([^)\s]*+\)\)\s*$")
+# With a ``skip`` alternative for search_kept, as items._APPENDED_LINK has one for sub_kept; a
+# text that ends at a line break leaves the white space before it, where the next link may start.
+_APPENDED_LINK_END = re.compile(
+    r"\s*\(\[[^\]\n]*\]\([^)\s]*\)\)\s*$"
+    r"|(?P<skip>\s*\(\[(?:[^\]\n]*[^\]\s])?(?:\](?:\([^)\s]*\])?)?|\s+)"
+)
 
 
 def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus | None:
@@ -320,7 +326,7 @@ def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus |
     found = _last_group(text, len(text.rstrip()))
     status = annotation_status(found[2], vocabulary) if found else None
     if status is None and "([" in text:
-        link = _APPENDED_LINK_END.search(text)
+        link = search_kept(_APPENDED_LINK_END, text)
         found = _last_group(text, len(text[: link.start()].rstrip())) if link else None
         status = annotation_status(found[2], vocabulary) if found else None
     if found is None or status is None:

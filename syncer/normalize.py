@@ -319,6 +319,11 @@ def sub_kept(pattern: re.Pattern[str], replacement: str, text: str) -> str:
     return pattern.sub(replace, text)
 
 
+def search_kept(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern.search(text)`` for a pattern with a ``skip`` group (see :func:`sub_kept`)."""
+    return next((found for found in pattern.finditer(text) if found.group("skip") is None), None)
+
+
 _MARKUP = re.compile(r"[\[<*_~`\\]")  # a character without which strip_markdown only strips
 
 

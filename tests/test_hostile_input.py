@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 import connectors
 import syncer
 from config.settings import Settings
+from syncer.annotations import _APPENDED_LINK_END
 from syncer.check import check_document
 from syncer.document import _closing_fence_pattern
 from syncer.errors import InputError
@@ -35,6 +36,7 @@ from syncer.normalize import (
     MD_LINK_OR_SKIP,
     PARENTHESES_OR_SKIP,
     Status,
+    search_kept,
     sub_kept,
 )
 from syncer.status_text import DocumentVocabulary
@@ -116,6 +118,14 @@ MARKUP = st.lists(st.sampled_from(["[", "]", "(", ")", "<", ">", "!", "^", " ", 
 def test_linear_patterns_replace_exactly_what_the_plain_ones_did(name: str, text: str) -> None:
     plain, linear, replacement = PLAIN[name]
     assert sub_kept(linear, replacement, text) == plain.sub(replacement, text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=MARKUP)
+def test_linear_trailing_link_search_finds_what_the_plain_one_did(text: str) -> None:
+    plain = re.compile(r"\s*\(\[[^\]\n]*\]\([^)\s]*\)\)\s*$").search(text)
+    linear = search_kept(_APPENDED_LINK_END, text)
+    assert (linear and linear.span()) == (plain and plain.span())
 
 
 @settings(max_examples=3000, deadline=None)
