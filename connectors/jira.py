@@ -962,7 +962,7 @@ class JiraTracker:
         return direct or next((t for t in transitions if t.to_category == "new"), None)
 
     def _duplicate_resolution(self) -> str | None:
-        listed = self._request("GET", "resolution", what="list Jira resolutions") or []
+        listed = self.catalogue("resolution", what="list Jira resolutions")
         names = [str(r.get("name", "")) for r in listed]
         return next((n for n in names if "duplicate" in n.lower()), None)
 
