@@ -26,6 +26,7 @@ from connectors.base import (
     TicketLink,
     TicketState,
     Tracker,
+    creation_order,
 )
 from syncer.annotations import trailing_status
 from syncer.discovery import discover
@@ -221,7 +222,9 @@ def push(
             documents, too_long = _within_item_cap(extraction.documents, settings)
             plans = plan_push(documents, settings, pool)
             result = RunResult("push", dry_run, errors=[*extraction.errors, *too_long])
-            removed = find_removed(plans, pool)
+            made = document_tickets(plans, pool)
+            removed = find_removed(plans, pool, made)
+            superseded = superseded_tickets(made)
             refusal = _over_create_limit(plans, settings)
             if refusal is not None:
                 result.errors.append(refusal)
@@ -229,7 +232,9 @@ def push(
             if result.planned:
                 result.documents = [_planned(plan) for plan in plans]
             else:
-                _execute_push(_with_create_notices(plans, pool), pool, result, progress)
+                _close_unlinked_duplicates(plans, pool, superseded)
+                _execute_push(_with_create_notices(plans, pool), pool, result, progress,
+                              superseded)
             for document, tickets in zip(result.documents, removed):
                 document.removed = [_removed(pool, state, close_removed and not result.planned)
                                     for state in tickets]
@@ -446,9 +451,10 @@ def _with_create_notices(plans: Sequence[DocumentPlan], pool: TrackerPool) -> li
     return [replace(plan, items=tuple(noticed(item) for item in plan.items)) for plan in plans]
 
 
-def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[TicketState]]:
-    """Per document, open tickets whose item is gone: neither its marker nor its link is in the
-    document any more. One batched read per tracker."""
+def document_tickets(plans: Sequence[DocumentPlan], pool: TrackerPool
+                     ) -> dict[str, list[TicketState]]:
+    """Every ticket pmsync made for the run's documents, by document id: one batched read per
+    tracker."""
     used: dict[str, list[str]] = defaultdict(list)
     for plan in plans:
         for name in {p.tracker for p in plan.items if p.tracker}:
@@ -457,6 +463,15 @@ def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[
     for name, documents in used.items():
         for document, states in pool.get(name).tickets_of(documents).items():
             found[document].extend(states)
+    return found
+
+
+def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool,
+                 found: dict[str, list[TicketState]] | None = None) -> list[list[TicketState]]:
+    """Per document, open tickets whose item is gone: neither its marker nor its link is in the
+    document any more (``found``: :func:`document_tickets`, read when not given)."""
+    if found is None:
+        found = document_tickets(plans, pool)
     # A ticket linked from any document of the run is not removed: a moved item's ticket still
     # carries the stamp of the document it left until this run moves it.
     links = {link.key for plan in plans for p in plan.items
@@ -472,6 +487,48 @@ def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool) -> list[list[
             and (state.stamp is None or state.stamp.marker not in markers)
         ])
     return removed
+
+
+def superseded_tickets(found: dict[str, list[TicketState]]) -> dict[str, tuple[TicketState,
+                                                                             TicketState]]:
+    """Tickets made for an item that already had an older one (two runs created it at once and
+    neither saw the other, e.g. behind a lagging index): each newer ticket's key → (its state,
+    the oldest), so a later run converges the way the run that created them would have."""
+    by_marker: dict[tuple[str, Marker], dict[str, TicketState]] = defaultdict(dict)
+    for states in found.values():
+        for state in states:
+            if state.stamp is not None:
+                by_marker[(state.link.tracker, state.stamp.marker)][state.link.key] = state
+    superseded: dict[str, tuple[TicketState, TicketState]] = {}
+    for same in by_marker.values():
+        oldest, *newer = sorted(same.values(), key=lambda s: creation_order(s.link))
+        superseded.update((state.link.key, (state, oldest)) for state in newer)
+    return superseded
+
+
+def _close_unlinked_duplicates(plans: Sequence[DocumentPlan], pool: TrackerPool,
+                               superseded: dict[str, tuple[TicketState, TicketState]]) -> None:
+    """Close the superseded tickets no document of the run links (those that are linked are
+    closed as their items are relinked, :func:`_relink`)."""
+    linked = {link.key for plan in plans for p in plan.items
+              if (link := _own_link(pool, p)) is not None}
+    for key, (state, oldest) in superseded.items():
+        if key not in linked:
+            _close_duplicate(pool.get(state.link.tracker), state, oldest)
+
+
+def _close_duplicate(tracker: Tracker, state: TicketState, oldest: TicketState) -> str | None:
+    """Close ``state`` as a duplicate of ``oldest`` unless it is closed already; the error, if
+    the tracker refused."""
+    if state.status not in (Status.OPEN, Status.IN_PROGRESS):
+        return None
+    try:
+        tracker.close_duplicate(state, oldest)
+    except PmsyncError as exc:
+        log.warning("closing a duplicate failed", ticket=state.link.key, error=str(exc))
+        return str(exc)
+    log.warning("closed a duplicate", ticket=state.link.key, kept=oldest.link.key)
+    return None
 
 
 def _own_link(pool: TrackerPool, plan: ItemPlan) -> TicketLink | None:
@@ -525,7 +582,8 @@ class _DocumentRun:
 
 
 def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunResult,
-                  progress: ProgressHook | None) -> None:
+                  progress: ProgressHook | None,
+                  superseded: dict[str, tuple[TicketState, TicketState]] | None = None) -> None:
     runs = [_DocumentRun(plan, DocumentResult(plan.parsed.doc.path)) for plan in plans]
     result.documents = [run.result for run in runs]
     creates: dict[str, list[tuple[_DocumentRun, ItemPlan]]] = defaultdict(list)
@@ -538,7 +596,7 @@ def _execute_push(plans: Sequence[DocumentPlan], pool: TrackerPool, result: RunR
         for run in runs:
             for item in run.plan.items:
                 if item.action != "create":
-                    run.result.items.append(_settle(item, run, pool, progress))
+                    run.result.items.append(_settle(item, run, pool, progress, superseded or {}))
         for run in runs:
             if not run.pending:
                 _write_back(run)
@@ -632,20 +690,22 @@ def _yield_to(tracker: Tracker, outcome: Created, oldest: TicketState) -> Create
     """Close the ticket made here as a duplicate of ``oldest``, which the item links instead."""
     mine = outcome.state.link.key
     note = f"another run created {oldest.link.key} for this item at the same time; "
-    try:
-        tracker.close_duplicate(outcome.state, oldest)
-        note += f"{mine} was closed as its duplicate"
-    except PmsyncError as exc:
-        note += f"closing {mine} as its duplicate failed: {exc}"
-    log.warning("duplicate created by a concurrent run", kept=oldest.link.key, closed=mine)
+    error = _close_duplicate(tracker, outcome.state, oldest)
+    note += f"closing {mine} as its duplicate failed: {error}" if error else \
+        f"{mine} was closed as its duplicate"
     return Created(outcome.marker, oldest, recovered=True,
                    notices=(*outcome.notices, Notice(outcome.marker, note)))
 
 
 def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
-            progress: ProgressHook | None) -> ItemResult:
-    """Execute a non-create plan: update fields, write a recovered link, fill an empty status."""
+            progress: ProgressHook | None,
+            superseded: dict[str, tuple[TicketState, TicketState]]) -> ItemResult:
+    """Execute a non-create plan: update fields, write a recovered link, fill an empty status;
+    an item linking a ticket superseded by an older one is relinked instead."""
     item, state = plan.item, plan.state
+    if state is not None and state.link.key in superseded and plan.action in ("update",
+                                                                                "unchanged"):
+        return _relink(plan, run, pool, *superseded[state.link.key])
     outcome: Outcome = _PLANNED[plan.action]
     message = plan.message
     if state is not None and (plan.fields or plan.restamp) and plan.draft is not None:
@@ -672,6 +732,19 @@ def _settle(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool,
         for notice in plan.notices:
             log.info("notice", file=str(item.file), line=item.line, message=notice.message)
     return ItemResult(item, outcome, state.link if state else None, message, status)
+
+
+def _relink(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool, state: TicketState,
+            oldest: TicketState) -> ItemResult:
+    """Link the item to ``oldest`` in place of ``state``, its newer duplicate, and close that."""
+    old, new = state.link, oldest.link
+    run.changes.append(ItemChange(plan.item, relink=((old.markdown(), new.markdown()),
+                                                     (old.url, new.url))))
+    error = _close_duplicate(pool.get(old.tracker), state, oldest)
+    message = (f"{old.key} was made for this item by a run at the same time as {new.key}, "
+               f"which it now links; {old.key} " + (f"could not be closed: {error}" if error
+                                                     else "is closed as its duplicate"))
+    return ItemResult(plan.item, "linked", new, message)
 
 
 def _stop_on_configuration(exc: PmsyncError) -> None:
@@ -754,6 +827,7 @@ def _merge(changes: Iterable[ItemChange]) -> list[ItemChange]:
         if line in merged:
             old = merged[line]
             change = replace(old, ticket=change.ticket or old.ticket,
+                             relink=change.relink or old.relink,
                              status=change.status if change.status is not None else old.status,
                              checked=change.checked if change.checked is not None else old.checked)
         merged[line] = change

@@ -106,6 +106,21 @@ def add_column(table: Table, header: str, values: Mapping[int, str]) -> list[Tex
     return edits
 
 
+def relink_edit(doc: Document, item: ActionItem,
+                pairs: Sequence[tuple[str, str]]) -> TextEdit | None:
+    """Replace the first of ``pairs``' old texts found in the item's own lines by its new text."""
+    anchor = item.anchor
+    if isinstance(anchor, TableAnchor):
+        start, end = anchor.row.line.start, anchor.row.line.end
+    else:
+        start, end = doc.line(anchor.first_line).start, doc.line(anchor.last_line).end
+    for old, new in pairs:
+        at = doc.text.find(old, start, end)
+        if old and at >= 0:
+            return TextEdit(at, at + len(old), new)
+    return None
+
+
 def _spaced(row: Row) -> bool:
     """Whether the row's cells are written ``| a |`` rather than ``|a|``: whether any cell's
     text opens with a space (read from the line, without making a Cell of each)."""
@@ -162,6 +177,9 @@ class ItemChange:
     status: str | None = None  # in the document's own vocabulary
     checked: bool | None = None  # for checkbox list items
     annotation: str | None = None  # a list item's trailing status annotation, e.g. "Done"
+    #: (old text, new text) pairs, tried in order: the first old text found in the item's lines is
+    #: replaced (a link to a ticket closed as a duplicate becomes a link to the one kept)
+    relink: tuple[tuple[str, str], ...] = ()
 
 
 def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
@@ -171,6 +189,9 @@ def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[Text
     tables: dict[int, Table] = {}
     for change in changes:
         anchor = change.item.anchor
+        relinked = relink_edit(doc, change.item, change.relink)
+        if relinked is not None:
+            edits.append(relinked)
         if isinstance(anchor, TableAnchor):
             for field_name, header, value in (("ticket", "Ticket", change.ticket),
                                               ("status", "Status", change.status)):

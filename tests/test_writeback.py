@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from syncer.writeback import (
     ticket_cell_value,
     write_atomic,
 )
-
 from tests.conftest import DATA
 
 GOLDEN = sorted((DATA / "writeback").glob("*.before.md"))
@@ -131,7 +129,7 @@ def test_write_atomic_keeps_permissions_and_refuses_changed_file(tmp_path: Path)
 def test_document_that_does_not_roundtrip_is_never_rewritten(tmp_path: Path):
     # cp1252 cannot encode every character that decodes into; simulate by a doc whose text
     # was altered so its bytes no longer match (roundtrips is False).
-    doc = parse_document(tmp_path / "x.md", "| Action | Owner |\n|---|---|\n| a | b |\n".encode())
+    doc = parse_document(tmp_path / "x.md", b"| Action | Owner |\n|---|---|\n| a | b |\n")
     broken = doc.__class__(**{**doc.__dict__, "raw": doc.raw + b"\xff"})
     with pytest.raises(InputError, match="byte-for-byte"):
         render(broken, [TextEdit(0, 0, "x")])
@@ -221,3 +219,19 @@ def test_ticket_edits_touch_only_their_cells(raw: bytes, value: str):
     if parsed.items:
         again = parse_items(parse_document(Path("p.md"), new.encode()))
         assert [i.title for i in again.items] == [i.title for i in parsed.items]
+
+
+def test_relink_replaces_the_old_link_in_the_items_own_lines_only():
+    old, new = "[OPS-9](https://j/browse/OPS-9)", "[OPS-2](https://j/browse/OPS-2)"
+    text = (f"## Action items\n\n| Action | Ticket |\n|---|---|\n| a | {old} |\n| b | {old} |\n\n"
+            f"- [ ] Rotate the webhook signing secret ({old})\n")
+    doc = parse_document(Path("pm.md"), text.encode())
+    from syncer.items import ParseOptions
+    from syncer.lists import parse_list_items
+
+    items = parse_list_items(parse_items(doc), ParseOptions()).items
+    assert [i.title[:6] for i in items] == ["a", "b", "Rotate"]
+    changes = [ItemChange(item, relink=((old, new),)) for item in (items[0], items[2])]
+    assert render(doc, plan_edits(doc, changes)).decode() == (
+        f"## Action items\n\n| Action | Ticket |\n|---|---|\n| a | {new} |\n| b | {old} |\n\n"
+        f"- [ ] Rotate the webhook signing secret ({new})\n")

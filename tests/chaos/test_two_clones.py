@@ -51,3 +51,18 @@ def test_two_clones_pushing_at_once_keep_one_open_ticket_per_item(
             assert ticket["state_reason"] == "duplicate"
         else:  # the sandbox's workflow has no resolution screen: its won't-do transition
             assert ticket["resolution"] in ("Duplicate", "Won't Do")
+
+
+def test_a_later_push_converges_what_a_lagging_index_hid(tmp_path: Path) -> None:
+    """Behind a Jira Cloud index that lags longer than pmsync waits, neither run sees the other's
+    issues and both keep their own; once the index shows them, the next push in each clone keeps
+    the oldest, closes the newer and relinks the items that linked it."""
+    tracker, options = FLAVOURS["jira-cloud"]
+    with Sandbox(**options, latency=LATENCY, jira_search_lag=60.0) as sandbox:
+        settings = sandbox_settings(sandbox, tracker, jira={"search_lag_wait": 0.2})
+        figures = trial(sandbox, tracker, settings, tmp_path, random.Random(7),
+                        before_convergence=lambda: sandbox.admin.advance_clock(120.0))
+    assert figures.duplicates_created > 0 and figures.open_duplicates_after_race > 0, figures
+    assert figures.open_duplicates_after_convergence == 0, figures
+    assert figures.clones_disagree == 0 and figures.unlinked == 0, figures
+    assert figures.exit_codes == [0, 0, 0, 0], figures

@@ -123,8 +123,9 @@ def links(paths: list[Path]) -> dict[tuple[str, int], str | None]:
 
 
 def trial(sandbox: Sandbox, tracker: str, settings: Settings, folder: Path,
-          rng: random.Random) -> TrialFigures:
-    """One race of two clones, then one convergence push in each."""
+          rng: random.Random, before_convergence: Callable[[], None] | None = None
+          ) -> TrialFigures:
+    """One race of two clones, then (after ``before_convergence``) one more push in each."""
     started = time.monotonic()
     figures = TrialFigures(tracker)
     clones = make_clones(folder)
@@ -134,6 +135,8 @@ def trial(sandbox: Sandbox, tracker: str, settings: Settings, folder: Path,
     figures.duplicates_created = extra(titles)
     figures.open_duplicates_after_race = extra(
         [title for title, ticket in zip(titles, made) if is_open(ticket)])
+    if before_convergence is not None:
+        before_convergence()
     for paths in clones:
         figures.exit_codes.append(push_job(paths, settings)())
     made = tickets(sandbox, tracker)
