@@ -7,9 +7,10 @@ postmortem it knows and records each run's exit code, standard output and standa
 
 Documents: ``*.md`` under ``tests/data`` and ``examples`` of this checkout and, when it sits
 beside the checkout, ``../shared/corpus`` or the folder ``--corpus`` names (``dev/`` and
-``eval/``, read in place; a recording holds their outputs, so keep it outside the project). Each document is run on its own, with its
-set's folder as working directory and its relative path as argument (so a recording made in one
-checkout compares with another), a pinned empty config file and no ``PMSYNC_*`` variables.
+``eval/``, read in place; a recording holds their outputs, so keep it outside the project).
+Each document is run on its own, with its set's folder as working directory and its relative
+path as argument (so a recording made in one checkout compares with another), a pinned empty
+config file and no ``PMSYNC_*`` variables.
 
 Usage::
 
@@ -70,10 +71,12 @@ def planned_runs() -> list[Run]:
     runs = []
     for doc_set, folder in SETS.items():
         if not folder.is_dir():
-            print(f"output_guard: {folder} is absent; its documents are not guarded", file=sys.stderr)
+            print(f"output_guard: {folder} is absent; its documents are not guarded",
+                  file=sys.stderr)
             continue
         for doc in sorted(folder.rglob("*.md")):
-            runs += [Run(command, doc_set, doc.relative_to(folder).as_posix()) for command in COMMANDS]
+            path = doc.relative_to(folder).as_posix()
+            runs += [Run(command, doc_set, path) for command in COMMANDS]
     return runs
 
 
@@ -125,7 +128,8 @@ def compare(folder: Path, jobs: int) -> int:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        print(f"output_guard: no recording in {folder}: run `record {folder}` first", file=sys.stderr)
+        print(f"output_guard: no recording in {folder}: run `record {folder}` first",
+              file=sys.stderr)
         return 2
     runs = [Run(**run) for run in manifest["runs"]]
     recorded = {name: Output(**output) for name, output in manifest["outputs"].items()}
@@ -158,7 +162,8 @@ def describe_change(name: str, before: Output, after: Output) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=["record", "compare"])
-    parser.add_argument("folder", type=Path, help="Where the recording is (kept out of the project).")
+    parser.add_argument("folder", type=Path,
+                        help="Where the recording is (kept out of the project).")
     parser.add_argument("--jobs", type=int, default=2, help="Runs at a time (default 2).")
     parser.add_argument("--corpus", type=Path, default=SETS["corpus"],
                         help="The shared corpus folder (default: ../shared/corpus).")

@@ -307,9 +307,10 @@ class TrailingStatus(NamedTuple):
     end: int
 
 
-# With a ``skip`` alternative for search_kept, as items._APPENDED_LINK has one for sub_kept; a
-# text that ends at a line break leaves the white space before it, where the next link may start.
-_APPENDED_LINK_END = re.compile(
+# With a ``skip`` alternative for search_kept, as items._APPENDED_LINK_OR_SKIP has one for
+# sub_kept; a text that ends at a line break leaves the white space before it, where the next
+# link may start.
+_APPENDED_LINK_END_OR_SKIP = re.compile(
     r"\s*\(\[[^\]\n]*\]\([^)\s]*\)\)\s*$"
     r"|(?P<skip>\s*\(\[(?:[^\]\n]*[^\]\s])?(?:\](?:\([^)\s]*\])?)?|\s+)"
 )
@@ -326,7 +327,7 @@ def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus |
     found = _last_group(text, len(text.rstrip()))
     status = annotation_status(found[2], vocabulary) if found else None
     if status is None and "([" in text:
-        link = search_kept(_APPENDED_LINK_END, text)
+        link = search_kept(_APPENDED_LINK_END_OR_SKIP, text)
         found = _last_group(text, len(text[: link.start()].rstrip())) if link else None
         status = annotation_status(found[2], vocabulary) if found else None
     if found is None or status is None:

@@ -113,7 +113,7 @@ Anchor = Union[TableAnchor, ListAnchor]
 # With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP), which leaves the
 # "(" of a failed "](" alone (it may open the next link) and takes a run of white space that
 # opens no link at once (from wherever in the run it starts, it fails the same way).
-_APPENDED_LINK = re.compile(
+_APPENDED_LINK_OR_SKIP = re.compile(
     r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$|(?P<skip>\s*\(\[[^\]]*(?:\](?:\([^)\s]*\])?)?|\s+)"
 )
 _SPACES = re.compile(r"\s+")
@@ -150,7 +150,9 @@ class ActionItem:
     @property
     def own_title(self) -> str:
         """The title as people wrote it: without the link write-back appends to a list item."""
-        return sub_kept(_APPENDED_LINK, "", self.title) if self.kind == "list" else self.title
+        if self.kind != "list":
+            return self.title
+        return sub_kept(_APPENDED_LINK_OR_SKIP, "", self.title)
 
     @property
     def key(self) -> str:

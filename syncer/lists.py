@@ -129,7 +129,9 @@ _LABEL_LAST_CHARACTERS = frozenset(":)^>*_~`")  # the last characters it allows,
 _LABEL_OPENINGS = frozenset("aAfF")
 # With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP): every "[" before the
 # first "]" fails as the first did, and every one at all once no ")" follows.
-_FOOTNOTE = re.compile(r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?|(?P<skip>\^?\[[^\]]*(?:\]\]?\([^)]*)?)")
+_FOOTNOTE_OR_SKIP = re.compile(
+    r"\^?\[\[?[^\]]*\]?\]\([^)]*\)\^?|(?P<skip>\^?\[[^\]]*(?:\]\]?\([^)]*)?)"
+)
 # A nested bullet that only states a field of the item above it.
 _DETAIL = re.compile(
     r"^(?:\*\*|__)?(owners?|assignees?|dri|due(?: date)?|deadline|eta|status|tickets?|issues?"
@@ -481,7 +483,9 @@ LONGEST_SECTION_NAME = 500
 @lru_cache(maxsize=4096)
 def _is_action_heading(text: str) -> bool:
     plain = strip_markdown(text).strip().rstrip(":").strip()
-    if len(plain) > LONGEST_SECTION_NAME or len(sub_kept(PARENTHESES_OR_SKIP, " ", plain).split()) > 6:
+    if len(plain) > LONGEST_SECTION_NAME:
+        return False
+    if len(sub_kept(PARENTHESES_OR_SKIP, " ", plain).split()) > 6:
         return False
     return bool(ACTION_HEADING.search(plain)) and not _NOT_ACTION.search(plain)
 
@@ -596,7 +600,7 @@ def _label_name(text: str) -> str | None:
     """
     if _MARKER.match(text):
         return None
-    plain = strip_markdown(sub_kept(_FOOTNOTE, "", text)).strip()
+    plain = strip_markdown(sub_kept(_FOOTNOTE_OR_SKIP, "", text)).strip()
     if not plain.endswith(":") or len(plain) > LONGEST_SECTION_NAME or len(plain.split()) > 6:
         return None
     name = plain.rstrip(":").strip()

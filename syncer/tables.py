@@ -110,7 +110,9 @@ class Row:
     def cell(self, index: int) -> Cell | None:
         """Cell ``index`` alone (a row may hold a million cells), or None past the last one."""
         bounds = self.bounds
-        return _cell(self.line.text, bounds[index], bounds[index + 1]) if index + 1 < len(bounds) else None
+        if index + 1 >= len(bounds):
+            return None
+        return _cell(self.line.text, bounds[index], bounds[index + 1])
 
 
 def _cell(text: str, left: int, right: int) -> Cell:

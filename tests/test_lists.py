@@ -526,10 +526,10 @@ def test_eval_corpus_documents_are_read_and_checked_without_errors() -> None:
 def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: str) -> None:
     """A line is read as a label line only when its plain text ends with a colon: the cheap
     test before that reading lets every such line through."""
-    from syncer.lists import _FOOTNOTE, _LABEL_LAST_CHARACTERS, _MAY_END_WITH_COLON
-    from syncer.normalize import strip_markdown
+    from syncer.lists import _FOOTNOTE_OR_SKIP, _LABEL_LAST_CHARACTERS, _MAY_END_WITH_COLON
+    from syncer.normalize import strip_markdown, sub_kept
 
-    if strip_markdown(_FOOTNOTE.sub("", text)).strip().endswith(":"):
+    if strip_markdown(sub_kept(_FOOTNOTE_OR_SKIP, "", text)).strip().endswith(":"):
         assert _MAY_END_WITH_COLON.search(text)
     if _MAY_END_WITH_COLON.search(text):
         assert text[-1:] in _LABEL_LAST_CHARACTERS or text[-1:].isspace()
