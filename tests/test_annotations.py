@@ -21,6 +21,7 @@ from syncer.annotations import (
     resolve_reference_links,
     starts_with_label,
     strip_lead,
+    trailing_status,
 )
 from syncer.document import parse_document
 from syncer.normalize import Status, StatusVocabulary
@@ -370,3 +371,34 @@ def test_read_title_reads_annotations_as_each_reader_alone(text: str) -> None:
     reading = a.read_title(text)
     assert reading.annotated == a._annotated_status(text, unquoted, strip_markdown(unquoted))
     assert reading.plain == strip_markdown(text)
+
+
+# --- trailing status annotations (what pull writes on list items) -------------------------------
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Cap the retries (Done)", "done"),
+    ("Cap the retries (✅ Done)", "done"),
+    ("Cap the retries (won’t do)", "wont_do"),
+    ("Cap the retries (WONTFIX)", "wont_do"),
+    ("Cap the retries (🟡)", "in_progress"),
+    ("Cap the retries (âœ… Done)", "done"),  # mojibake
+    ("Cap the retries (Open) ([OPS-1](https://j.example.com/browse/OPS-1))", "open"),
+    ("Cap the retries ([OPS-1](https://j.example.com/browse/OPS-1)) (In Progress)", "in_progress"),
+    ("Cap (done as of May) the retries (Open)", "open"),
+])
+def test_trailing_status_annotation(text: str, status: str) -> None:
+    found = trailing_status(text, StatusVocabulary.default())
+    assert found is not None and found.match.status.value == status
+    assert text[found.start:found.end] == found.match.raw
+
+
+@pytest.mark.parametrize("text", [
+    "Cap the retries (see the runbook)",
+    "Cap the retries (✅ Open)",  # an emoji and a word that disagree
+    "Cap the retries (Done) and more",
+    "Cap the retries (Done) ([a](b)) later",
+    "([" + " " * 100_000 + ")",
+])
+def test_no_trailing_status_annotation(text: str) -> None:
+    assert trailing_status(text, StatusVocabulary.default()) is None
