@@ -35,7 +35,7 @@ _config_file: ContextVar[Path | None] = ContextVar("pmsync_config_file", default
 
 def http_url(value: str | None) -> str | None:
     """A URL setting must name its scheme: ``acme.atlassian.net`` alone cannot be requested."""
-    if value is None or value == "":
+    if value is None or not value.strip():
         return None
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -38,7 +38,7 @@ def test_an_empty_variable_is_unset_and_does_not_hide_github_token(monkeypatch):
     monkeypatch.setenv("PMSYNC_GITHUB__TOKEN", "")  # what ${{ secrets.UNDEFINED }} gives
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_from_actions")
     monkeypatch.setenv("PMSYNC_TRACKER", "")
-    monkeypatch.setenv("PMSYNC_JIRA__URL", "")
+    monkeypatch.setenv("PMSYNC_JIRA__URL", " ")  # blank as well as empty
     monkeypatch.setenv("PMSYNC_MAX_DOCUMENT_MB", "")
     settings = load_settings()
     assert settings.github.token is not None
