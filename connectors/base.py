@@ -118,12 +118,16 @@ class Stamp:
 
     marker: Marker
     synced: TicketFields | None = None
+    #: The URL of the ticket this one was closed as a duplicate of, so a pull relinks its items.
+    duplicate_of: str | None = None
 
     def to_json(self) -> str:
         """One line of JSON, the form both connectors store."""
         data: dict[str, object] = {"doc": self.marker.document_id, "key": self.marker.item_key}
         if self.synced is not None:
             data["synced"] = self.synced.to_json()
+        if self.duplicate_of is not None:
+            data["duplicate_of"] = self.duplicate_of
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -137,9 +141,11 @@ class Stamp:
                 or not isinstance(data.get("key"), str):
             return None
         synced = data.get("synced")
+        duplicate_of = data.get("duplicate_of")
         return cls(
             Marker(data["doc"], data["key"]),
             TicketFields.from_json(synced) if isinstance(synced, dict) else None,
+            duplicate_of if isinstance(duplicate_of, str) else None,
         )
 
 
@@ -303,7 +309,7 @@ class Tracker(Protocol):
     def close_duplicate(self, state: TicketState, kept: TicketState) -> TicketState:
         """Close ``state`` as a duplicate of ``kept`` (GitHub: state reason ``duplicate``; Jira: a
         done status, resolution Duplicate where the transition takes one), with a comment that
-        points to ``kept``."""
+        points to ``kept`` and ``kept``'s URL in its stamp (``Stamp.duplicate_of``)."""
         ...
 
     def create(self, drafts: Sequence[Draft],

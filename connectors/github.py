@@ -811,7 +811,12 @@ class GitHubTracker:
         except GithubException as exc:
             raise TrackerError(f"{state.link.key}: GitHub refused the comment "
                                f"({exc.status} {github_message(exc)})") from None
-        return self._patch(number, state.link, {"state": "closed", "state_reason": "duplicate"})
+        current = self._issues.get(number) or self._fetch(number, state.link)
+        stamp = body_stamp(current.body) or state.stamp
+        payload: dict[str, Any] = {"state": "closed", "state_reason": "duplicate"}
+        if stamp is not None:
+            payload["body"] = with_stamp(current.body, replace(stamp, duplicate_of=kept.link.url))
+        return self._patch(number, state.link, payload)
 
     def _patch(self, number: int, link: TicketLink, payload: dict[str, Any]) -> TicketState:
         try:

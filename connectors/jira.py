@@ -402,6 +402,10 @@ class JiraTracker:
         resolution = self._duplicate_resolution() if step.has_resolution_field else None
         if resolution:
             body["fields"] = {"resolution": {"name": resolution}}
+        if state.stamp is not None:  # first, so a pull that sees it closed also sees why
+            stamp = replace(state.stamp, duplicate_of=kept.link.url)
+            self._request("PUT", f"issue/{key}", body={"properties": [self._property(stamp)]},
+                          what=f"mark Jira issue {key} as a duplicate")
         try:
             self._request("POST", f"issue/{key}/transitions", body=body, idempotent=False,
                           what=f"close Jira issue {key} as a duplicate")

@@ -36,7 +36,7 @@ from syncer.extract import Extraction, extract
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, TableAnchor
 from syncer.locks import documents_locked
 from syncer.logs import get_logger
-from syncer.normalize import Status, StatusVocabulary
+from syncer.normalize import Status, StatusVocabulary, parse_ticket
 from syncer.plan import (
     OWNER,
     Claim,
@@ -885,22 +885,54 @@ def pull(
                 # must fail, not report every document as current.
                 raise ConfigError(NO_TRACKER)
             trackers = [pool.get(name) for name in pool.configured()]
-            linked = read_linked(extraction.documents, trackers)
+            linked, moved = follow_duplicates(read_linked(extraction.documents, trackers),
+                                              trackers)
             expressible = {tracker.name: tracker.statuses for tracker in trackers}
             for parsed in extraction.documents:
                 document = DocumentResult(parsed.doc.path)
                 result.documents.append(document)
-                _pull_document(parsed, linked, expressible, document, dry_run)
+                _pull_document(parsed, linked, expressible, document, dry_run, moved)
             return result
     finally:
         if own_pool:
             pool.close()
 
 
-def _pull_document(parsed: ParsedDocument,
-                   linked: dict[tuple[str, int], tuple[TicketLink, TicketState | Failed]],
+Linked = dict[tuple[str, int], tuple[TicketLink, TicketState | Failed]]
+
+
+def follow_duplicates(linked: Linked, trackers: Sequence[Tracker]
+                      ) -> tuple[Linked, dict[tuple[str, int], TicketLink]]:
+    """Items linking a ticket pmsync closed as a duplicate (its stamp names the one kept) read
+    the kept ticket instead: the readings, and the duplicate each such item links. One batched
+    read per tracker, only when there are such items."""
+    kept: dict[tuple[str, int], TicketLink] = {}
+    by_name = {tracker.name: tracker for tracker in trackers}
+    for where, (_, state) in linked.items():
+        if not isinstance(state, TicketState) or state.stamp is None:
+            continue
+        ref = parse_ticket(state.stamp.duplicate_of or "")
+        owner = by_name.get(state.link.tracker)
+        link = owner.owns(ref) if owner is not None and ref is not None else None
+        if link is not None:
+            kept[where] = link
+    followed = dict(linked)
+    moved: dict[tuple[str, int], TicketLink] = {}
+    for name, tracker in by_name.items():
+        wanted = {where: link for where, link in kept.items() if link.tracker == name}
+        read = tracker.read(list(wanted.values())) if wanted else {}
+        for where, link in wanted.items():
+            answer = read.get(link.key)
+            if isinstance(answer, TicketState):
+                moved[where] = linked[where][0]
+                followed[where] = (answer.link, answer)
+    return followed, moved
+
+
+def _pull_document(parsed: ParsedDocument, linked: Linked,
                    expressible: dict[str, frozenset[Status]],
-                   result: DocumentResult, dry_run: bool) -> None:
+                   result: DocumentResult, dry_run: bool,
+                   moved: dict[tuple[str, int], TicketLink] | None = None) -> None:
     vocabulary = DocumentVocabulary(parsed.items)
     changes: list[ItemChange] = []
     for item in parsed.items:
@@ -912,6 +944,13 @@ def _pull_document(parsed: ParsedDocument,
             continue
         change = status_change(item, state.status, vocabulary,
                                 expressible.get(state.link.tracker, frozenset(Status)))
+        duplicate = (moved or {}).get((str(item.file), item.line))
+        if duplicate is not None:
+            changes.append(_relinked(item, change, duplicate, state.link))
+            result.items.append(ItemResult(item, "linked", state.link, (
+                f"{duplicate.key} was closed as a duplicate of {state.link.key}, which the item "
+                "now links"), change.status if change else None))
+            continue
         if change is None:
             result.items.append(ItemResult(item, "unchanged", state.link))
             continue
@@ -921,6 +960,13 @@ def _pull_document(parsed: ParsedDocument,
                                        f"{_status_name(item.status)} → {state.status.value}", text))
     if changes and not dry_run:
         result.written = _write_document(parsed.doc, changes, result)
+
+
+def _relinked(item: ActionItem, change: ItemChange | None, old: TicketLink,
+              new: TicketLink) -> ItemChange:
+    """``change`` (or none) with the item's link to ``old`` replaced by one to ``new``."""
+    pairs = ((old.markdown(), new.markdown()), (old.url, new.url))
+    return replace(change or ItemChange(item), relink=pairs)
 
 
 def _status_name(status: Status | None) -> str:

@@ -7,6 +7,7 @@ both documents linking it (see :mod:`tests.chaos.two_clones`).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -14,8 +15,22 @@ from pathlib import Path
 
 import pytest
 
+from connectors.base import Stamp
+from connectors.github_body import body_stamp
 from connectors.sandbox import Sandbox
-from tests.chaos.two_clones import LATENCY, is_open, tickets, trial
+from syncer.normalize import Status
+from syncer.sync import pull
+from tests.chaos.corpus import ITEMS, without_owned_cells
+from tests.chaos.test_chaos import document_items
+from tests.chaos.two_clones import (
+    LATENCY,
+    is_open,
+    links,
+    make_clones,
+    push_job,
+    tickets,
+    trial,
+)
 from tests.connectors.conftest import FLAVOURS, sandbox_settings
 
 TRIALS = int(os.environ.get("PMSYNC_TWO_CLONES_TRIALS", "2"))
@@ -51,6 +66,10 @@ def test_two_clones_pushing_at_once_keep_one_open_ticket_per_item(
             assert ticket["state_reason"] == "duplicate"
         else:  # the sandbox's workflow has no resolution screen: its won't-do transition
             assert ticket["resolution"] in ("Duplicate", "Won't Do")
+        stamp = body_stamp(ticket["body"]) if tracker == "github" else Stamp.from_json(
+            json.dumps(ticket["properties"]["pmsync"]))
+        assert stamp is not None and stamp.duplicate_of is not None
+        assert stamp.duplicate_of in ticket["comments"][0]  # the kept ticket's URL
 
 
 def test_a_later_push_converges_what_a_lagging_index_hid(tmp_path: Path) -> None:
@@ -66,3 +85,28 @@ def test_a_later_push_converges_what_a_lagging_index_hid(tmp_path: Path) -> None
     assert figures.open_duplicates_after_convergence == 0, figures
     assert figures.clones_disagree == 0 and figures.unlinked == 0, figures
     assert figures.exit_codes == [0, 0, 0, 0], figures
+
+
+def test_pull_follows_a_duplicate_to_the_ticket_kept(tmp_path: Path) -> None:
+    """A clone that only pulls after another clone's push closed the duplicates it links gets
+    its items relinked to the kept tickets, their statuses read from those (not 'won't do')."""
+    tracker, options = FLAVOURS["jira-cloud"]
+    with Sandbox(**options, latency=LATENCY, jira_search_lag=60.0) as sandbox:
+        settings = sandbox_settings(sandbox, tracker, jira={"search_lag_wait": 0.2})
+        first, second = make_clones(tmp_path)
+        # The second clone pushes after the first, but the index hides the first's issues.
+        assert push_job(first, settings)() == 0 and push_job(second, settings)() == 0
+        assert sum(is_open(t) for t in tickets(sandbox, tracker)) == 2 * ITEMS
+        sandbox.admin.advance_clock(120.0)
+        assert push_job(first, settings)() == 0  # converges: newer tickets closed
+        assert sum(is_open(t) for t in tickets(sandbox, tracker)) == ITEMS
+        before = second[0].read_bytes()
+        sandbox.admin.advance_clock(120.0)  # the index shows the closing too
+        result = pull(second, settings)
+        assert not result.failed, result
+        assert links(first) == links(second)
+        relinked = [i for d in result.documents for i in d.items if i.outcome == "linked"]
+        assert relinked and all("closed as a duplicate" in str(i.message) for i in relinked)
+        assert without_owned_cells(second[0].read_bytes()) == without_owned_cells(before)
+        statuses = [i.status for i in document_items(second[0])]
+        assert Status.WONT_DO not in statuses
