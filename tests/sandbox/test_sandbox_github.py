@@ -15,7 +15,13 @@ from github import (
 )
 
 from connectors.sandbox import PrimaryLimits, Sandbox, SecondaryLimit
-from connectors.sandbox.seed import GITHUB_OUTSIDER_TOKEN, GITHUB_READ_TOKEN
+from connectors.sandbox.seed import (
+    GITHUB_APP_READ_TOKEN,
+    GITHUB_APP_TOKEN,
+    GITHUB_OUTSIDER_TOKEN,
+    GITHUB_READ_TOKEN,
+    GITHUB_TRIAGE_TOKEN,
+)
 from tests.sandbox.conftest import github_client, raw_session
 
 ISSUE_BATCH = """
@@ -86,6 +92,38 @@ def test_without_push_access_labels_and_assignees_are_silently_dropped(sandbox: 
     issue = repo.create_issue("x", labels=["bug"], assignees=["alice"])
     assert (issue.labels, issue.assignees) == ([], [])
     assert sandbox.admin.github_issues()[0]["user"] == "reader"
+
+
+def test_a_triage_collaborator_loses_labels_and_assignees_too(sandbox: Sandbox) -> None:
+    repo = github_client(sandbox, GITHUB_TRIAGE_TOKEN).get_repo(sandbox.github_repo)
+    assert repo.raw_data["permissions"]["triage"] and not repo.raw_data["permissions"]["push"]
+    issue = repo.create_issue("x", labels=["bug"], assignees=["alice"])
+    assert (issue.labels, issue.assignees) == ([], [])
+
+
+def test_an_installation_token_sees_no_permissions_and_writes_per_its_grant(
+    sandbox: Sandbox,
+) -> None:
+    session = raw_session(sandbox, "github")
+    root = f"{sandbox.github_api_url}/repos/{sandbox.github_repo}"
+    session.headers["Authorization"] = f"token {GITHUB_APP_TOKEN}"
+    assert "permissions" not in session.get(root).json()
+    created = session.post(f"{root}/issues", json={"title": "x", "labels": ["pmsync"]})
+    assert created.status_code == 201 and [x["name"] for x in created.json()["labels"]] == ["pmsync"]
+    assert created.json()["user"]["type"] == "Bot"
+    me = session.get(f"{sandbox.github_api_url}/user")
+    assert me.status_code == 403 and me.json()["message"] == "Resource not accessible by integration"
+    session.headers["Authorization"] = f"token {GITHUB_APP_READ_TOKEN}"
+    assert session.get(f"{root}/issues").status_code == 200  # issues: read
+    refused = session.post(f"{root}/issues", json={"title": "y"})
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+        "status": "403",
+    }
+    assert refused.headers["X-Accepted-GitHub-Permissions"] == "issues=write"
+    assert len(sandbox.admin.github_issues()) == 1
 
 
 def test_a_private_repository_is_invisible_to_outsiders(sandbox: Sandbox) -> None:
