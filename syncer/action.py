@@ -3,10 +3,14 @@
 ``action.yml`` only installs pmsync and calls ``pmsync action``; everything that decides
 anything lives here so it can be tested with simulated event payloads and real git repositories:
 
-1. :func:`read_event` reads ``GITHUB_EVENT_NAME`` / ``GITHUB_EVENT_PATH`` and friends.
+1. :func:`read_event` reads ``GITHUB_EVENT_NAME`` / ``GITHUB_EVENT_PATH`` and friends, and
+   :func:`check_event` refuses events the Action is not made for (``pull_request_target`` above
+   all: it runs with the repository's secrets on whatever a fork's pull request holds).
 2. :func:`find_scope` picks the postmortems the push or the merged pull request changed, matched
    against the ``paths`` globs, or says why nothing runs (a commit pmsync made itself, a pull
-   request closed without merging, a deleted branch).
+   request closed without merging, a deleted branch). Scheduled and manual runs take every
+   matching postmortem; with ``catch_up`` a push also takes every one that still has items
+   without a ticket, so a run that failed heals on the next.
 3. :func:`run_command` runs ``pmsync push|pull|check|report`` on them in a child process of the
    same interpreter (its ``--format json`` output is the stable interface between the two).
 4. :func:`write_back` commits the edited documents as the bot and pushes; a rejected push is
@@ -30,14 +34,22 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, PmsyncError
+from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ConfigError, InputError, PmsyncError
 from syncer.gitrepo import ZERO_SHA, Git, Outcome
 
 COMMANDS = ("push", "pull", "check", "report")
+#: The events the Action runs on (``local`` is a run outside Actions, without an event).
+EVENTS = ("push", "pull_request", "schedule", "workflow_dispatch")
+#: Events refused by name, with why: each runs with the repository's secrets and a write token
+#: on content a fork's pull request chooses.
+UNSAFE_EVENTS = {
+    "pull_request_target": "it runs with the repository's secrets and a write token while the "
+                           "pull request (perhaps a fork's) chooses the documents",
+}
 WRITE_BACK_MODES = ("commit", "pull-request", "none")
 DEFAULT_PATHS = ("postmortems/**/*.md",)
 TRAILER = "Pmsync-Write-Back: true"
@@ -72,6 +84,7 @@ class ActionOptions:
     args: tuple[str, ...] = ()
     config_file: Path | None = None
     workdir: Path = Path(".")
+    catch_up: bool = False  # push: also every matching postmortem with items still unticketed
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,23 @@ def read_event(env: Mapping[str, str]) -> Event:
                  env.get("GITHUB_SERVER_URL", "") or "https://github.com")
 
 
+def check_event(event: Event) -> None:
+    """Refuse, naming the supported events, an event the Action is not made for (exit 2).
+
+    Another event would take every matching file and push from it whatever started the run;
+    ``pull_request_target`` is named as unsafe.
+    """
+    if event.name in (*EVENTS, "local"):
+        return
+    supported = f"supported: {', '.join(EVENTS)}"
+    if event.name in UNSAFE_EVENTS:
+        raise ConfigError(f"the {event.name} event is unsafe for pmsync: "
+                          f"{UNSAFE_EVENTS[event.name]}; check pull requests on pull_request and "
+                          f"push on push ({supported})")
+    raise ConfigError(f"pmsync action does not run on {event.name} events "
+                      f"(GITHUB_EVENT_NAME); {supported}")
+
+
 # --- 2. the scope ------------------------------------------------------------------------
 
 
@@ -227,13 +257,57 @@ def is_own_commit(git: Git, sha: str, bot: Bot) -> bool:
 
 
 def find_scope(git: Git, event: Event, options: ActionOptions) -> Scope:
-    """The postmortems this run works on, or why it does nothing."""
+    """The postmortems this run works on, or why it does nothing.
+
+    Scheduled, manual and local runs (and every report) take every matching file; a push or a
+    merged pull request takes what it changed, and with ``catch_up`` a push takes besides every
+    matching postmortem that still has items without a ticket.
+    """
+    check_event(event)
     writes = options.command in ("push", "pull")
     if options.command == "report" or event.name not in ("push", "pull_request"):
         return _whole_tree(git, options, "every matching file in the working tree")
     if event.name == "push":
-        return _push_scope(git, event, options, writes)
-    return _pull_request_scope(git, event, options, writes)
+        scope = _push_scope(git, event, options, writes)
+    else:
+        scope = _pull_request_scope(git, event, options, writes)
+    if options.catch_up and options.command == "push" and not scope.skipped:
+        return _caught_up(git, options, scope)
+    return scope
+
+
+def _caught_up(git: Git, options: ActionOptions, scope: Scope) -> Scope:
+    """``scope`` and every other matching postmortem that still has items without a ticket."""
+    others = [f for f in matching(git.tracked_files(), options.paths)
+              if f not in scope.files and _exists(git, f)]
+    behind = needing_tickets(git, options, others)
+    if not behind:
+        return scope
+    return replace(scope, files=(*scope.files, *behind),
+                   reason=f"{scope.reason}; catch-up: {len(behind)} more with items "
+                          "still without a ticket")
+
+
+def needing_tickets(git: Git, options: ActionOptions, files: Sequence[str]) -> list[str]:
+    """The files holding an item push would still give a ticket: it has none yet and, unless
+    ``push.create_done``, is not finished (push skips those when it first meets them).
+
+    Documents pmsync cannot read are left out: a push on them would only fail again.
+    """
+    if not files:
+        return []
+    from config.settings import find_config_file, load_settings
+    from syncer.extract import extract
+    from syncer.plan import FINISHED
+
+    config = git.root / options.config_file if options.config_file else find_config_file(git.root)
+    settings = load_settings(config)
+    wanted = settings.push.create_done
+    paths = {git.root / f: f for f in files}
+    extraction = extract(list(paths), settings)
+    return [paths[Path(parsed.doc.path)] for parsed in extraction.documents
+            if any(item.ticket is None and (wanted or item.status not in FINISHED)
+                   for item in parsed.items)]
 
 
 def _whole_tree(git: Git, options: ActionOptions, reason: str) -> Scope:
@@ -594,6 +668,7 @@ def run_action(options: ActionOptions, env: Mapping[str, str]) -> ActionResult:
     if options.command not in COMMANDS:
         raise PmsyncError(f"unknown command {options.command!r} (use one of {', '.join(COMMANDS)})")
     event = read_event(env)
+    check_event(event)  # before anything is read or run
     git = Git(options.workdir, env=env)
     git = Git(git.toplevel(), env=env)
     scope = find_scope(git, event, options)

@@ -256,16 +256,23 @@ def sandbox(port: int, flavour: str, github_layout: str, tracker: str) -> int:
 @click.option("--bot-email", default="pmsync[bot]@users.noreply.github.com", show_default=True)
 @click.option("--skip-ci", is_flag=True, help="Add [skip ci] to write-back commits.")
 @click.option("--args", "extra", default="", help="Extra arguments for the command (shell words).")
+@click.option("--catch-up/--no-catch-up", default=False, show_default=True,
+              help="push: also every matching postmortem that still has items without a ticket, "
+                   "so a run that failed heals (scheduled and manual runs take every one anyway).")
 @pass_app
 def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: str,
-           bot_name: str, bot_email: str, skip_ci: bool, extra: str) -> int:
-    """Run as the GitHub Action: find the postmortems the event changed, run, write back."""
+           bot_name: str, bot_email: str, skip_ci: bool, extra: str, catch_up: bool) -> int:
+    """Run as the GitHub Action: find the postmortems the event changed, run, write back.
+
+    Runs on push, pull_request, schedule and workflow_dispatch events (and outside Actions);
+    any other event, pull_request_target above all, is refused (exit 2).
+    """
     import os
 
     from syncer.action import ActionOptions, Bot, parse_args, run_action, split_paths
 
     options = ActionOptions(command, split_paths(paths), write_back, Bot(bot_name, bot_email),
-                            skip_ci, parse_args(extra), app.config_file)
+                            skip_ci, parse_args(extra), app.config_file, catch_up=catch_up)
     result = run_action(options, dict(os.environ))
     if result.run and result.run.output:
         click.echo(result.run.output, nl=False)

@@ -35,6 +35,7 @@ from syncer.action import (
     write_back,
 )
 from syncer.cli import main
+from syncer.errors import ConfigError
 from syncer.gitrepo import ZERO_SHA, Git
 
 DOC = """# 2025-03-01 Database outage
@@ -278,6 +279,65 @@ def test_schedule_and_dispatch_take_every_matching_file(repo: Repo) -> None:
     for name in ("schedule", "workflow_dispatch"):
         scope = scope_of(repo, name, {}, command="pull")
         assert scope.files == ("postmortems/2025/old.md", "postmortems/a/b/deep.md")
+
+
+@pytest.mark.parametrize("name", ["issue_comment", "workflow_run", "release", "merge_group"])
+def test_an_event_the_action_is_not_made_for_is_refused_naming_the_supported_ones(
+        repo: Repo, name: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_action(ActionOptions(workdir=repo.work), repo.event(name, {}))
+    message = str(refused.value)
+    assert name in message
+    assert "supported: push, pull_request, schedule, workflow_dispatch" in message
+    assert not (repo.tmp / "output").read_text()  # refused before anything ran
+
+
+def test_pull_request_target_is_refused_as_unsafe_with_exit_2(
+        repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    before = repo.head()
+    repo.commit({"postmortems/bad.md": BAD_DOC})
+    payload = {"action": "opened", "pull_request": {
+        "number": 4, "base": {"ref": "main", "sha": before}, "head": {"sha": repo.head()}}}
+    monkeypatch.chdir(repo.work)
+    for key, value in repo.event("pull_request_target", payload).items():
+        monkeypatch.setenv(key, value)
+    for command in ("push", "check"):
+        assert main(["action", "--command", command]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        [line] = err.splitlines()
+        assert "pull_request_target event is unsafe" in line and "secrets" in line
+        assert "supported: push, pull_request, schedule, workflow_dispatch" in line
+    assert not (repo.tmp / "output").read_text()
+
+
+LINKED_DOC = DOC.replace("| Action | Owner | Due | Priority |\n|---|---|---|---|",
+                         "| Action | Owner | Due | Priority | Ticket |\n|---|---|---|---|---|"
+                         ).replace("| P1 |", "| P1 | OPS-1 |").replace("| P2 |", "| P2 | OPS-2 |")
+DONE_DOC = BAD_DOC.replace("| Action | Owner | Due |\n|---|---|---|",
+                           "| Action | Owner | Due | Status |\n|---|---|---|---|"
+                           ).replace("| | |", "| @a | 2025-01-01 | Done |")
+
+
+def test_catch_up_adds_every_postmortem_that_still_has_items_without_tickets(repo: Repo) -> None:
+    repo.commit({"postmortems/linked.md": LINKED_DOC, "postmortems/done.md": DONE_DOC,
+                 "drafts/unlinked.md": DOC})
+    before = repo.head()
+    repo.commit({"postmortems/changed.md": DOC, "README.md": "edited\n"})
+    event = read_event(repo.event("push", push_payload(before, repo.head())))
+    plain = find_scope(Git(repo.work), event, ActionOptions())
+    assert plain.files == ("postmortems/changed.md",)
+    caught_up = find_scope(Git(repo.work), event, ActionOptions(catch_up=True))
+    # old.md was never pushed; linked.md is linked, done.md's item was finished when first met
+    # and drafts/ is outside the paths.
+    assert caught_up.files == ("postmortems/changed.md", "postmortems/2025/old.md")
+    assert caught_up.reason.endswith("catch-up: 1 more with items still without a ticket")
+    # Only push catches up; a skipped event stays skipped.
+    assert find_scope(Git(repo.work), event, ActionOptions(command="pull", catch_up=True)
+                      ).files == ("postmortems/changed.md",)
+    repo.commit({"postmortems/2025/old.md": DOC + "\n"}, f"pmsync: link\n\n{TRAILER}")
+    own = read_event(repo.event("push", push_payload(before, repo.head())))
+    assert find_scope(Git(repo.work), own, ActionOptions(catch_up=True)).skipped
 
 
 def test_own_write_back_commit_is_skipped_by_trailer_or_bot_identity(repo: Repo) -> None:
@@ -557,3 +617,37 @@ def test_merged_pull_request_on_a_protected_branch_ends_in_a_pull_request(
     assert repo.outputs()["pull-request"] == result.write_back.pull_request
     assert result.exit_code == 0
 
+
+
+def test_catch_up_heals_a_push_run_that_failed(
+        repo: Repo, sandbox: Sandbox, tracker_env: tuple[str, dict[str, str]]) -> None:
+    tracker, env = tracker_env
+    before = repo.head()
+    repo.commit({"postmortems/2025/new.md": DOC.replace("Database", "Queue")})
+    repo.push()
+    # The tracker is unreachable: the run fails and links nothing.
+    down = {key: "http://127.0.0.1:9" if key.endswith(("__URL", "API_URL"))
+            else value for key, value in env.items()}
+    failed = run_action(ActionOptions(workdir=repo.work),
+                        repo.event("push", push_payload(before, repo.head()), **down))
+    assert failed.exit_code != 0 and tickets(sandbox, tracker) == []
+    # The next push changes something else; with catch-up it takes new.md along (and old.md,
+    # which no run has pushed yet).
+    later = repo.head()
+    repo.commit({"README.md": "unrelated\n"})
+    repo.push()
+    healed = run_action(ActionOptions(workdir=repo.work, catch_up=True),
+                        repo.event("push", push_payload(later, repo.head()), **env))
+    assert healed.exit_code == 0, healed
+    assert healed.scope.files == ("postmortems/2025/new.md", "postmortems/2025/old.md")
+    assert len(tickets(sandbox, tracker)) == 4
+    for name in healed.scope.files:
+        assert git(repo.remote, "show", f"main:{name}").count("](") >= 2
+    # Once linked, a later catch-up finds nothing left to do.
+    git(repo.work, "pull", "-q", "--rebase", "origin", "main")
+    linked = repo.head()
+    repo.commit({"README.md": "again\n"})
+    repo.push()
+    quiet = run_action(ActionOptions(workdir=repo.work, catch_up=True),
+                       repo.event("push", push_payload(linked, repo.head()), **env))
+    assert quiet.scope.files == () and len(tickets(sandbox, tracker)) == 4
