@@ -122,5 +122,21 @@ def test_examples_call_the_action_with_the_documented_commands() -> None:
     assert [w["command"] for w in used["pmsync-push"]] == ["push"]
     assert [w["command"] for w in used["pmsync-check"]] == ["check"]
     assert used["pmsync-check"][0]["write-back"] == "none"
-    assert [w["command"] for w in used["pmsync-weekly"]] == ["pull", "report"]
-    assert "--post github-issue --github-summary" in used["pmsync-weekly"][1]["args"]
+    assert used["pmsync-push"][0]["catch-up"] is True  # a failed run heals on the next
+    # The weekly run pushes first: scheduled runs take every postmortem, so it heals too.
+    assert [w["command"] for w in used["pmsync-weekly"]] == ["push", "pull", "report"]
+    assert "--post github-issue --github-summary" in used["pmsync-weekly"][2]["args"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_a_timeout(path: Path) -> None:
+    # Without one a job may run for six hours: a hung tracker, or a fork's hostile document.
+    for name, job in load(path)["jobs"].items():
+        assert 0 < job.get("timeout-minutes", 0) <= 60, f"{path.name}: job {name} has no timeout"
+
+
+def test_catch_up_input_reaches_pmsync_action_as_a_flag() -> None:
+    action = load(ACTION)
+    assert action["inputs"]["catch-up"]["default"] == "false"
+    scripts = "\n".join(s.get("run", "") for s in steps(action))
+    assert "true) catch_up=--catch-up ;;" in scripts and '"$catch_up"' in scripts
