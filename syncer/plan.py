@@ -52,9 +52,10 @@ class Claim:
     The link in the document is an item's identity: ``owner`` compares and pushes whatever the
     item's title or document path is now; ``takeover`` does too, and moves the ticket's stored
     marker here (the document it was last pushed from, ``document``, is gone or no longer links
-    it). A ``reference`` (another item naming the ticket) only reads its status. A ``copy`` (the
-    same item in a second document that still links it) and a ``contested`` ticket (linked from
-    several documents, none of them its own) are problems: nothing changes the ticket.
+    it, and this is the one item linking it, or the one that is the same item). A ``reference``
+    (another item naming the ticket) only reads its status. A ``copy`` (the same item in a second
+    document that still links it) and a ``contested`` ticket (linked from several documents, none
+    of them its own nor telling which holds its item) are problems: nothing changes the ticket.
     """
 
     kind: Literal["owner", "takeover", "reference", "copy", "contested"] = "owner"
@@ -112,8 +113,11 @@ def _group_claims(group: Sequence[Linking], linkers: Linkers) -> list[Claim]:
     if found is None or found:  # the earlier document still links it (or cannot be read)
         keys = {base_key(stamp.marker.item_key), *map(base_key, found or ())}
         return [_other(g, origin, keys) for g in group]
-    if len(group) == 1:
-        return [Claim("takeover", origin)]
+    same = [g for g in group if base_key(g.marker.item_key) == base_key(stamp.marker.item_key)]
+    heir = group[0] if len(group) == 1 else same[0] if len(same) == 1 else None
+    if heir is not None:  # the one item linking it, or the one that is the same item
+        return [Claim("takeover", origin) if g is heir else Claim("reference", origin)
+                for g in group]
     return [Claim("contested", origin,
                   tuple(dict.fromkeys(h.marker.document_id for h in group if h is not g)))
             for g in group]

@@ -222,3 +222,8 @@ def test_two_documents_claiming_a_ticket_whose_document_is_gone_are_problems() -
 def test_unreadable_earlier_document_is_never_taken_over() -> None:
     [claim] = claims([linking("pm/b.md", MARKER.item_key)], lambda document, ticket, near: None)
     assert claim.kind == "copy"
+
+
+def test_the_same_item_takes_over_and_other_documents_naming_it_only_read_it() -> None:
+    moved, mention = linking("pm/b.md", MARKER.item_key), linking("pm/c.md", "t:see also")
+    assert [c.kind for c in claims([mention, moved], no_links)] == ["reference", "takeover"]
