@@ -165,3 +165,29 @@ def test_item_moved_to_another_document_is_not_closed_as_removed(
     assert isinstance(state, TicketState) and state.status is Status.OPEN
     later, _ = push([source], settings, close_removed=True)
     assert later.documents[0].removed == []
+
+
+def test_moved_document_takes_over_while_another_only_mentions_the_ticket(
+    env: tuple[str, Sandbox, Settings], tmp_path: Path
+) -> None:
+    name, _, settings = env
+    old = tmp_path / "pm.md"
+    old.write_text(TABLE_DOC, encoding="utf-8")
+    first, _ = push([old], settings)
+    new = tmp_path / "pm-2025.md"
+    new.write_text(old.read_text(encoding="utf-8").replace("2025-04-15", "2025-07-01"),
+                   encoding="utf-8")
+    old.unlink()
+    key = keys(first)[2]
+    label = key if name == "jira" else "#" + key.rsplit("#", 1)[1]
+    mention = tmp_path / "later.md"
+    mention.write_text("## Action items\n\n| Action | Owner | Status | Ticket |\n|---|---|---|---|\n"
+                       f"| Same runbook, tracked elsewhere | @bob | Open | {label} |\n",
+                       encoding="utf-8")
+
+    result, _ = push([mention, new], settings)
+
+    assert result.documents[0].items[0].outcome == "unchanged"
+    assert outcomes(result)["Write the cache runbook"][0] == "updated"
+    assert due_of(name, settings, key, result) == "2025-07-01"
+    assert not result.failed
