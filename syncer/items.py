@@ -40,7 +40,6 @@ from syncer.normalize import (
     sub_kept,
 )
 from syncer.outline import Outline, build_outline
-from syncer.records import frozen_builder
 from syncer.tables import Row, Table, find_tables, table_lines
 
 FIELDS = ("title", "owner", "due", "priority", "status", "ticket", "id", "tracker")
@@ -443,13 +442,13 @@ class _TableReader:
         self._fill_references(cells, tickets, ticket_raws)
         first = self.table.first_line + 2  # the body rows are the lines after the delimiter
         return list(map(
-            _new_item,
+            ActionItem,
             repeat(self.path),
             range(first, first + len(titles)),
             repeat("table"),
             repeat(self.section),
             titles,
-            map(_new_table_anchor, repeat(self.table), self.table.rows, repeat(self.columns)),
+            map(TableAnchor, repeat(self.table), self.table.rows, repeat(self.columns)),
             [text or None for text in column("id")],
             _per_text(_owner_or_none, column("owner")),
             _per_text(due, due_texts),
@@ -532,13 +531,13 @@ class _TableReader:
             status_raw = status.raw if status else None
         if ticket is None:
             ticket, ticket_text = self.cell_reference(cells)
-        return _new_item(
+        return ActionItem(
             file=self.path,
             line=line,
             kind="table",
             section=self.section,
             title=title,
-            anchor=_new_table_anchor(self.table, row, self.columns),
+            anchor=TableAnchor(self.table, row, self.columns),
             id=id_text or None,
             owner=_owner(owner_text) if owner_text else None,
             due=due.value if due else None,
@@ -593,8 +592,6 @@ def _owner_or_none(text: str) -> str | None:
     return _owner(text) if text else None
 
 
-_new_item = frozen_builder(ActionItem)
-_new_table_anchor = frozen_builder(TableAnchor)
 
 
 @lru_cache(maxsize=4096)

@@ -59,7 +59,6 @@ from syncer.normalize import (
     sub_kept,
 )
 from syncer.outline import PSEUDO_LEVEL, Heading, Outline
-from syncer.records import frozen_builder
 from syncer.tables import table_lines
 
 ACTION_HEADING = re.compile(
@@ -234,7 +233,7 @@ def _read_entries(
             values[_TICKET] = _later_ticket(parsed.doc, entry, until, definitions)
             values[_TICKET_RAW] = _ticket_raw(values[_TICKET])
         found.append(values)
-    return [_new_item(*values) for values in found], templates
+    return [ActionItem(*values) for values in found], templates
 
 
 class _Place(NamedTuple):
@@ -318,7 +317,7 @@ def _list_item(
         "list",  # kind
         place.section,  # section
         title,  # title
-        _new_anchor(entry.first_line, entry.last_line, entry.checkbox),  # anchor
+        ListAnchor(entry.first_line, entry.last_line, entry.checkbox),  # anchor
         None,  # id
         reading.owner,  # owner
         due.value if due else None,  # due
@@ -372,10 +371,6 @@ def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
     return inline_ticket(text, definitions() if "[" in text else {})
 
 
-# Items and anchors are built through mutable twins: a frozen dataclass's own __init__ costs
-# three times as much (see syncer.records).
-_new_item = frozen_builder(ActionItem)
-_new_anchor = frozen_builder(ListAnchor)
 _FIELD_INDEX = {f.name: index for index, f in enumerate(fields(ActionItem))}
 _ANCHOR = _FIELD_INDEX["anchor"]
 _OWNER = _FIELD_INDEX["owner"]

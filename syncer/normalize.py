@@ -14,7 +14,6 @@ from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Literal, Mapping, Sequence
 
-from syncer.records import frozen_builder
 
 DateOrder = Literal["MDY", "DMY"]
 
@@ -427,8 +426,6 @@ def jira_keys(text: str) -> list[str]:
     return [k for k in _JIRA_KEY.findall(text) if k.split("-")[0] not in _NOT_JIRA_PREFIXES]
 
 
-_new_ticket = frozen_builder(TicketRef)  # ticket cells are mostly unique: one per row
-
 # The shapes most ticket cells have, the whole text one of them: a Jira key; the URL of a Jira
 # issue or of a GitHub issue or pull request, bare or as the target of a Markdown link whose text
 # has no ":"; "#12" or "owner/repo#12" (without "-", so no Jira key); "b/123". parse_ticket reads
@@ -464,16 +461,16 @@ def read_ticket(text: str) -> TicketRef | None:
     jira, project, _, url, browse, url_repo, url_number, repo, number, bug = plain.groups()
     if jira is not None:
         if project not in _NOT_JIRA_PREFIXES:
-            return _new_ticket("jira", jira)
+            return TicketRef("jira", jira)
     elif browse is not None:
-        return _new_ticket("jira", browse, url)
+        return TicketRef("jira", browse, url)
     elif url is not None:
         if "/browse/" not in url:
-            return _new_ticket("github", "#" + url_number, url, url_repo)
+            return TicketRef("github", "#" + url_number, url, url_repo)
     elif number is not None:
-        return _new_ticket("github", "#" + number, None, repo)
+        return TicketRef("github", "#" + number, None, repo)
     else:
-        return _new_ticket("bug", bug)
+        return TicketRef("bug", bug)
     return _search_ticket(text)
 
 
@@ -491,19 +488,19 @@ def _search_ticket(text: str) -> TicketRef | None:
         url = url.rstrip(".,;:")
         jira = _JIRA_URL.match(url)
         if jira:
-            return _new_ticket("jira", jira.group(1), url)
+            return TicketRef("jira", jira.group(1), url)
         github = _GH_URL.match(url)
         if github:  # the issue's own URL, without a tab or anchor after it ("/files#diff-…")
-            return _new_ticket("github", f"#{github.group(2)}", github.group(0), github.group(1))
+            return TicketRef("github", f"#{github.group(2)}", github.group(0), github.group(1))
         if _TICKET_URL.match(url):
-            return _new_ticket("url", url, url)
+            return TicketRef("url", url, url)
     keys = jira_keys(text) if "-" in text else None
     if keys:
-        return _new_ticket("jira", keys[0])
+        return TicketRef("jira", keys[0])
     ref = _GH_REF.search(text) if "#" in text else None
     if ref:
-        return _new_ticket("github", f"#{ref.group(2)}", None, ref.group(1))
+        return TicketRef("github", f"#{ref.group(2)}", None, ref.group(1))
     bug = _BUG_REF.search(text) if "b/" in text else None
     if bug:
-        return _new_ticket("bug", bug.group(0))
+        return TicketRef("bug", bug.group(0))
     return None

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from syncer.document import ASCII_BLANKS, Document, Line
-from syncer.records import frozen_builder
 
 PSEUDO_LEVEL = 7
 
@@ -45,9 +44,6 @@ class Heading:
     kind: str  # "atx", "bold" or "plain" (syncer.lists adds "label" and "title")
 
 
-# A document has a heading every few lines: built without the frozen __init__'s per-field
-# object.__setattr__ (0.6 against 1.3 us a heading).
-_new_heading = frozen_builder(Heading)
 
 
 _MARKS = re.compile(r"[*_`]")
@@ -74,18 +70,18 @@ def _heading(number: int, text: str, previous: str | None) -> Heading | None:
         # blanks before it go in _clean).
         level = len(text) - len(text.lstrip("#"))
         if level <= 6 and text[level : level + 1] in (" ", "\t") and text[-1] not in " \t#":
-            return _new_heading(number, level, _clean(text[level:]), "atx")
+            return Heading(number, level, _clean(text[level:]), "atx")
     if "#" in text[:4]:
         atx = _ATX.match(text)
         if atx:
-            return _new_heading(number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
+            return Heading(number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
     if text.lstrip()[:2] in ("**", "__"):
         bold = _WHOLLY_BOLD.match(text)
         if bold and "**" not in bold.group(1) and len(bold.group(1)) <= 80:
-            return _new_heading(number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
+            return Heading(number, PSEUDO_LEVEL, _clean(bold.group(1)), "bold")
         return None  # starts with "*" or "_", so not a plain heading either
     if _looks_like_plain_heading(text, previous):
-        return _new_heading(number, PSEUDO_LEVEL, _clean(text), "plain")
+        return Heading(number, PSEUDO_LEVEL, _clean(text), "plain")
     return None
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from itertools import chain, compress, repeat
 
 from syncer.document import Document, Line
-from syncer.records import frozen_builder
 
 _DELIMITER_CELL = re.compile(r":?-+:?")  # matched against a trimmed cell text
 # A pipe, a run of escapes (a backslash and the character it escapes), a code span between
@@ -164,7 +163,7 @@ def table_lines(tables: Iterable[Table]) -> frozenset[int]:
 def split_row(line: Line) -> Row | None:
     """Split a line into cells, or return None when it has no unescaped pipe outside code."""
     texts = cell_texts(line.text)
-    return None if texts is None else _new_row((line,), 0, texts)
+    return None if texts is None else Row((line,), 0, texts)
 
 
 def cell_texts(text: str) -> tuple[str, ...] | None:
@@ -282,8 +281,8 @@ def find_tables(doc: Document) -> list[Table]:
             continue
         end = _body_end(doc, index + 2)
         body = _split_rows(texts[index + 2 : end])
-        rows = tuple(map(_new_row, repeat(lines), range(index + 2, end), body))
-        tables.append(Table(_new_row(lines, index, header), _new_row(lines, index + 1, delimiter), rows))
+        rows = tuple(map(Row, repeat(lines), range(index + 2, end), body))
+        tables.append(Table(Row(lines, index, header), Row(lines, index + 1, delimiter), rows))
         resume = end
     return tables
 
@@ -396,5 +395,3 @@ def _visible_texts(text: str, hidden: bool) -> tuple[str, ...] | None:
         return None
     return cell_texts(text)
 
-
-_new_row = frozen_builder(Row)
