@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from itertools import repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date
 from pathlib import Path
-from typing import Callable, Literal, Mapping, Sequence, TypeVar, Union
+from typing import Literal, Mapping, Sequence, Union
 
 from syncer.document import Document
 from syncer.metadata import Metadata, read_metadata
@@ -26,7 +25,6 @@ from syncer.normalize import (
     StatusVocabulary,
     TicketRef,
     MAY_BE_PLACEHOLDER,
-    MAY_BE_PLACEHOLDER_LINE,
     PARENTHESES_OR_SKIP,
     is_empty_value,
     is_placeholder,
@@ -322,9 +320,6 @@ def _section(outline: Outline, line: int) -> str | None:
     return heading.text if heading else None
 
 
-_COLUMNS_FROM = 8  # rows (measured on real postmortems: smaller tables cost more by columns)
-
-
 class _TableReader:
     """Turns the rows of one action-item table into items.
 
@@ -354,113 +349,8 @@ class _TableReader:
         self.reference_columns = _reference_columns(self.width, columns)
 
     def items(self, diagnostics: list[Diagnostic]) -> list[ActionItem]:
-        """The items in the table's rows, in order, as :meth:`item` reads each row.
-
-        A table read row by row spends most of its time on Python steps repeated for every
-        row, so a larger one is read a column at a time (:meth:`_items_by_columns`) when it can
-        be. That has a cost of its own per table (about as much as reading five rows): tables
-        with fewer than :data:`_COLUMNS_FROM` rows are read row by row.
-        """
-        rows = self.table.rows
-        if len(rows) >= _COLUMNS_FROM:
-            found = self._items_by_columns(diagnostics)
-            if found is not None:
-                return found
-        return [item for row in rows if (item := self.item(row, diagnostics)) is not None]
-
-    def _items_by_columns(self, diagnostics: list[Diagnostic]) -> list[ActionItem] | None:
-        """:meth:`items` read a column at a time; None when a row is ragged (left to the rows).
-
-        When every row has as many cells as the header (no ragged-row diagnostic to give),
-        each field's value is worked out once per distinct text of its column (owners, dates
-        and statuses repeat a lot) and spread over the rows by C-level maps, and the items are
-        built by one map over the columns.
-
-        That reading is exact for the *plain* rows: with a title (else the row has no item, or
-        a no-title diagnostic) and no placeholder in a mapped cell (which would blank a field).
-        The others, usually none, are read by :meth:`item` in their place, which gives their
-        diagnostics in row order as they are the only rows with any.
-        """
-        rows = self.table.rows
-        texts = [row.texts for row in rows]
-        if not texts or set(map(len, texts)) != {self.width}:
-            return None
-        cells = list(zip(*texts))  # cells[i]: the column of cell i, one text per row
-        titles = cells[self.columns["title"]]
-        unusual = {i for i, title in enumerate(titles) if not title} if "" in titles else set()
-        for at in self.columns.values():
-            column = cells[at]
-            if MAY_BE_PLACEHOLDER_LINE.search("\n" + "\n".join(column)) is None:
-                continue  # the usual case, found by one regex search over the whole column
-            slots = {text for text in set(column) if is_placeholder(text)}
-            if slots:
-                unusual.update(i for i, text in enumerate(column) if text in slots)
-        items = self._plain_items(cells)
-        if not unusual:
-            return items
-        read = []
-        for index, item in enumerate(items):
-            if index in unusual:
-                found = self.item(rows[index], diagnostics)
-                if found is None:
-                    continue
-                item = found
-            read.append(item)
-        return read
-
-    def _plain_items(self, cells: list[tuple[str, ...]]) -> list[ActionItem]:
-        """An item for every row, each read as :meth:`item` reads a plain row."""
-        options = self.options
-        vocabulary = options.status_vocabulary
-        incident_date, order = self.incident_date, options.date_order
-
-        titles = cells[self.columns["title"]]
-
-        def column(field_name: str) -> Sequence[str]:
-            at = self.columns.get(field_name)
-            return cells[at] if at is not None else ("",) * len(titles)
-
-        def due(text: str) -> date | None:
-            found = parse_date(text, incident_date, order) if text else None
-            return found.value if found else None
-
-        def status(text: str) -> Status | None:
-            found = parse_status(text, vocabulary) if text else None
-            return found.status if found else None
-
-        due_texts, status_texts, ticket_texts = column("due"), column("status"), column("ticket")
-        statuses = _per_text(status, status_texts)
-        status_raws = [text or None for text in status_texts]
-        tickets = _per_text(_ticket, ticket_texts)
-        # A ticket cell that holds no ticket may say the status when the status cell does not.
-        unread = {text for text, ticket in zip(ticket_texts, tickets) if text and ticket is None}
-        for index, text in enumerate(ticket_texts) if unread else ():
-            if text in unread and statuses[index] is None:
-                found = parse_status(text, vocabulary)
-                statuses[index], status_raws[index] = (found.status, found.raw) if found else (None, None)
-        ticket_raws = [text if ticket else None for text, ticket in zip(ticket_texts, tickets)]
-        self._fill_references(cells, tickets, ticket_raws)
-        first = self.table.first_line + 2  # the body rows are the lines after the delimiter
-        return list(map(
-            ActionItem,
-            repeat(self.path),
-            range(first, first + len(titles)),
-            repeat("table"),
-            repeat(self.section),
-            titles,
-            map(TableAnchor, repeat(self.table), self.table.rows, repeat(self.columns)),
-            [text or None for text in column("id")],
-            _per_text(_owner_or_none, column("owner")),
-            _per_text(due, due_texts),
-            [text or None for text in due_texts],
-            [text or None for text in column("priority")],
-            statuses,
-            status_raws,
-            tickets,
-            ticket_raws,
-            [text or None for text in column("tracker")],
-            repeat(()),
-        ))
+        """The items in the table's rows, in order, as :meth:`item` reads each row."""
+        return [item for row in self.table.rows if (item := self.item(row, diagnostics)) is not None]
 
     def cell_reference(self, cells: Sequence[str]) -> tuple[TicketRef | None, str | None]:
         """The first ticket reference in a row's other cells (see :func:`_reference_columns`),
@@ -472,24 +362,6 @@ class _TableReader:
             if ticket is not None:
                 return ticket, text
         return None, None
-
-    def _fill_references(self, cells: list[tuple[str, ...]], tickets: list[TicketRef | None],
-                         raws: list[str | None]) -> None:
-        """:meth:`cell_reference` for every row without a ticket, a column at a time: each
-        distinct text read once, and each column only for the rows still without one."""
-        missing = [index for index, ticket in enumerate(tickets) if ticket is None]
-        for at in self.reference_columns:
-            if not missing:
-                return
-            column = cells[at]
-            texts = [column[index] for index in missing]
-            still = []
-            for index, text, ticket in zip(missing, texts, _per_text(_cell_ticket, texts)):
-                if ticket is None:
-                    still.append(index)
-                else:
-                    tickets[index], raws[index] = ticket, text
-            missing = still
 
     def item(self, row: Row, diagnostics: list[Diagnostic]) -> ActionItem | None:
         """The item in ``row``; None for a row without one. Problems go to ``diagnostics``."""
@@ -552,9 +424,6 @@ class _TableReader:
         )
 
 
-T = TypeVar("T")
-
-
 # Columns whose values have their own meaning and hold no ticket: an ID such as "AI-1" looks
 # like a Jira key, a due date "Q3-2025" too.
 _NO_REFERENCE_FIELDS = ("ticket", "id", "owner", "due", "priority", "tracker")
@@ -576,22 +445,6 @@ def _reference_columns(width: int, columns: Mapping[str, int]) -> tuple[int, ...
     title = columns.get("title")
     others = tuple(i for i in range(width) if i not in skipped and i != title)
     return others + ((title,) if title is not None else ())
-
-
-def _per_text(read: Callable[[str], T], texts: Sequence[str]) -> list[T]:
-    """``read`` of each text; called once per distinct text, as a table's cells repeat a lot."""
-    found = {text: read(text) for text in set(texts)}
-    return list(map(found.__getitem__, texts))
-
-
-def _ticket(text: str) -> TicketRef | None:
-    return read_ticket(text) if text else None
-
-
-def _owner_or_none(text: str) -> str | None:
-    return _owner(text) if text else None
-
-
 
 
 @lru_cache(maxsize=4096)

@@ -355,8 +355,6 @@ _PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below beg
 # is looked for no further than the line: texts of one line, such as cells, are what it is for.)
 _PLACEHOLDER_START = r"[`*_]*(?:\[(?![^\]\n]*\]\()|[<X…]|\.\.\.|YYYY|MM/|DD/)"
 MAY_BE_PLACEHOLDER = re.compile(_PLACEHOLDER_START)
-# The same for many texts at once, each on its own line: search "\n" + "\n".join(texts).
-MAY_BE_PLACEHOLDER_LINE = re.compile("\n" + _PLACEHOLDER_START)
 # "<owner>" is a slot, but "<https://…/issues/62>" (an autolink: a scheme and a colon) is a link.
 _PLACEHOLDER_WORDS = re.compile(
     r"^(?:YYYY-MM-DD|YYYY/MM/DD|MM/DD/YYYY|DD/MM/YYYY|X+|\.\.\.|…|<(?![A-Za-z][\w+.-]{1,31}:)[^>]+>)$"
