@@ -424,62 +424,17 @@ def jira_keys(text: str) -> list[str]:
     return [k for k in _JIRA_KEY.findall(text) if k.split("-")[0] not in _NOT_JIRA_PREFIXES]
 
 
-# The shapes most ticket cells have, the whole text one of them: a Jira key; the URL of a Jira
-# issue or of a GitHub issue or pull request, bare or as the target of a Markdown link whose text
-# has no ":"; "#12" or "owner/repo#12" (without "-", so no Jira key); "b/123". parse_ticket reads
-# them directly, each as _search_ticket does. (Each run is followed by a character it cannot
-# hold, so a failing match backtracks once through it: linear in the text.)
-_PLAIN_TICKET = re.compile(
-    r"(?P<jira>(?P<project>[A-Z][A-Z0-9_]{1,15})-[1-9]\d{0,7})"
-    r"|(?P<link>\[[^\]:]*\]\()?(?P<url>https?://[^/\s)>\]]+/(?:"
-    r"browse/(?P<browse>[A-Z][A-Z0-9_]+-\d+)"
-    r"|(?P<url_repo>[\w.-]+/[\w.-]+)/(?:issues|pull|pulls)/(?P<url_number>\d+)"
-    r"))(?(link)\))"
-    r"|(?:(?P<repo>[\w.]+/[\w.]+))?#(?P<number>\d{1,7})"
-    r"|(?P<bug>b/\d{3,12})"
-)
-
-
-def read_ticket(text: str) -> TicketRef | None:
-    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, ``#12`` or
-    ``b/123``. (:func:`parse_ticket` is this with a cache; this is for callers that read each
-    distinct text once anyway: ticket texts are mostly unique, so the cache would mostly miss.)
-
-    A text of one of the plain shapes above is read from its match, as :func:`_search_ticket`
-    would read it, step by step. A key: the text has no ``://`` (no URL), and the key is the
-    first Jira key unless its project is a look-alike. A URL: it is the first URL in the text
-    (the link text holds no ``:``); ending with a digit, nothing is trimmed off it; and with its
-    host free of ``/`` and its path without ``/browse/`` (checked below) the Jira and GitHub URL
-    patterns match just the parts this one did. ``#12``: neither a URL nor, without ``-``, a
-    Jira key. ``b/123``: no URL, no ``-`` or ``#``.
-    """
-    plain = _PLAIN_TICKET.fullmatch(text)
-    if plain is None:
-        return _search_ticket(text)
-    jira, project, _, url, browse, url_repo, url_number, repo, number, bug = plain.groups()
-    if jira is not None:
-        if project not in _NOT_JIRA_PREFIXES:
-            return TicketRef("jira", jira)
-    elif browse is not None:
-        return TicketRef("jira", browse, url)
-    elif url is not None:
-        if "/browse/" not in url:
-            return TicketRef("github", "#" + url_number, url, url_repo)
-    elif number is not None:
-        return TicketRef("github", "#" + number, None, repo)
-    else:
-        return TicketRef("bug", bug)
-    return _search_ticket(text)
-
-
 @lru_cache(maxsize=_CACHE_SIZE)
 def parse_ticket(text: str) -> TicketRef | None:
     """:func:`read_ticket`, cached by text."""
     return read_ticket(text)
 
 
-def _search_ticket(text: str) -> TicketRef | None:
-    """:func:`parse_ticket` for any text: each kind of reference searched for in turn."""
+def read_ticket(text: str) -> TicketRef | None:
+    """The first ticket reference in text: a URL to an issue/PR/Jira, a Jira key, ``#12`` or
+    ``b/123``, each kind searched for in turn. (:func:`parse_ticket` is this with a cache; this
+    is for callers that read each distinct text once anyway: ticket texts are mostly unique, so
+    the cache would mostly miss.)"""
     # Each pattern below needs a literal the text may not hold ("://", "-", "#", "b/"): testing
     # for it is much cheaper than a regex search, and ticket cells are mostly unique (no cache hit).
     for url in _URL.findall(text) if "://" in text else ():
