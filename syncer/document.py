@@ -31,15 +31,6 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 ASCII_BLANKS = r"\t\x0b\x0c\r\x1c-\x1f "
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-# The lines the hidden-line pass must read one by one (see _hidden_lines): a line that could
-# open a fence (as _FENCE) or a comment (white space, then "<!--"), or one indented by four
-# columns or more (four spaces, or a tab after at most three), the only kind that can be
-# indented code. No part of these crosses a line break ([^\S\n] is white space but a newline).
-# The lookahead, one class test on the first character, rejects most lines faster: the first
-# character of a match is white space but a newline, "`", "~", "<" or not ASCII.
-_MAY_HIDE = re.compile(
-    r"\n(?=[" + ASCII_BLANKS + r"`~<\x80-\U0010ffff])(?:[^\S\n]*(?:```|~~~|<!--)| {4}| {0,3}\t)"
-)
 
 
 class Line(NamedTuple):
@@ -296,89 +287,62 @@ def _hidden_lines(whole: str, lines: Lines) -> set[int]:
     The rules, line by line after the front matter: a line opening a fence hides everything to
     its closing fence (only itself if none closes it); a line opening a comment hides everything
     to the line holding ``-->``; and a line indented by four columns or more is indented code
-    when it follows a blank line or indented code and is not inside a list.
-
-    Only the lines :data:`_MAY_HIDE` finds are read one by one. Every other line is *plain* —
-    no fence, no comment, indented by less than four columns — and is never hidden itself
-    (outside a fence or comment): it only moves on the state the next indented line depends on,
-    which :func:`_after_plain_lines` works out for a whole run of them. A fence or comment is
-    skipped to its end with one search; its lines change no state but ``previous_blank``
-    (false after a fence, unchanged after a comment), as in the line-by-line reading.
+    when it follows a blank line or indented code and is not inside a list (see
+    :class:`_IndentedCode`). A fence's lines count as a line that is not blank; a comment's
+    lines do not count at all.
     """
     texts = lines.texts
     front_matter = _front_matter_lines(texts)
     hidden: set[int] = set(front_matter)
-    in_list = False
-    previous_blank = True
-    in_indented_code = False
-    done = len(front_matter)  # index of the first line not read yet
-    for index in _indexes_starting(lines, _MAY_HIDE):
-        if index < done:
-            continue  # inside front matter, a fence or a comment
-        if index > done:
-            previous_blank, in_list, in_indented_code = _after_plain_lines(
-                texts, done, index, in_list, in_indented_code
-            )
-        done = index + 1
-        number = index + 1
+    code = _IndentedCode()
+    index = len(front_matter)  # the first line not read yet
+    while index < len(texts):
         text = texts[index]
-        opener = _FENCE.match(text) if "```" in text or "~~~" in text else None
+        opener = _FENCE.match(text)
         if opener:
             # A fence that never closes is almost always a page scraped without its closing
             # backticks: hiding the rest of the document would hide its action items too.
             closing = _closing_fence(whole, lines, index, opener.group(1))
-            if closing is not None:
-                hidden.update(range(number, closing + 2))
-                done = closing + 1
-            else:
-                hidden.add(number)
-            previous_blank = False
+            end = index if closing is None else closing
+            code.previous_blank = False
+        elif text.lstrip().startswith("<!--"):
+            end = _comment_end(whole, lines, index)
+        else:
+            if code.hides(text):
+                hidden.add(index + 1)
+            index += 1
             continue
-        if "<!--" in text and text.lstrip().startswith("<!--"):
-            closing = _comment_end(whole, lines, index)
-            hidden.update(range(number, closing + 2))
-            done = closing + 1
-            continue
-        blank = not text or text.isspace()
-        if not blank:
-            indent = _indent_width(text) if text[:1] in (" ", "\t") else 0
-            if _LIST_MARKER.match(text):
-                in_list = True
-            elif indent == 0:
-                in_list = False
-            if indent >= 4 and not in_list and (previous_blank or in_indented_code):
-                in_indented_code = True
-                hidden.add(number)
-            else:
-                in_indented_code = False
-        previous_blank = blank
+        hidden.update(range(index + 1, end + 2))
+        index = end + 1
     return hidden
 
 
-def _after_plain_lines(
-    texts: list[str], first: int, end: int, in_list: bool, in_indented_code: bool
-) -> tuple[bool, bool, bool]:
-    """``(previous_blank, in_list, in_indented_code)`` after the plain lines ``texts[first:end]``.
+@dataclass(slots=True)
+class _IndentedCode:
+    """Whether a line indented by four columns or more is indented code, read line by line."""
 
-    What a plain line does (see :func:`_hidden_lines`): ``previous_blank`` becomes whether it
-    is blank; if it is not blank, it ends indented code, and it opens a list if it starts with
-    a list marker or ends one if it is not indented at all. So the last line decides
-    ``previous_blank``, any non-blank line ends indented code, and the last line that is a list
-    marker or unindented decides ``in_list``: reading back from the end finds them, usually at
-    once.
-    """
-    last = texts[end - 1]
-    previous_blank = not last or last.isspace()
-    for index in range(end - 1, first - 1, -1):
-        text = texts[index]
-        if not text or text.isspace():
-            continue
-        in_indented_code = False
-        if _LIST_MARKER.match(text):
-            return previous_blank, True, False
-        if text[:1] not in (" ", "\t"):
-            return previous_blank, False, False
-    return previous_blank, in_list, in_indented_code
+    previous_blank: bool = True
+    in_list: bool = False
+    in_code: bool = False
+
+    def hides(self, text: str) -> bool:
+        """Read the next line outside fences and comments: True when it is indented code.
+
+        A non-blank line opens a list if it starts with a list marker, ends one if it is not
+        indented at all, and ends indented code unless it is indented code itself.
+        """
+        blank = not text or text.isspace()
+        code = False
+        if not blank:
+            indent = _indent_width(text)
+            if _LIST_MARKER.match(text):
+                self.in_list = True
+            elif indent == 0:
+                self.in_list = False
+            code = indent >= 4 and not self.in_list and (self.previous_blank or self.in_code)
+            self.in_code = code
+        self.previous_blank = blank
+        return code
 
 
 @lru_cache(maxsize=64)

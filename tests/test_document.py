@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from syncer.document import Lines, parse_document, read_document
@@ -195,7 +194,6 @@ _LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70) 
 def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
     """Each whole-text pre-filter finds every line its pass's own per-line check accepts."""
     from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION
-    from syncer.document import _FENCE, _MAY_HIDE, _indent_width
     from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
     from syncer.outline import _MAY_BE_HEADING, heading_of
     from syncer.tables import _DELIMITER_LINE, _MAY_BE_DELIMITER
@@ -206,8 +204,6 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
         (_MAY_BE_LABEL, lambda i, line: _BOLD_LABEL.match(line.text) or _plain_labels(line.text)),
         (_MAY_BE_DELIMITER, lambda i, line: _DELIMITER_LINE.match(line.text)),
         (_MAY_BE_LINK_DEFINITION, lambda i, line: _LINK_DEFINITION.match(line.text)),
-        (_MAY_HIDE, lambda i, line: _FENCE.match(line.text) or _indent_width(line.text) >= 4
-         or line.text.lstrip().startswith("<!--")),
     ]
     for pattern, accepts in checks:
         found = {index + 1 for index in doc.indexes_starting(pattern)}
@@ -215,69 +211,3 @@ def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
         assert wanted <= found, pattern.pattern
 
 
-def _hidden_reference(texts: list[str]) -> set[int]:
-    """The hidden-line rules read line by line, as first written, to check the fast pass against."""
-    hidden: set[int] = set()
-    if texts and texts[0].strip() == "---":
-        for index in range(1, len(texts)):
-            if texts[index].strip() in ("---", "..."):
-                hidden.update(range(1, index + 2))
-                break
-    in_comment = in_list = in_indented_code = False
-    previous_blank = True
-    index = 0
-    while index < len(texts):
-        text = texts[index]
-        index += 1  # now the 1-based number of this line
-        if index in hidden:
-            continue
-        if in_comment:
-            hidden.add(index)
-            in_comment = "-->" not in text
-            continue
-        opener = re.match(r"^\s*(`{3,}|~{3,})", text)
-        if opener:
-            fence = opener.group(1)
-            closing = next((i for i in range(index, len(texts))
-                            if texts[i].strip().startswith(fence)
-                            and set(texts[i].strip()) <= {fence[0]}), None)
-            last = closing if closing is not None else index - 1
-            hidden.update(range(index, last + 2))
-            index = last + 1
-            previous_blank = False
-            continue
-        if text.lstrip().startswith("<!--"):
-            hidden.add(index)
-            in_comment = "-->" not in text[text.index("<!--") + 4 :]
-            continue
-        blank = not text.strip()
-        indent = len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip(" \t"))
-        if not blank:
-            if re.match(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)", text):
-                in_list = True
-            elif indent == 0:
-                in_list = False
-            if indent >= 4 and not in_list and (previous_blank or in_indented_code):
-                in_indented_code = True
-                hidden.add(index)
-            else:
-                in_indented_code = False
-        previous_blank = blank
-    return hidden
-
-
-_INDENTS = ["", "", "", " ", "   ", "    ", "\t", "  \t", "\x0c"]
-_BODIES = [
-    "", "", "", "x", "x", "X y", "- x", "1. x", "* ", "```", "~~~", "````", "```py", "<!--",
-    "<!-- x -->", "-->", "x -->", "<!-->", "---", "...",
-]
-_HIDING_LINE = st.tuples(
-    st.sampled_from(_INDENTS), st.sampled_from(_BODIES), st.sampled_from(["", "", " ", "\r"])
-).map("".join)
-
-
-@settings(max_examples=300)
-@given(st.lists(_HIDING_LINE, max_size=20))
-def test_hidden_lines_match_the_rules_read_line_by_line(texts: list[str]):
-    doc = parse_document(Path("x.md"), "\n".join(texts).encode())
-    assert set(doc.hidden) == _hidden_reference(doc.texts)
