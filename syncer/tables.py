@@ -8,10 +8,9 @@ inside their cell, so a cell can always be rewritten without touching its neighb
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
+from itertools import chain, repeat
 
 from syncer.document import Document, Line
 
@@ -259,11 +258,7 @@ def _is_delimiter(texts: tuple[str, ...]) -> bool:
 
 
 def find_tables(doc: Document) -> list[Table]:
-    """Every table in the document, skipping hidden lines (code, comments, front matter).
-
-    The lines are read as texts, and a table's body is split into cells all at once
-    (:func:`_split_rows`); no :class:`Line` is built.
-    """
+    """Every table in the document, skipping hidden lines (code, comments, front matter)."""
     tables: list[Table] = []
     texts = doc.texts
     hidden = doc.hidden
@@ -280,107 +275,24 @@ def find_tables(doc: Document) -> list[Table]:
         if len(header) != len(delimiter) or _is_delimiter(header):
             continue
         end = _body_end(doc, index + 2)
-        body = _split_rows(texts[index + 2 : end])
+        body = map(_row_texts, texts[index + 2 : end])
         rows = tuple(map(Row, repeat(lines), range(index + 2, end), body))
         tables.append(Table(Row(lines, index, header), Row(lines, index + 1, delimiter), rows))
         resume = end
     return tables
 
 
-# A line break followed by a line that does not open with a pipe (or by nothing at all).
-_LINE_WITHOUT_LEADING_PIPE = re.compile(r"\n(?!\|)")
-
-
 def _body_end(doc: Document, start: int) -> int:
     """The index just past the last body row of a table whose body starts at line index ``start``.
 
     The body goes on while lines are table rows: shown, not quoted, with a pipe that separates
-    cells (see :func:`_visible_texts`). A line that opens with a pipe is always one unless it is
-    hidden (nothing before the pipe can escape it or open a code span), so a regex search over
-    the text skips the run of such lines at once (usually the whole body); the line it stops
-    at, and any after it, are then read one by one.
+    cells (see :func:`_visible_texts`).
     """
-    texts = doc.texts
-    starts = doc.lines.starts
-    count = len(texts)
-    if start >= count:
-        return count
-    found = _LINE_WITHOUT_LEADING_PIPE.search(doc.text, starts[start] - 1)
-    end = count if found is None else bisect_left(starts, found.start() + 1)
-    hidden = doc.hidden
-    if hidden:  # rarely more than a few lines: the first hidden one in the run ends it
-        end = min([end, *(number - 1 for number in hidden if start < number <= end)])
-    while end < count and _visible_texts(texts[end], end + 1 in hidden) is not None:
+    texts, hidden = doc.texts, doc.hidden
+    end = start
+    while end < len(texts) and _visible_texts(texts[end], end + 1 in hidden) is not None:
         end += 1
     return end
-
-
-def _split_rows(texts: list[str]) -> list[tuple[str, ...]]:
-    """The cell texts of each line in ``texts``, every one a table row (see :func:`_body_end`).
-
-    Rows in which every pipe separates cells (:func:`_pipes_all_separate`) are split all at once
-    by :func:`_split_plain_rows`; the others (and all of them when the plain ones are not the
-    regular shape it needs) one by one, by :func:`cell_texts`.
-    """
-    joined = "\n".join(texts)
-    if _pipes_all_separate(joined):
-        return _split_plain_rows(joined, len(texts)) or list(map(_row_texts, texts))
-    plain = list(map(_pipes_all_separate, texts))
-    rows = list(compress(texts, plain))
-    split = _split_plain_rows("\n".join(rows), len(rows)) if rows else None
-    if split is None:
-        return list(map(_row_texts, texts))
-    next_plain = iter(split).__next__
-    return [next_plain() if is_plain else _row_texts(text) for text, is_plain in zip(texts, plain)]
-
-
-def _pipes_all_separate(text: str) -> bool:
-    """Whether every pipe in the lines of ``text`` separates cells, and no cell needs unescaping.
-
-    So it is without a backslash (no escaped pipe) when no pipe lies in a code span. A line's
-    code spans all lie between its first and its last backtick, so a line without a pipe
-    there has none in a code span.
-    """
-    if "\\" in text:
-        return False
-    tick = text.find("`")
-    while tick != -1:
-        line_end = text.find("\n", tick)
-        if line_end == -1:
-            line_end = len(text)
-        if text.find("|", tick, text.rfind("`", tick, line_end)) != -1:
-            return False
-        tick = text.find("`", line_end)
-    return True
-
-
-def _split_plain_rows(joined: str, count: int) -> list[tuple[str, ...]] | None:
-    """The cell texts of ``count`` rows joined by line breaks, or None when their shape differs.
-
-    Every pipe in the rows separates cells (see :func:`_pipes_all_separate`). When every row has
-    the same number of pipes, at least two, and opens and closes with one (white space aside),
-    one split of the whole text at its pipes gives, in order, for each row: the white space
-    before its first pipe (joined to the previous row's after its last pipe and the line break),
-    then its cells. Every ``pipes``-th piece is such a gap and the cells of column ``j`` are the
-    pieces ``j``, ``j + pipes``, ``j + 2 * pipes``... which slicing picks out in C.
-
-    The shape is checked on the pieces themselves: with ``count * pipes + 1`` pieces, the gaps
-    hold only white space and between them every line break (``count - 1``), each in its own
-    gap as no row is without a pipe, exactly when each row has ``pipes`` pipes with nothing but
-    white space outside the first and the last. Such a row's cells are what :func:`cell_texts`
-    gives: the pieces between its pipes, trimmed.
-    """
-    if not count:
-        return []
-    pieces = joined.split("|")
-    pipes, rest = divmod(len(pieces) - 1, count)
-    if rest or pipes < 2:
-        return None
-    gaps = "".join(pieces[::pipes])
-    if gaps.count("\n") != count - 1 or gaps.strip():
-        return None
-    columns = [list(map(str.strip, pieces[j::pipes])) for j in range(1, pipes)]
-    return list(zip(*columns))
 
 
 def _row_texts(text: str) -> tuple[str, ...]:
