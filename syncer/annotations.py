@@ -151,48 +151,25 @@ class Lead(NamedTuple):
     labelled: bool = False  # began with "Action item:" / "Action point:" / "Follow-up:"
 
 
-# The first character of every text that _PRIORITY matches: "*" or "_" of bold, "[" or "(" around
-# the token, its "P"; and of every stripped text that _LABEL matches: "*" or "_" of bold, the "a"
-# of "action" or the "f" of "follow" (re.IGNORECASE matches no other character to either).
-_PRIORITY_STARTS = frozenset("*_[(P")
-_LABEL_STARTS = frozenset("*_aAfF")
-_LEAD_STARTS = _PRIORITY_STARTS | _LABEL_STARTS
-
-
 def strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
-    """Take a leading status emoji, priority token (``P1``) and label off an item's text."""
-    text = text.strip()
-    first = text[:1]
-    if first not in _LEAD_STARTS and first not in vocabulary.mark_starts:
-        # No lead to take off, as for most items: known without a regex. (The tuple is made
-        # without the named tuple's Python-level __new__, at a third of the cost.)
-        return _new_tuple(Lead, (text, None, None, False))
-    return _strip_lead(text, vocabulary)
-
-
-_new_tuple = tuple.__new__
-
-
-def _strip_lead(text: str, vocabulary: StatusVocabulary) -> Lead:
-    """strip_lead for a text that may open with a lead: each kind is taken off at most once,
-    and each pattern is tried only on a text that opens with one of its first characters."""
+    """Take a leading status emoji, priority token (``P1``) and label off an item's text, each
+    kind at most once, in any order."""
     status: StatusMatch | None = None
     priority: str | None = None
     labelled = False
     while True:
         text = text.strip()
-        first = text[:1]
         emoji = _leading_emoji(text, vocabulary) if status is None else None
         if emoji:
             status = StatusMatch(emoji[0], emoji[1])
             text = text[len(emoji[1]):].lstrip("\ufe0f")
             continue
-        found = _PRIORITY.match(text) if priority is None and first in _PRIORITY_STARTS else None
+        found = _PRIORITY.match(text) if priority is None else None
         if found and text[found.end():].strip():
             priority = found.group(1)
             text = text[found.end():]
             continue
-        label = _LABEL.match(text) if not labelled and first in _LABEL_STARTS else None
+        label = _LABEL.match(text) if not labelled else None
         if label and text[label.end():].strip():
             labelled = True
             text = text[label.end():]

@@ -10,7 +10,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.annotations import (
-    Lead,
     heading_status,
     heading_ticket,
     inline_due,
@@ -290,55 +289,8 @@ def test_cheap_tests_never_rule_out_a_search_that_matches(text: str) -> None:
         assert text.endswith(VOCABULARY.marks)
 
 
-_LEAD_PIECES = st.sampled_from([
-    " ", "\t", "\u00a0", "*", "**", "_", "__", "[", "]", "(", ")", ":", "-", "P", "P1", "P4", "P5",
-    "p1", "a", "A", "f", "F", "Action item:", "action point:", "Follow-up:", "FOLLOW UP:",
-    "ACT\u0130ON ITEM:", "\u0131", "\u017f", "✅", "🟡", "❌", "\ufe0f", "x", "Fix it", "1", "#",
-    "**P1**:", "(P0)", "__Action item__:", "_", "Add it",
-])
-
-
-@settings(max_examples=400)
-@example("\u00a0**Action item:** fix")
-@example(" ✅ P1 Follow-up: fix")
-@example("[P2] fix")
-@given(st.lists(_LEAD_PIECES, max_size=8).map("".join))
-def test_strip_lead_shortcut_agrees_with_the_full_reading(text: str) -> None:
-    """strip_lead tries each pattern only on a text that opens with one of its first
-    characters: it reads every text as trying them all did."""
-    assert strip_lead(text, VOCABULARY) == _reference_strip_lead(text)
-
-
-def _reference_strip_lead(text: str) -> Lead:
-    """strip_lead as first written, every pattern tried on every text."""
-    from syncer import annotations as a
-    from syncer.normalize import StatusMatch
-
-    status: StatusMatch | None = None
-    priority: str | None = None
-    labelled = False
-    while True:
-        text = text.strip()
-        emoji = a._leading_emoji(text, VOCABULARY)
-        if emoji and status is None:
-            status = StatusMatch(emoji[0], emoji[1])
-            text = text[len(emoji[1]):].lstrip("\ufe0f")
-            continue
-        found = a._PRIORITY.match(text)
-        if found and priority is None and text[found.end():].strip():
-            priority = found.group(1)
-            text = text[found.end():]
-            continue
-        label = a._LABEL.match(text)
-        if label and not labelled and text[label.end():].strip():
-            labelled = True
-            text = text[label.end():]
-            continue
-        return Lead(text, status, priority, labelled)
-
-
 def test_only_a_and_f_match_the_first_letters_of_a_label_ignoring_case() -> None:
-    """What the shortcut in strip_lead relies on: re.IGNORECASE matches no other character to
+    """What the shortcut in starts_with_label relies on: re.IGNORECASE matches no other character to
     "a" or "f" (it does match "\u0131" to "i" and "\u017f" to "s")."""
     import re
 
