@@ -26,10 +26,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from syncer.annotations import (
     Lead,
@@ -193,9 +193,8 @@ def _read_entries(
     """The items the entries stand for, and the first lines of the template entries among them."""
     table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
     definitions = _LinkDefinitions(parsed.doc)
-    # Each item's field values, in field order: detail bullets below an item fill in its
-    # fields, and the item is built once they all have (see _with_detail).
-    found: list[list[Any]] = []
+    # Detail bullets below an item fill in its fields (see _with_detail).
+    found: list[ActionItem] = []
     by_line: dict[int, int] = {}  # first line of an item -> its index in found
     templates: list[int] = []
     # Entries come in line order, and all those up to the next heading share what the headings
@@ -209,7 +208,8 @@ def _read_entries(
             detail = _DETAIL.match(entry.text)
             if detail is not None:
                 # "- Owner: @bob" under an item describes that item; it is not an item of its own.
-                _with_detail(found[by_line[entry.parent]], detail, parsed, definitions, options)
+                index = by_line[entry.parent]
+                found[index] = _with_detail(found[index], detail, parsed, definitions, options)
                 continue
         if entry.first_line > next_heading:
             under = bisect_left(heading_lines, entry.first_line)
@@ -227,13 +227,13 @@ def _read_entries(
             templates.append(entry.first_line)
             continue
         by_line[entry.first_line] = len(found)
-        values = _list_item(parsed, entry, lead, reading, place, definitions, options)
-        if values[_TICKET] is None:
+        item = _list_item(parsed, entry, lead, reading, place, definitions, options)
+        if item.ticket is None:
             until = entries[position + 1].first_line if position + 1 < len(entries) else end
-            values[_TICKET] = _later_ticket(parsed.doc, entry, until, definitions)
-            values[_TICKET_RAW] = _ticket_raw(values[_TICKET])
-        found.append(values)
-    return [ActionItem(*values) for values in found], templates
+            ticket = _later_ticket(parsed.doc, entry, until, definitions)
+            item = replace(item, ticket=ticket, ticket_raw=_ticket_raw(ticket))
+        found.append(item)
+    return found, templates
 
 
 class _Place(NamedTuple):
@@ -298,9 +298,8 @@ def _list_item(
     place: _Place,
     definitions: _LinkDefinitions,
     options: ParseOptions,
-) -> list[Any]:
-    """The field values, in field order, of the item an entry in scope stands for; ``reading``
-    is what its title says."""
+) -> ActionItem:
+    """The item an entry in scope stands for; ``reading`` is what its title says."""
     title = lead.title
     status = _status(entry, lead, reading, place.status, options)
     ticket = (reading.ticket if "[" not in title else _ticket(title, definitions)) or place.ticket
@@ -309,25 +308,22 @@ def _list_item(
         if reading.due_raw is not None
         else None
     )
-    # By position, in field order: by keyword, matching 14 names to fields costs as much again
-    # as building the item.
-    return [
-        parsed.doc.path,  # file
-        entry.first_line,  # line
-        "list",  # kind
-        place.section,  # section
-        title,  # title
-        ListAnchor(entry.first_line, entry.last_line, entry.checkbox),  # anchor
-        None,  # id
-        reading.owner,  # owner
-        due.value if due else None,  # due
-        reading.due_raw,  # due_raw
-        lead.priority,  # priority
-        status.status if status else None,  # status
-        status.raw if status else None,  # status_raw
-        ticket,  # ticket
-        _ticket_raw(ticket),  # ticket_raw
-    ]
+    return ActionItem(
+        file=parsed.doc.path,
+        line=entry.first_line,
+        kind="list",
+        section=place.section,
+        title=title,
+        anchor=ListAnchor(entry.first_line, entry.last_line, entry.checkbox),
+        owner=reading.owner,
+        due=due.value if due else None,
+        due_raw=reading.due_raw,
+        priority=lead.priority,
+        status=status.status if status else None,
+        status_raw=status.raw if status else None,
+        ticket=ticket,
+        ticket_raw=_ticket_raw(ticket),
+    )
 
 
 def _ticket_raw(ticket: TicketRef | None) -> str | None:
@@ -371,54 +367,38 @@ def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
     return inline_ticket(text, definitions() if "[" in text else {})
 
 
-_FIELD_INDEX = {f.name: index for index, f in enumerate(fields(ActionItem))}
-_ANCHOR = _FIELD_INDEX["anchor"]
-_OWNER = _FIELD_INDEX["owner"]
-_DUE = _FIELD_INDEX["due"]
-_DUE_RAW = _FIELD_INDEX["due_raw"]
-_PRIORITY = _FIELD_INDEX["priority"]
-_STATUS = _FIELD_INDEX["status"]
-_STATUS_RAW = _FIELD_INDEX["status_raw"]
-_TICKET = _FIELD_INDEX["ticket"]
-_TICKET_RAW = _FIELD_INDEX["ticket_raw"]
-
-
 def _with_detail(
-    values: list[Any],
+    item: ActionItem,
     label: re.Match[str],
     parsed: ParsedDocument,
     definitions: _LinkDefinitions,
     options: ParseOptions,
-) -> None:
-    """Fill in the field a detail bullet states (``Owner: @bob``, ``Due: …``) among an item's
-    field ``values`` (see _list_item); ``label`` is where ``_DETAIL`` matched the bullet's text.
+) -> ActionItem:
+    """``item`` with the field a detail bullet states (``Owner: @bob``, ``Due: …``) filled in;
+    ``label`` is where ``_DETAIL`` matched the bullet's text.
 
-    The value after the label is read like a table cell of that column. The item is built once
-    all its details are read, not again for each (an item often has an owner, a due date and a
-    status below it).
+    The value after the label is read like a table cell of that column.
     """
     name = label.group(1).casefold()
     value = label.string[label.end():].strip()
     plain = strip_markdown(value)
     if name.startswith(("owner", "assignee", "dri")):
-        values[_OWNER] = values[_OWNER] or link_text(value)
-    elif name.startswith(("due", "deadline", "eta")):
+        return replace(item, owner=item.owner or link_text(value))
+    if name.startswith(("due", "deadline", "eta")):
         due = parse_date(plain, parsed.metadata.incident_date, options.date_order)
-        values[_DUE] = due.value if due else None
-        values[_DUE_RAW] = plain
-    elif name == "status":
-        stated = parse_status(plain, options.status_vocabulary)
+        return replace(item, due=due.value if due else None, due_raw=plain)
+    if name == "status":
         # A stated status beats one inherited from a sub-heading; the item's checkbox beats both.
-        if values[_ANCHOR].checkbox is None:
-            values[_STATUS] = stated.status if stated else None
-            values[_STATUS_RAW] = plain
-    elif name == "priority":
-        values[_PRIORITY] = values[_PRIORITY] or plain
-    else:
-        ticket = _ticket(value, definitions)
-        if values[_TICKET] is None and ticket is not None:
-            values[_TICKET] = ticket
-            values[_TICKET_RAW] = ticket.url or ticket.key
+        if isinstance(item.anchor, ListAnchor) and item.anchor.checkbox is not None:
+            return item
+        stated = parse_status(plain, options.status_vocabulary)
+        return replace(item, status=stated.status if stated else None, status_raw=plain)
+    if name == "priority":
+        return replace(item, priority=item.priority or plain)
+    ticket = _ticket(value, definitions)
+    if item.ticket is None and ticket is not None:
+        return replace(item, ticket=ticket, ticket_raw=ticket.url or ticket.key)
+    return item
 
 
 # What a checkbox says (immutable, so every checked item can share one).
