@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple
@@ -107,11 +107,6 @@ _SUBHEADING = re.compile(
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
-# The first character of a line that could open a list item: a bullet, an ASCII digit or an
-# indent (see scan_lines; a list numbered in other digits has never been read).
-_MARKER_LEADS = frozenset("-*+0123456789 \t")
-_PLAIN_BULLETS = ("- ", "* ", "+ ")
-_BLANKS = frozenset(" \t")
 _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 # The first characters, after white space, of the lines that end a paragraph in _continues: a
@@ -122,10 +117,6 @@ _ENDS_PARAGRAPH = frozenset("-*_=[>|")
 # whole. So the last character of the line that is not whitespace or a mark is either that colon,
 # or the last character of what was deleted: ")" of a link or footnote, "^" of a footnote, ">".
 _MAY_END_WITH_COLON = re.compile(r"[:)^>][\s*_~`]*$")
-_LABEL_LAST_CHARACTERS = frozenset(":)^>*_~`")  # the last characters it allows, but whitespace
-# The first character, after spaces, tabs and emphasis marks, of a line that opens with an action
-# label (see starts_with_label).
-_LABEL_OPENINGS = frozenset("aAfF")
 # With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP): every "[" before the
 # first "]" fails as the first did, and every one at all once no ")" follows.
 _FOOTNOTE_OR_SKIP = re.compile(
@@ -600,8 +591,7 @@ def scan_lines(
     Each visible line is one of: a list item, a label line, a labelled paragraph's first line,
     a line that continues the paragraph of the entry above it, or none of these. (A list item
     is never a label line or a labelled paragraph, and a label line no labelled paragraph; a
-    continuation line is none of the three.) So one pass decides each line once, and the line
-    that ends a paragraph is read once, not again as the start of what comes next.
+    continuation line is none of the three.)
 
     Entries above ``actions_from`` (the first outline heading that names action items; label
     lines that name them are found here) that can become nothing are left out: most lists of a
@@ -615,119 +605,111 @@ def scan_lines(
     texts = doc.texts
     labels: list[Heading] = []
     entries: list[ListEntry] = []
-    open_items: list[tuple[int, int]] = []  # (marker column, first line) of enclosing items
-    last_line = 0  # last line of the list item before (labelled paragraphs are no list items)
-    # The entry whose paragraph is open: its first line (0 when none is), the text read so far,
-    # and what its first line said.
-    first = 0
-    body = ""  # the text on its first line
-    parts: list[str] | None = None  # all its lines' texts, once a second line continues it
-    checkbox: tuple[int, int] | None = None
-    checked: bool | None = None
-    parent: int | None = None
-    listed = False  # whether the open entry is a list item (not a labelled paragraph)
+    nesting = _ListNesting(texts)
     kept: set[int] = set()  # first lines of the entries above actions_from that were kept
-    for index, text in enumerate(texts):
-        if not first and text[:1] not in _MARKER_LEADS and ":" not in text:
-            # No paragraph is open, and the line can be no list item (see below) and no label
-            # line or labelled paragraph (it has no colon): it is nothing here. So are half of
-            # all lines (prose, blank lines, code), and this is known at once.
-            continue
-        number = index + 1
-        visible = number not in taken
-        # What the line is: a list item whose text starts at ``start`` (-1 when it is none), a
-        # label line, a labelled paragraph's first line, or none of these.
-        start = -1
-        column = 0  # the list item's marker column
-        bullet = ""  # its marker's first character
-        label = None
-        labelled = False
-        if visible:
-            if text.startswith(_PLAIN_BULLETS) and text[2:3] not in _BLANKS:
-                # "- text", most list items: the marker _MARKER finds, without a regex.
-                start = 2
-                bullet = text[:1]
-            elif text[:1] in _MARKER_LEADS:
-                # A test of each line's first mark rather than a whole-text pre-filter: a
-                # third of all lines are list items, and for so many a regex match object per
-                # line costs twice this.
-                marker = _MARKER.match(text)
-                if marker is not None:
-                    start = marker.end()
-                    indent = marker.group("indent")
-                    column = len(indent.expandtabs(4)) if indent else 0
-                    bullet = text[len(indent):len(indent) + 1]
-            if start < 0 and ":" in text:  # every label and label line has one
-                # The cheap first tests of _label_line and starts_with_label, made here: most
-                # lines with a colon fail both, and then neither is called.
-                last = text[-1:]
-                if last in _LABEL_LAST_CHARACTERS or last.isspace():
-                    label = _label_line(number, text)
-                if label is None:
-                    opening = text.lstrip(" \t*_")[:1]
-                    # Should white space other than spaces and tabs stop lstrip, look further.
-                    if opening in _LABEL_OPENINGS or opening.isspace():
-                        labelled = starts_with_label(text)
-        if first:
-            if (
-                visible and start < 0 and label is None and not labelled
-                and text and not text.isspace() and _continues(text)
-            ):
-                if parts is None:
-                    parts = [body, text.strip()] if body else [text.strip()]
-                else:
-                    parts.append(text.strip())
-                continue
-            entry_text = body if parts is None else " ".join(parts)
-            if _keeps(first, entry_text, parent, actions_from, kept):
-                # A ListEntry made without the named tuple's Python-level __new__, at half the
-                # cost.
-                entries.append(
-                    _new_tuple(ListEntry, (first, index, entry_text, checkbox, checked, parent))
-                )
-            if listed:
-                last_line = index  # the paragraph of a list item ended on the line before
-            first = 0
-        if start >= 0:
-            # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the
-            # marker right after it, so only then is it checked.
-            if text[start:start + 1] == bullet and _THEMATIC_BREAK.match(text):
-                continue
-            # Items on consecutive lines leave nothing between them that could end the list.
-            if open_items and number > last_line + 1 and _list_broken(
-                texts, last_line, number, open_items[0][0]
-            ):
-                open_items = []
-            while open_items and open_items[-1][0] >= column:
-                open_items.pop()
-            checkbox = None
-            checked = None
-            if text.startswith("[", start):
-                box = _CHECKBOX.match(text, start)
-                if box:
-                    checkbox = (box.start(1), box.end(1))
-                    checked = box.group(1) != " "
-                    start = box.end()
-            parent = open_items[-1][1] if open_items else None
-            first, body, parts, listed = number, text[start:].strip(), None, True
-            open_items.append((column, number))
-        elif label is not None:
+    index = 0
+    while index < len(texts):
+        number, text = index + 1, texts[index]
+        marker = _list_marker(text) if number not in taken else None
+        if marker is not None:
+            entry = _list_entry(texts, taken, number, marker, nesting.parent(number, marker.column))
+            nesting.last_line = entry.last_line
+        elif number in taken or ":" not in text:  # every label and label line has a colon
+            entry = None
+        elif (label := _label_line(number, text)) is not None:
             labels.append(label)
             if number < actions_from and is_action_heading(label.text):
                 actions_from = number
-        elif labelled:
-            first, body, parts, listed = number, text.strip(), None, False
-            checkbox = checked = parent = None
-    if first:
-        entry_text = body if parts is None else " ".join(parts)
-        if _keeps(first, entry_text, parent, actions_from, kept):
-            entries.append(
-                _new_tuple(ListEntry, (first, len(texts), entry_text, checkbox, checked, parent))
-            )
+            entry = None
+        elif starts_with_label(text):
+            entry = _paragraph_entry(texts, taken, number, text.strip())
+        else:
+            entry = None
+        if entry is None:
+            index += 1
+            continue
+        if _keeps(entry.first_line, entry.text, entry.parent, actions_from, kept):
+            entries.append(entry)
+        index = entry.last_line  # the line after the entry's paragraph
     return labels, entries
 
 
-_new_tuple = tuple.__new__
+class _Marker(NamedTuple):
+    """A list item's marker: its column, and where the item's text starts after it."""
+
+    column: int
+    start: int
+
+
+def _list_marker(text: str) -> _Marker | None:
+    """The list-item marker that opens ``text``; None when there is none."""
+    marker = _MARKER.match(text)
+    if marker is None:
+        return None
+    start = marker.end()
+    indent = marker.group("indent")
+    # A thematic break ("- - -", "* * *") also looks like a marker; it repeats the marker right
+    # after it, so only then is it checked.
+    if text[start:start + 1] == text[len(indent):len(indent) + 1] and _THEMATIC_BREAK.match(text):
+        return None
+    return _Marker(len(indent.expandtabs(4)), start)
+
+
+@dataclass(slots=True)
+class _ListNesting:
+    """The list items a new one may be nested in, while scan_lines reads down the document."""
+
+    texts: Sequence[str]
+    open_items: list[tuple[int, int]] = field(default_factory=list)  # (marker column, first line)
+    last_line: int = 0  # last line of the list item before (labelled paragraphs are none)
+
+    def parent(self, number: int, column: int) -> int | None:
+        """The first line of the item that the list item on line ``number``, with its marker at
+        ``column``, is nested in; from now on that item is open."""
+        open_items = self.open_items
+        if open_items and _list_broken(self.texts, self.last_line, number, open_items[0][0]):
+            open_items.clear()
+        while open_items and open_items[-1][0] >= column:
+            open_items.pop()
+        parent = open_items[-1][1] if open_items else None
+        open_items.append((column, number))
+        return parent
+
+
+def _list_entry(
+    texts: Sequence[str], taken: frozenset[int], number: int, marker: _Marker, parent: int | None
+) -> ListEntry:
+    """The list item on line ``number``: its checkbox, and its paragraph from ``marker`` on."""
+    text, start = texts[number - 1], marker.start
+    checkbox: tuple[int, int] | None = None
+    checked: bool | None = None
+    box = _CHECKBOX.match(text, start)
+    if box:
+        checkbox, checked, start = (box.start(1), box.end(1)), box.group(1) != " ", box.end()
+    entry = _paragraph_entry(texts, taken, number, text[start:].strip())
+    return entry._replace(checkbox=checkbox, checked=checked, parent=parent)
+
+
+def _paragraph_entry(texts: Sequence[str], taken: frozenset[int], number: int, body: str) -> ListEntry:
+    """The entry whose paragraph opens on line ``number`` with the text ``body``: it runs on over
+    the lines that continue it (see :func:`_continues_paragraph`)."""
+    parts = [body] if body else []
+    end = number  # 0-based, the line after the paragraph's last line read so far
+    while end < len(texts) and _continues_paragraph(end + 1, texts[end], taken):
+        parts.append(texts[end].strip())
+        end += 1
+    return ListEntry(number, end, " ".join(parts))
+
+
+def _continues_paragraph(number: int, text: str, taken: frozenset[int]) -> bool:
+    """Whether line ``number`` continues the paragraph of the entry above it: a visible,
+    non-blank line that is no list item, label line or labelled paragraph (see
+    :func:`_continues` for the rest)."""
+    if number in taken or not text or text.isspace() or _list_marker(text) is not None:
+        return False
+    if ":" in text and (_label_line(number, text) is not None or starts_with_label(text)):
+        return False
+    return _continues(text)
 
 
 def _keeps(first: int, text: str, parent: int | None, actions_from: int, kept: set[int]) -> bool:

@@ -6,22 +6,22 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.check import check_document
-from syncer.document import Document, parse_document
+from syncer.document import parse_document
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions, parse_items
 from syncer.lists import ListEntry, is_action_heading, parse_list_items
 from syncer.normalize import Status
-from syncer.outline import Heading, build_outline
+from syncer.outline import build_outline
 from syncer.writeback import ItemChange, edits_for_changes, render
+from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "data" / "lists"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = SHARED / "corpus"
 
 
 def parse(text: str) -> ParsedDocument:
@@ -526,13 +526,11 @@ def test_eval_corpus_documents_are_read_and_checked_without_errors() -> None:
 def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: str) -> None:
     """A line is read as a label line only when its plain text ends with a colon: the cheap
     test before that reading lets every such line through."""
-    from syncer.lists import _FOOTNOTE_OR_SKIP, _LABEL_LAST_CHARACTERS, _MAY_END_WITH_COLON
+    from syncer.lists import _FOOTNOTE_OR_SKIP, _MAY_END_WITH_COLON
     from syncer.normalize import strip_markdown, sub_kept
 
     if strip_markdown(sub_kept(_FOOTNOTE_OR_SKIP, "", text)).strip().endswith(":"):
         assert _MAY_END_WITH_COLON.search(text)
-    if _MAY_END_WITH_COLON.search(text):
-        assert text[-1:] in _LABEL_LAST_CHARACTERS or text[-1:].isspace()
 
 
 @given(st.text(alphabet=" \t\u00a0\x0baAfFbZ-*+_=[]>|1:é", max_size=12))
@@ -549,69 +547,6 @@ def test_a_line_opening_with_a_letter_other_than_a_or_f_continues_a_paragraph(te
         assert not starts_with_label(text)
 
 
-def _reference_scan(doc: Document, taken: frozenset[int]) -> tuple[list[Heading], list[ListEntry]]:
-    """The label lines and entries as three passes first found them (before scan_lines), to
-    check the one-pass reading against: label lines, then list items, then labelled paragraphs,
-    each continuing its paragraph line by line."""
-    from syncer.annotations import starts_with_label
-    from syncer.lists import (
-        _CHECKBOX, _LINK_DEFINITION, _MARKER, _THEMATIC_BREAK, _label_line, _list_broken,
-    )
-
-    texts = doc.texts
-    labels = [
-        heading
-        for number, text in enumerate(texts, start=1)
-        if number not in taken and (heading := _label_line(number, text)) is not None
-    ]
-    blocked = taken | {h.line for h in labels}
-
-    def continues(text: str) -> bool:
-        return (
-            not _MARKER.match(text) and not _THEMATIC_BREAK.match(text)
-            and not _LINK_DEFINITION.match(text) and not text.lstrip().startswith((">", "|"))
-            and not starts_with_label(text)
-        )
-
-    def entry(index: int, first_text: str, *extra: Any) -> ListEntry:
-        parts = [first_text.strip()] if first_text.strip() else []
-        last = index + 1
-        while last < len(texts) and texts[last].strip() and last + 1 not in blocked:
-            if not continues(texts[last]):
-                break
-            parts.append(texts[last].strip())
-            last += 1
-        return ListEntry(index + 1, last, " ".join(parts), *extra)
-
-    entries: list[ListEntry] = []
-    open_items: list[tuple[int, int]] = []
-    last_line = 0
-    for index, text in enumerate(texts):
-        number = index + 1
-        marker = _MARKER.match(text)
-        if number in blocked or marker is None or _THEMATIC_BREAK.match(text):
-            continue
-        column = len(marker.group("indent").expandtabs(4))
-        if open_items and _list_broken(texts, last_line, number, open_items[0][0]):
-            open_items = []
-        while open_items and open_items[-1][0] >= column:
-            open_items.pop()
-        start, checkbox, checked = marker.end(), None, None
-        box = _CHECKBOX.match(text, start)
-        if box:
-            checkbox, checked, start = (box.start(1), box.end(1)), box.group(1) != " ", box.end()
-        parent = open_items[-1][1] if open_items else None
-        entries.append(entry(index, text[start:], checkbox, checked, parent))
-        last_line = entries[-1].last_line
-        open_items.append((column, number))
-    entries += [
-        entry(index, text)
-        for index, text in enumerate(texts)
-        if index + 1 not in blocked and not _MARKER.match(text) and starts_with_label(text)
-    ]
-    return labels, sorted(entries)
-
-
 _SCAN_PIECES = [
     "- ", "* ", "+ ", "1. ", "2) ", "  ", "    ", "\t", " ", "-", "*", "- - -", "***", "[ ] ", "[x] ",
     "Action item: ", "**Action point:** ", "Follow-up:", "follow up: x", "Next steps:",
@@ -621,20 +556,26 @@ _SCAN_PIECES = [
 ]
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(_SCAN_PIECES), max_size=4).map("".join), max_size=14))
-@example(["- a", "  continued", "Action items:", "- b", "", "  - c", "Next steps:", "x"])
-@example(["- a", "lazy", "Action point: x", "- - -", "* b", "> q", "1. c", "[x]: y"])
-def test_one_pass_scan_reads_lines_as_the_three_passes_did(texts: list[str]) -> None:
-    """scan_lines finds the same label lines and entries as the passes it replaced."""
+def _scan(texts: list[str]) -> tuple[list[tuple[int, str]], list[ListEntry]]:
     from syncer.lists import _outline_headings, scan_lines
 
     doc = parse_document(Path("x.md"), "\n".join(texts).encode())
-    outline = build_outline(doc)
-    taken = frozenset(h.line for h in _outline_headings(outline)) | doc.hidden
+    taken = frozenset(h.line for h in _outline_headings(build_outline(doc))) | doc.hidden
     labels, entries = scan_lines(doc, taken)
-    assert (labels, sorted(entries)) == _reference_scan(doc, taken)
-    assert [e.first_line for e in entries] == sorted(e.first_line for e in entries)
+    return [(label.line, label.text) for label in labels], entries
+
+
+def test_scan_reads_label_lines_nested_items_and_continued_paragraphs() -> None:
+    labels, entries = _scan(["- a", "  continued", "Action items:", "- b", "", "  - c", "Next steps:", "x"])
+    assert labels == [(3, "Action items"), (7, "Next steps")]
+    assert entries == [ListEntry(1, 2, "a continued"), ListEntry(4, 4, "b"), ListEntry(6, 6, "c", parent=4)]
+
+
+def test_scan_ends_paragraphs_at_labels_breaks_quotes_and_definitions() -> None:
+    labels, entries = _scan(["- a", "lazy", "Action point: x", "- - -", "* b", "> q", "1. c", "[x]: y"])
+    assert labels == []
+    assert entries == [ListEntry(1, 2, "a lazy"), ListEntry(3, 3, "Action point: x"),
+                       ListEntry(5, 5, "b"), ListEntry(7, 7, "c")]
 
 
 _LINE_PIECES = [
@@ -651,25 +592,16 @@ _LINE_PIECES = [
 @example("Next steps:\u2003")
 @example("\u00a0**Action item:** x")
 def test_scan_shortcuts_agree_with_the_patterns_they_stand_for(text: str) -> None:
-    """Each cheap test in scan_lines and _label_line says what the regex or function behind it
-    would say, or lets the line through to it."""
-    from syncer.annotations import starts_with_label
-    from syncer.lists import (
-        _LABEL_OPENINGS, _MARKER, _MAY_END_WITH_COLON, _PLAIN_BULLETS, _THEMATIC_BREAK,
-        _may_end_with_colon,
-    )
+    """Each cheap test in _list_marker and _label_line says what the regex behind it would
+    say, or lets the line through to it."""
+    from syncer.lists import _MARKER, _MAY_END_WITH_COLON, _THEMATIC_BREAK, _may_end_with_colon
 
     assert _may_end_with_colon(text) == bool(_MAY_END_WITH_COLON.search(text))
     marker = _MARKER.match(text)
-    if text.startswith(_PLAIN_BULLETS) and text[2:3] not in (" ", "\t"):
-        assert marker is not None and marker.end() == 2 and marker.group("indent") == ""
     if marker is not None and _THEMATIC_BREAK.match(text):
         # A break that looks like a list item repeats its marker right after it.
         indent = len(marker.group("indent"))
         assert text[marker.end()] == text[indent]
-    if starts_with_label(text):
-        opening = text.lstrip(" \t*_")[:1]
-        assert opening in _LABEL_OPENINGS or opening.isspace()
 
 
 def test_the_place_above_every_heading_is_the_place_of_no_headings() -> None:
