@@ -117,7 +117,7 @@ def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str
         text = texts[index]
         if ":" not in text:
             continue
-        bold = _BOLD_LABEL.match(text) if "**" in text or "__" in text else None
+        bold = _BOLD_LABEL.match(text)
         if bold:
             yield bold.group(1), bold.group(2)
         else:
@@ -125,19 +125,16 @@ def _label_values(doc: Document, tables: list[Table]) -> Iterator[tuple[str, str
 
 
 def _plain_labels(text: str) -> list[tuple[str, str]]:
-    """``Date: 2024-01-15 Authors: @a Severity: SEV2`` → each label with the text up to the next."""
-    # Labels count only when the first begins the line: the first match of _PLAIN_LABEL
-    # (which takes the white space before a label) starts at offset 0 or 1. Two anchored
-    # tries find it without searching the whole line ("^" matches only at offset 0).
-    first = _PLAIN_LABEL.match(text) or _PLAIN_LABEL.match(text, 1)
-    if first is None:
+    """``Date: 2024-01-15 Authors: @a Severity: SEV2`` → each label with the text up to the next.
+
+    Labels count only when the first begins the line (its match, which takes the white space
+    before a label, starts at offset 0 or 1).
+    """
+    found = list(_PLAIN_LABEL.finditer(text))
+    if not found or found[0].start() > 1:
         return []
-    rest = text[first.end() :]
-    if ":" not in rest:  # every further label needs a colon: the rest is the one value
-        return [(first.group(1), rest.strip(" |"))]
-    # One split does the rest: [text before the first label, label, its value, label, ...].
-    pieces = _PLAIN_LABEL.split(text)
-    return [(label, value.strip(" |")) for label, value in zip(pieces[1::2], pieces[2::2])]
+    ends = [label.start() for label in found[1:]] + [len(text)]
+    return [(label.group(1), text[label.end() : end].strip(" |")) for label, end in zip(found, ends)]
 
 
 def _front_matter(doc: Document) -> list[tuple[str, str]]:
