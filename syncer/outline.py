@@ -51,9 +51,7 @@ _NOT_IN_TITLE = re.compile(r"\]\(|\*\*|<|`|http")  # a link, bold, HTML, code or
 
 
 def _clean(text: str) -> str:
-    if "*" in text or "_" in text or "`" in text:
-        text = _MARKS.sub("", text)
-    return text.strip().rstrip(":").strip()
+    return _MARKS.sub("", text).strip().rstrip(":").strip()
 
 
 def heading_of(line: Line, previous: Line | None = None) -> Heading | None:
@@ -63,15 +61,7 @@ def heading_of(line: Line, previous: Line | None = None) -> Heading | None:
 
 def _heading(number: int, text: str, previous: str | None) -> Heading | None:
     """:func:`heading_of` on a line's number and text and the text of the line above it."""
-    if text[:1] == "#":
-        # The usual "## Title", without _ATX (its lazy group makes a match ten times as
-        # costly): after one to six "#" and a space or tab, a line that ends in neither white
-        # space nor "#" has no closing sequence, so _ATX's text is the rest of the line (the
-        # blanks before it go in _clean).
-        level = len(text) - len(text.lstrip("#"))
-        if level <= 6 and text[level : level + 1] in (" ", "\t") and text[-1] not in " \t#":
-            return Heading(number, level, _clean(text[level:]), "atx")
-    if "#" in text[:4]:
+    if "#" in text[:4]:  # an ATX heading's "#" comes after at most three spaces
         atx = _ATX.match(text)
         if atx:
             return Heading(number, len(atx.group(1)), _clean(atx.group(2) or ""), "atx")
