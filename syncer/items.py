@@ -358,7 +358,7 @@ class _TableReader:
         without one."""
         for at in self.reference_columns:
             text = cells[at] if at < len(cells) else ""
-            ticket = _cell_ticket(text)
+            ticket = read_ticket(text)
             if ticket is not None:
                 return ticket, text
         return None, None
@@ -427,14 +427,6 @@ class _TableReader:
 # Columns whose values have their own meaning and hold no ticket: an ID such as "AI-1" looks
 # like a Jira key, a due date "Q3-2025" too.
 _NO_REFERENCE_FIELDS = ("ticket", "id", "owner", "due", "priority", "tracker")
-# What every reference read_ticket finds holds: "://" of a URL, the "-" of a Jira key after a
-# capital or digit and before a digit, "#" before an issue number, "b/" before a bug id. One
-# search for these rules out most cells (titles with hyphens, dates) before read_ticket.
-_MAY_REFER = re.compile(r"://|[A-Z0-9_]-[1-9]|#\d|b/\d")
-
-
-def _cell_ticket(text: str) -> TicketRef | None:
-    return read_ticket(text) if _MAY_REFER.search(text) else None
 
 
 def _reference_columns(width: int, columns: Mapping[str, int]) -> tuple[int, ...]:
