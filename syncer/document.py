@@ -47,9 +47,6 @@ class Line(NamedTuple):
         return self.start + len(self.text)
 
 
-_new_tuple = tuple.__new__
-
-
 class Lines(Sequence[Line]):
     """A document's lines, split on ``\\n`` only; each :class:`Line` is built when asked for.
 
@@ -97,8 +94,7 @@ class Lines(Sequence[Line]):
             ending = ""
         else:
             ending = "\n"
-        # The same tuple Line(...) makes, without the Python-level __new__ (half the cost).
-        return _new_tuple(Line, (index + 1, self.starts[index], self.texts[index], ending))
+        return Line(index + 1, self.starts[index], self.texts[index], ending)
 
     @overload
     def __getitem__(self, index: int) -> Line: ...
