@@ -46,10 +46,10 @@ class Cell:
 class Row:
     """A table line split into cells: ``texts`` holds the trimmed text of each cell.
 
-    The texts are all that parsing reads, so they are split once, when the table is found (for a
-    whole table at a time, see :func:`_split_rows`). The row keeps where its line is (``lines``,
-    its document's lines, and ``index`` into them) rather than the :class:`Line` itself: a Line is
-    built when :attr:`line` is read, and only the rows pmsync edits are ever read that way. The
+    The texts are all that parsing reads, so they are split once, when the table is found. The
+    row keeps where its line is (``lines``, its document's lines, and ``index`` into them)
+    rather than the :class:`Line` itself: a Line is built when :attr:`line` is read, and only
+    the rows pmsync edits are ever read that way. The
     exact spans write-back needs (:attr:`bounds`, :attr:`closing_pipe`, :attr:`cells`) are worked
     out from the line when asked for too.
 
