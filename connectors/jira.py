@@ -88,14 +88,18 @@ _MD_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _MD_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[[ xX]\]\s+)?")
+_SUMMARY_SOURCE = 4000  # characters of a title read for its summary (see summary_text)
 
 
 def summary_text(title: str) -> str:
     """A Jira summary from an item title: Markdown marks gone, one line, at most 255 characters.
 
     Link and code text is kept as written (``snake_case`` names keep their underscores).
+    Only the title's first :data:`_SUMMARY_SOURCE` characters are read: the patterns below take
+    time quadratic in the length of hostile text (a line of ``[``), and 255 characters of
+    summary never need more, links and marks included.
     """
-    text = _LIST_PREFIX.sub("", title)
+    text = _LIST_PREFIX.sub("", title[:_SUMMARY_SOURCE])
     text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
     codes: list[str] = []
 

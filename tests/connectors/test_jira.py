@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -220,6 +221,21 @@ def test_summary_keeps_identifiers_and_fits_jira() -> None:
         "Fix flaky retry in snake_case_name"
     assert summary_text("~~old~~ <b>new</b>\nline") == "old new line"
     assert len(summary_text("x" * 400)) == 255
+
+
+@pytest.mark.parametrize("hostile", ["[" * 1_000_000, "[a" * 500_000, "[](" * 300_000,
+                                     "**a " * 250_000, "<a" * 500_000, "_a " * 300_000])
+def test_summary_of_a_hostile_megabyte_title_is_quick(hostile: str) -> None:
+    # The Markdown patterns are quadratic on such text: a push of one such item took minutes.
+    started = time.perf_counter()
+    summary = summary_text(hostile)
+    assert time.perf_counter() - started < 2.0
+    assert 0 < len(summary) <= 255
+
+
+def test_summary_reads_links_and_marks_of_a_long_title() -> None:
+    title = f"Fix [the parser](https://example.com/{'p' * 1500}) and **{'x' * 300}**"
+    assert summary_text(title) == f"Fix the parser and {'x' * 300}"[:254] + "…"
 
 
 def test_update_writes_only_the_named_fields(flavour_sandbox: Sandbox) -> None:
