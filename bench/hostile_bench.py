@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_hostile_input import CHARACTERS, documents
+from tests.test_hostile_input import CHARACTERS, documents  # noqa: E402 (needs the path above)
 
 CHILD = """
 import json, sys, tempfile, time

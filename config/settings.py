@@ -12,7 +12,7 @@ import os
 import sys
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -215,7 +215,7 @@ class Settings(BaseSettings):
 class GitHubEnvironmentSource(PydanticBaseSettingsSource):
     """``GITHUB_TOKEN``, ``GITHUB_REPOSITORY`` and ``GITHUB_API_URL``, as Actions set them."""
 
-    names = {"GITHUB_TOKEN": "token", "GITHUB_REPOSITORY": "repo", "GITHUB_API_URL": "api_url"}
+    names: ClassVar[dict[str, str]] = {"GITHUB_TOKEN": "token", "GITHUB_REPOSITORY": "repo", "GITHUB_API_URL": "api_url"}
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False

@@ -249,7 +249,7 @@ class Failed:
     link: TicketLink | None = None
 
 
-Outcome = Union[Created, Failed]
+Outcome = Union[Created, Failed]  # noqa: UP007 (a runtime alias: "|" needs 3.10 classes)
 
 
 @dataclass(frozen=True)

@@ -547,7 +547,7 @@ class JiraTracker:
         missing_keys = set(_MISSING_KEY.findall(message))
         if status == 400 and missing_keys:
             return _UnknownKeys(missing_keys)
-        if status == 404 and what.startswith("read Jira project") or (
+        if (status == 404 and what.startswith("read Jira project")) or (
                 status == 400 and "for the field 'project'" in message):
             return AccessError(f"{what}: Jira project {self.project!r} does not exist or the "
                                f"account of {self.token_variable} cannot browse it; check "
@@ -721,7 +721,7 @@ class JiraTracker:
                        answer: Mapping[str, Any]) -> dict[int, Outcome]:
         outcomes: dict[int, Outcome] = {}
         errors = {int(e.get("failedElementNumber", -1)): e for e in answer.get("errors") or []}
-        created = [c for c in answer.get("issues") or []]
+        created = list(answer.get("issues") or [])
         for entry in created:
             self._ids[entry["key"]] = int(entry["id"])
         states = {}

@@ -130,7 +130,7 @@ class Git:
     def commit_identity_and_message(self, sha: str) -> tuple[str, str, str]:
         """Author name, author email and full message of a commit."""
         raw = self.out("log", "-1", "--format=%an%x00%ae%x00%B", sha)
-        name, email, message = (raw.split("\0", 2) + ["", ""])[:3]
+        name, email, message = ([*raw.split("\x00", 2), "", ""])[:3]
         return name, email, message
 
     def head(self) -> str:

@@ -14,7 +14,8 @@ import logging
 import os
 import re
 import sys
-from typing import Any, Literal, MutableMapping
+from collections.abc import MutableMapping
+from typing import Any, Literal
 
 LogFormat = Literal["auto", "console", "json"]
 

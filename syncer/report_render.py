@@ -198,11 +198,11 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
             if group is not None:
                 heading = GROUP_TITLE[report.group_by or "owner"]
                 out += [f"#### {heading}: {_cell(group)} ({len(members)})", ""]
-            out += _markdown_table(section, members, document_base_url) + [""]
+            out += [*_markdown_table(section, members, document_base_url), ""]
         if len(shown) < len(entries):
             out += [f"…and {len(entries) - len(shown)} more (`pmsync report --format csv` lists them all).", ""]
-    out += ["### Charts", ""] + _charts(report)
-    out += ["### Metrics", ""] + _markdown_metrics(report)
+    out += ["### Charts", "", *_charts(report)]
+    out += ["### Metrics", "", *_markdown_metrics(report)]
     if report.notes:
         out += ["### Notes", ""] + [f"- {_cell(note)}" for note in report.notes] + [""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -281,7 +281,7 @@ def overdue_by_owner(entries: Sequence[Entry], top: int = 10) -> list[tuple[str,
         counts[name] = counts.get(name, 0) + 1
     ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
     if len(ranked) > top:
-        ranked = ranked[: top - 1] + [("others", sum(n for _, n in ranked[top - 1:]))]
+        ranked = [*ranked[:top - 1], ("others", sum(n for _, n in ranked[top - 1:]))]
     return ranked
 
 

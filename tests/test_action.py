@@ -383,7 +383,7 @@ def test_the_action_never_imports_code_from_the_checked_out_repository(
     before = repo.head()
     planted = repo.tmp / "planted"
     hostile = f"import pathlib\npathlib.Path({str(planted)!r}).mkdir(exist_ok=True)\n"
-    files: dict[str, str | None] = {name: hostile for name in HOSTILE_MODULES}
+    files: dict[str, str | None] = dict.fromkeys(HOSTILE_MODULES, hostile)
     repo.commit({**files, "postmortems/bad.md": BAD_DOC})
     env = repo.event("push", push_payload(before, repo.head()),
                      PYTHONPATH=str(repo.work))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from syncer.cli import main
-
-from tests.conftest import DATA, ROOT
+from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "2025-03-14-search-latency.md"
 
@@ -103,7 +101,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path: Path, setup, message
     target = tmp_path / "thing.md"
     setup(target)
     for command in ("items", "check"):
-        code, out, err = run(capsys, command, str(target))
+        code, _out, err = run(capsys, command, str(target))
         assert code == 2
         assert message in err and str(target) in err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -228,7 +226,7 @@ def test_config_traces_a_priority_map_to_its_file(capsys, tmp_path: Path, monkey
     (tmp_path / "pmsync.toml").write_text('[jira.priority_map]\nP1 = "Blocker"\n')
     code, out, _ = run(capsys, "config")
     assert code == 0
-    line = next(l for l in out.splitlines() if l.startswith("jira.priority_map ="))
+    line = next(ln for ln in out.splitlines() if ln.startswith("jira.priority_map ="))
     assert line.endswith(f"# {tmp_path / 'pmsync.toml'}")
 
 
@@ -239,7 +237,7 @@ def test_sandbox_on_a_port_in_use_is_one_line(capsys):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, out, err = run(capsys, "sandbox", "--port", str(port))
+        code, _out, err = run(capsys, "sandbox", "--port", str(port))
     assert code == 2
     assert err == f"pmsync: error: port {port} on 127.0.0.1 is in use: choose another with " \
                   "--port, or --port 0 for a free one\n"

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from syncer.cli import main
-
 from tests.conftest import SHARED
 
 

@@ -17,14 +17,14 @@ def doc_of(text: str | bytes, name: str = "pm.md"):
 
 def test_lines_keep_each_ending():
     lines = Lines("a\r\nb\nc")
-    assert [(l.text, l.ending) for l in lines] == [("a", "\r\n"), ("b", "\n"), ("c", "")]
+    assert [(line.text, line.ending) for line in lines] == [("a", "\r\n"), ("b", "\n"), ("c", "")]
     assert lines[1].start == 3 and lines[2].start == 5
 
 
 def test_lines_split_only_on_newline():
     # \x0b, \x0c and U+2028 are line breaks for str.splitlines but not for Markdown line numbers.
     lines = Lines("a\x0bb\u2028c\nd\n")
-    assert [l.text for l in lines] == ["a\x0bb\u2028c", "d"]
+    assert [line.text for line in lines] == ["a\x0bb\u2028c", "d"]
 
 
 def test_utf8_bom_is_remembered_and_restored():
@@ -94,28 +94,7 @@ def test_file_read_exactly(tmp_path: Path):
 
 
 def test_hidden_lines_fences_comments_front_matter_indented_code():
-    text = "\n".join([
-        "---",            # 1 front matter
-        "title: x",       # 2
-        "---",            # 3
-        "# Head",         # 4
-        "```",            # 5 fence
-        "| a | b |",      # 6
-        "```",            # 7
-        "<!--",           # 8 comment
-        "| c | d |",      # 9
-        "-->",            # 10
-        "",               # 11
-        "    | e | f |",  # 12 indented code
-        "",               # 13
-        "- item",         # 14 list
-        "",               # 15
-        "    - nested",   # 16 list continuation, not code
-        "~~~~",           # 17 fence with tildes, closed by a longer run
-        "x",              # 18
-        "~~~~~",          # 19
-        "visible",        # 20
-    ])
+    text = "---\ntitle: x\n---\n# Head\n```\n| a | b |\n```\n<!--\n| c | d |\n-->\n\n    | e | f |\n\n- item\n\n    - nested\n~~~~\nx\n~~~~~\nvisible"
     doc = doc_of(text)
     assert {1, 2, 3, 5, 6, 7, 8, 9, 10, 12, 17, 18, 19} <= doc.hidden
     assert not {4, 11, 14, 16, 20} & doc.hidden

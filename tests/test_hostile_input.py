@@ -9,6 +9,7 @@ what the plain ones did: property tests compare each with the plain pattern it r
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import re
@@ -90,10 +91,9 @@ def test_a_megabyte_line_is_parsed_checked_and_written_back_in_bounded_time(
         done = DocumentVocabulary(parsed.items).text(Status.DONE)
         link = "[OPS-1](https://example.atlassian.net/browse/OPS-1)"
         changes = [ItemChange(item, ticket=link, status=done) for item in parsed.items]
-        try:
+        # A row with a million cells is refused with a clear error: also in bounded time.
+        with contextlib.suppress(InputError):
             render(parsed.doc, plan_edits(parsed.doc, changes))
-        except InputError:
-            pass  # a row with a million cells is refused with a clear error: also in bounded time
     writing = time.perf_counter() - started
 
     assert extraction.documents and not extraction.errors

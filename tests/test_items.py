@@ -11,11 +11,15 @@ from hypothesis import strategies as st
 
 from syncer.document import Line, parse_document, read_document
 from syncer.items import (
-    DEFAULT_COLUMN_SYNONYMS, ActionItem, ParseOptions, map_columns, normalise_header, parse_items,
+    DEFAULT_COLUMN_SYNONYMS,
+    ActionItem,
+    ParseOptions,
+    map_columns,
+    normalise_header,
+    parse_items,
 )
 from syncer.normalize import Status, is_placeholder
 from syncer.tables import split_row
-
 from tests.conftest import DATA
 
 SEEDS = sorted((DATA / "seeds").glob("*.md"))

@@ -26,9 +26,9 @@ def test_second_holder_times_out_while_the_first_holds(tmp_path: Path) -> None:
     holder.start()
     try:
         assert ready.wait(20)
-        with pytest.raises(InputError, match="another pmsync run"):
-            with document_lock(doc, timeout=0.2):
-                pass
+        with pytest.raises(InputError, match="another pmsync run"), \
+                document_lock(doc, timeout=0.2):
+            pass
     finally:
         holder.join()
     with document_lock(doc, timeout=0.2):

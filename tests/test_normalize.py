@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from syncer.normalize import (
-    TicketRef,
     Status,
+    TicketRef,
     is_empty_value,
     is_placeholder,
     jira_keys,

@@ -33,7 +33,10 @@ def items() -> tuple[ActionItem, ...]:
     return parse_items(parse_document(Path("pm/a.md"), TABLE.encode())).items
 
 
-def state(fields: TicketFields = SYNCED, stamp: Stamp | None = Stamp(MARKER, SYNCED)) -> TicketState:
+SYNCED_STAMP = Stamp(MARKER, SYNCED)
+
+
+def state(fields: TicketFields = SYNCED, stamp: Stamp | None = SYNCED_STAMP) -> TicketState:
     return TicketState(LINK, fields, Status.OPEN, "To Do", stamp=stamp)
 
 
@@ -100,7 +103,7 @@ def test_hand_linked_ticket_is_never_edited() -> None:
 def test_unreadable_linked_ticket_is_a_problem() -> None:
     plan = plan_item(items()[0], tracker="jira", marker=MARKER, link=LINK,
                      linked=Failed(None, "Issue does not exist", LINK))
-    assert plan.action == "problem" and "OPS-1: Issue does not exist" == plan.message
+    assert plan.action == "problem" and plan.message == "OPS-1: Issue does not exist"
 
 
 def test_repeated_titles_get_distinct_markers() -> None:

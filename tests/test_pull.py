@@ -111,7 +111,7 @@ def test_status_changes_back_and_forth_keep_reading_back(
 def test_pull_that_changes_nothing_keeps_every_byte(
     env: tuple[str, Sandbox, Settings], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    name, sandbox, settings = env
+    _name, _sandbox, settings = env
     doc = write(tmp_path, LISTS)
     push([doc], settings)
     before = doc.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,7 +87,7 @@ def assert_only_owned_cells_changed(before: bytes, after_path: Path) -> None:
 
 def cells(text: str) -> list[str]:
     pipes = pipe_positions(text)
-    return [text[a + 1 : b] for a, b in zip(pipes, pipes[1:])]
+    return [text[a + 1 : b] for a, b in itertools.pairwise(pipes)]
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[s.stem for s in SEEDS])
@@ -197,7 +198,7 @@ def test_pull_writes_statuses_in_the_documents_words(
 ) -> None:
     name, sandbox, settings = env
     doc, pushed = push_table(tmp_path, settings)
-    first, second, third, fourth = keys(pushed)
+    first, second, third, _fourth = keys(pushed)
     move(name, sandbox, first, Status.DONE)
     move(name, sandbox, third, Status.WONT_DO)
     if name == "jira":
@@ -224,7 +225,7 @@ def test_pull_writes_statuses_in_the_documents_words(
 def test_push_updates_only_what_the_document_changed(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
-    name, sandbox, settings = env
+    _name, sandbox, settings = env
     doc, _ = push_table(tmp_path, settings)
     text = doc.read_text(encoding="utf-8").replace("2025-04-08", "2025-06-30")
     doc.write_text(text, encoding="utf-8")
@@ -252,7 +253,7 @@ def test_checkbox_items_get_links_and_ticks(env: tuple[str, Sandbox, Settings], 
     doc = tmp_path / "list.md"
     doc.write_text(LIST_DOC, encoding="utf-8")
     pushed, _ = push([doc], settings)
-    first, second = keys(pushed)
+    first, _second = keys(pushed)
     text = doc.read_text(encoding="utf-8")
     assert text.count("](http://127.0.0.1") == 2
     assert "- [ ] Page on queue age above five minutes ([" in text
@@ -269,7 +270,7 @@ def test_hand_written_keys_are_read_not_recreated(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
     name, sandbox, settings = env
-    doc, pushed = push_table(tmp_path, settings)
+    _doc, pushed = push_table(tmp_path, settings)
     key = keys(pushed)[0]
     label = key if name == "jira" else "#" + key.rsplit("#", 1)[1]
     other = tmp_path / "other.md"
@@ -307,7 +308,7 @@ def test_push_json_output_and_no_token(env: tuple[str, Sandbox, Settings], tmp_p
                                        capfd: pytest.CaptureFixture[str]) -> None:
     import json
 
-    name, sandbox, settings = env
+    name, sandbox, _settings = env
     doc = tmp_path / "pm.md"
     doc.write_text(TABLE_DOC, encoding="utf-8")
     for key, value in sandbox.env().items():
@@ -329,7 +330,7 @@ def test_push_json_output_and_no_token(env: tuple[str, Sandbox, Settings], tmp_p
 def test_removed_items_are_reported_then_closed_on_request(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
-    name, sandbox, settings = env
+    name, _sandbox, settings = env
     doc, pushed = push_table(tmp_path, settings)
     gone = keys(pushed)[3]
     lines = doc.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -380,13 +381,13 @@ def test_ticket_of_an_interrupted_run_is_linked_and_given_the_documents_status(
     pool = TrackerPool(settings)
     # A run that created the ticket and was killed before moving it and writing the link.
     [made] = pool.get(name).create([make_draft(done, marker, parsed, None)])
-    assert getattr(made, "state").status is Status.OPEN
+    assert made.state.status is Status.OPEN
 
     result, _ = push([doc], settings)
 
     outcomes = {i.item.line: i.outcome for i in result.documents[0].items}
     assert outcomes[done.line] == "linked"
     assert len(tickets(name, sandbox)) == 4
-    state = pool.get(name).read([getattr(made, "state").link])[getattr(made, "state").link.key]
+    state = pool.get(name).read([made.state.link])[made.state.link.key]
     assert getattr(state, "status", None) is Status.DONE
     assert parse_items(read_document(doc)).items[2].status is Status.DONE

@@ -162,7 +162,7 @@ def test_planted_symlink_lock_folder_is_refused(runtime: Path, tmp_path: Path) -
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)
     runtime.symlink_to(elsewhere)
-    with pytest.raises(ConfigError, match="not a private folder.*TMPDIR"), \
+    with pytest.raises(ConfigError, match=r"not a private folder.*TMPDIR"), \
             document_lock(tmp_path / "pm.md"):
         pass
     assert list(elsewhere.iterdir()) == []

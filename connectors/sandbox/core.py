@@ -36,7 +36,7 @@ class SandboxOptions:
     seed: int = 0
     jira_search_lag: float = 0.0
     github_search_lag: float = 0.0
-    secondary_limit: SecondaryLimit | None | Literal["default"] = DEFAULT
+    secondary_limit: SecondaryLimit | Literal["default"] | None = DEFAULT
     primary_limits: PrimaryLimits = field(default_factory=PrimaryLimits)
 
     def __post_init__(self) -> None:

@@ -446,7 +446,7 @@ class GitHubService:
         """``POST …/issues/{number}/comments`` → 201 with the comment."""
         repo = self._repo(call, ("issues", "write", "issues/comments#create-an-issue-comment"))
         issue = self._issue(call, repo)
-        comment_id = self.store.add_comment(issue, call.viewer.login, call.request.json())
+        self.store.add_comment(issue, call.viewer.login, call.request.json())
         body = call.render.comment(repo, issue, issue.comments[-1])
         return Response.json(201, body, {"Location": body["url"]})
 

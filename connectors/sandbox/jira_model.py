@@ -629,7 +629,8 @@ class JiraStore:
         """Add a remote link, or update the one with the same ``globalId``; says if it is new."""
         global_id = payload.get("globalId")
         existing = next(
-            (l for l in issue.remote_links if global_id is not None and l.global_id == global_id),
+            (link for link in issue.remote_links
+             if global_id is not None and link.global_id == global_id),
             None,
         )
         if existing is not None:

@@ -500,13 +500,16 @@ class _Compiler:
             positive = self._labels(clause)
         elif clause.field == "project":
             keys = {k for v in clause.values if (k := self._resolve_project(v))}
-            positive = lambda issue: issue.project_key in keys
+            def positive(issue: JqlIssue) -> bool:
+                return issue.project_key in keys
         elif clause.field == "key":
             ids = {i for v in clause.values if (i := self._resolve_issue(v)) is not None}
-            positive = lambda issue: issue.id in ids
+            def positive(issue: JqlIssue) -> bool:
+                return issue.id in ids
         else:
             statuses = set().union(*(self._resolve_status(clause.field, v) for v in clause.values))
-            positive = lambda issue: issue.status_id in statuses
+            def positive(issue: JqlIssue) -> bool:
+                return issue.status_id in statuses
         return (lambda issue: not positive(issue)) if negated else positive
 
     def _labels(self, clause: Clause) -> Predicate:

@@ -47,7 +47,7 @@ class Sandbox:
         *,
         jira_search_lag: float = 0.0,
         github_search_lag: float = 0.0,
-        secondary_limit: SecondaryLimit | None | Literal["default"] = DEFAULT,
+        secondary_limit: SecondaryLimit | Literal["default"] | None = DEFAULT,
         primary_limits: PrimaryLimits | None = None,
     ) -> None:
         self.options = SandboxOptions(

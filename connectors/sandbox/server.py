@@ -267,7 +267,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _run(service: Service, request: Request, match: RouteMatch[Any] | None) -> Response:
         try:
             return service.handle(request, match)
-        except Exception as exc:  # noqa: BLE001 - any bug, reported below
+        except Exception as exc:
             # A bug in the sandbox must answer 500: a dropped connection would look exactly
             # like an injected fault and send whoever debugs it the wrong way.
             traceback.print_exc()

@@ -41,15 +41,15 @@ class _DemoSettings(Settings):
 
 def demo_settings(sandbox: Any) -> Settings:
     """Jira for the table postmortem, GitHub for the list one, both on ``sandbox``."""
-    values: dict[str, Any] = dict(
-        tracker="jira",
-        jira={"url": sandbox.jira_url, "email": sandbox.jira_email, "token": sandbox.jira_token,
+    values: dict[str, Any] = {
+        "tracker": "jira",
+        "jira": {"url": sandbox.jira_url, "email": sandbox.jira_email, "token": sandbox.jira_token,
               "project": sandbox.jira_project, "timeout": 10},
-        github={"repo": sandbox.github_repo, "token": sandbox.github_token,
+        "github": {"repo": sandbox.github_repo, "token": sandbox.github_token,
                 "api_url": sandbox.github_api_url, "timeout": 10},
-        owners={"@maria": {"jira": "alice@example.com"}, "@alice": {"github": "alice"}},
-        routes=[{"tracker": "github", "path": "*webhook*"}],
-    )
+        "owners": {"@maria": {"jira": "alice@example.com"}, "@alice": {"github": "alice"}},
+        "routes": [{"tracker": "github", "path": "*webhook*"}],
+    }
     return _DemoSettings(**values)
 
 

@@ -93,7 +93,7 @@ def run_together(jobs: list[Callable[[], int]], rng: random.Random) -> list[int 
         time.sleep(delays[index])
         try:
             results[index] = jobs[index]()
-        except Exception as exc:  # noqa: BLE001 - reported in the figures, not raised
+        except Exception as exc:
             results[index] = f"{type(exc).__name__}: {exc}"
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]

@@ -161,7 +161,7 @@ def test_reads_batch_one_hundred_issues_per_graphql_query(sandbox: Sandbox) -> N
     numbers = sandbox.admin.seed_github_issues(250, labels=["pmsync"])
     sandbox.admin.set_github_state(numbers[0], "closed", state_reason="duplicate")
     sandbox.admin.clear_request_log()
-    states = tracker_for(sandbox).read(links(sandbox, numbers + [9998, 9999]))
+    states = tracker_for(sandbox).read(links(sandbox, [*numbers, 9998, 9999]))
     counts = sandbox.admin.request_counts()
     assert sum(counts.values()) == 3 and all("graphql" in route for _, route in counts)
     first = states[f"{sandbox.github_repo}#{numbers[0]}"]

@@ -95,7 +95,7 @@ def test_giving_up_names_what_failed() -> None:
 
 
 def test_an_unreasonable_wait_ends_the_run_with_a_message() -> None:
-    calls, fn = flaky(HTTPFailure(429, {"Retry-After": "3600"}))
+    _calls, fn = flaky(HTTPFailure(429, {"Retry-After": "3600"}))
     with pytest.raises(RateLimited, match="asks to wait 3600 s"):
         call(fn, classify, what="x", policy=policy([]))  # type: ignore[arg-type]
 
@@ -110,7 +110,7 @@ def _unresolved() -> requests.exceptions.ConnectionError:
 
 def test_a_host_that_does_not_resolve_was_never_reached() -> None:
     assert transport_failure(_unresolved()) == Failure(None, {}, sent=False)
-    calls, fn = flaky(_unresolved(), result="created")  # a create may be tried again
+    _calls, fn = flaky(_unresolved(), result="created")  # a create may be tried again
     assert call(fn, classify, what="create", idempotent=False, policy=policy([])) == "created"
 
 
@@ -130,7 +130,7 @@ def test_a_connection_lost_after_reaching_the_server_is_not_unreachable() -> Non
     from connectors.retry import Unreachable
 
     reset = requests.exceptions.ConnectionError("Connection aborted: reset by peer")
-    calls, fn = flaky(*[reset] * 3)
+    _calls, fn = flaky(*[reset] * 3)
     with pytest.raises(RateLimited) as raised:
         call(fn, classify, what="read issues", policy=RetryPolicy(attempts=3, sleep=lambda _: None),
              setting="PMSYNC_JIRA__URL")
