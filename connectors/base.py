@@ -19,7 +19,6 @@ from typing import (
     ClassVar,
     Literal,
     Protocol,
-    Union,
     runtime_checkable,
 )
 
@@ -249,7 +248,7 @@ class Failed:
     link: TicketLink | None = None
 
 
-Outcome = Union[Created, Failed]  # noqa: UP007 (a runtime alias: "|" needs 3.10 classes)
+Outcome = Created | Failed
 
 
 @dataclass(frozen=True)

@@ -389,10 +389,7 @@ def _may_hold(text: str, words: tuple[str, ...]) -> bool:
     if not text.isascii():
         return True
     folded = text.lower()
-    for word in words:
-        if word in folded:
-            return True
-    return False
+    return any(word in folded for word in words)
 
 
 @lru_cache(maxsize=1024)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import add
 from pathlib import Path
-from typing import Iterator, NamedTuple, overload
+from typing import NamedTuple, overload
 
 from syncer.errors import InputError
 
@@ -57,7 +57,7 @@ class Lines(Sequence[Line]):
     :meth:`Document.indexes_starting`.
     """
 
-    __slots__ = ("texts", "starts", "scan_text", "_crlf", "_unterminated")
+    __slots__ = ("_crlf", "_unterminated", "scan_text", "starts", "texts")
 
     def __init__(self, text: str) -> None:
         # What the pre-filters of indexes_starting scan, made once: a document is scanned
@@ -259,8 +259,8 @@ def _is_utf16_or_32(raw: bytes) -> bool:
         return True
     head = raw[: min(256, len(raw) - len(raw) % 2)]
     even, odd = head[0::2], head[1::2]
-    return len(head) >= 4 and (not odd.strip(b"\x00") and b"\x00" not in even
-                               or not even.strip(b"\x00") and b"\x00" not in odd)
+    return len(head) >= 4 and ((not odd.strip(b"\x00") and b"\x00" not in even)
+                               or (not even.strip(b"\x00") and b"\x00" not in odd))
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str, bool, list[str]]:

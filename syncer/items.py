@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from operator import itemgetter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from datetime import date
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Literal, Mapping, Sequence, Union
+from typing import Literal
 
 from syncer.document import Document
 from syncer.metadata import Metadata, read_metadata
 from syncer.normalize import (
+    MAY_BE_PLACEHOLDER,
+    PARENTHESES_OR_SKIP,
     DateOrder,
     Status,
     StatusVocabulary,
     TicketRef,
-    MAY_BE_PLACEHOLDER,
-    PARENTHESES_OR_SKIP,
     is_empty_value,
     is_placeholder,
     link_text,
@@ -105,7 +106,7 @@ class ListAnchor:
     checkbox: tuple[int, int] | None = None  # offsets of the mark character within first_line
 
 
-Anchor = Union[TableAnchor, ListAnchor]
+Anchor = TableAnchor | ListAnchor
 
 # With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP), which leaves the
 # "(" of a failed "](" alone (it may open the next link) and takes a run of white space that

@@ -61,7 +61,7 @@ def read_metadata(
         if key is None or key in found:
             continue
         value = value.strip().strip("`").strip()
-        if not value or is_placeholder(value) or "[" in value and "](" not in value:
+        if not value or is_placeholder(value) or ("[" in value and "](" not in value):
             continue
         if key == "incident_date" and parse_date(value, order=order) is None:
             continue

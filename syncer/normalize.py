@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from functools import cached_property, lru_cache
-from typing import Literal, Mapping, Sequence
-
+from typing import Literal
 
 DateOrder = Literal["MDY", "DMY"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 
 from syncer.document import Document, Line
 
@@ -103,7 +103,7 @@ class Row:
         """Every cell with its exact spans (what write-back edits)."""
         text = self.line.text
         bounds = self.bounds
-        return tuple(_cell(text, left, right) for left, right in zip(bounds, bounds[1:]))
+        return tuple(_cell(text, left, right) for left, right in pairwise(bounds))
 
     def cell(self, index: int) -> Cell | None:
         """Cell ``index`` alone (a row may hold a million cells), or None past the last one."""
@@ -192,7 +192,7 @@ def _code_aware_texts(text: str) -> tuple[str, ...] | None:
         # Every pipe between the outer ones separates cells, so no cell holds an escaped pipe
         # either: the plain split is exact.
         return tuple(map(str.strip, inner.split("|")))
-    return tuple(_cell_text(text[left + 1 : right]) for left, right in zip(bounds, bounds[1:]))
+    return tuple(_cell_text(text[left + 1 : right]) for left, right in pairwise(bounds))
 
 
 def _bounds(text: str) -> tuple[tuple[int, ...], int | None] | None:
