@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from connectors.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -20,3 +23,17 @@ def shared_corpus() -> Path:
     if not corpus.is_dir():
         pytest.skip("needs ../shared/corpus beside the checkout (present in CI, absent in a user's clone)")
     return corpus
+
+
+@pytest.fixture
+def cli_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
+    """A sandbox whose settings are the only ``PMSYNC_*``/``GITHUB_*`` variables (and no
+    ``COLUMNS``), for running the CLI from ``tmp_path`` as a user would."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("PMSYNC_", "GITHUB_")) or name == "COLUMNS":
+            monkeypatch.delenv(name)
+    with Sandbox() as sb:
+        for name, value in sb.env().items():
+            monkeypatch.setenv(name, value)
+        yield sb

@@ -3,9 +3,7 @@ error (exit 2), like a wrong token: the user fixes a setting, not the document."
 
 from __future__ import annotations
 
-import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +18,9 @@ from tests.conftest import DATA
 
 
 @pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("PMSYNC_", "GITHUB_")):
-            monkeypatch.delenv(name)
-    with Sandbox() as sb:
-        for name, value in sb.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("PMSYNC_TRACKER", "jira")
-        yield sb
+def sandbox(cli_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    monkeypatch.setenv("PMSYNC_TRACKER", "jira")
+    return cli_sandbox
 
 
 def _push(capfd: pytest.CaptureFixture[str], tmp_path: Path, *options: str) -> tuple[int, str]:

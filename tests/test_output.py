@@ -3,8 +3,6 @@ finding once, nothing cut outside a terminal, the same stream for the same line.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,16 +22,9 @@ MARKUP_DOC = """# Incident [bold]x[/bold]
 
 
 @pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("PMSYNC_", "GITHUB_")) or name == "COLUMNS":
-            monkeypatch.delenv(name)
-    with Sandbox() as sb:
-        for name, value in sb.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("PMSYNC_TRACKER", "github")
-        yield sb
+def sandbox(cli_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    monkeypatch.setenv("PMSYNC_TRACKER", "github")
+    return cli_sandbox
 
 
 def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -7,10 +7,8 @@ pmsync through the other tracker) and a failing Slack webhook; everything printe
 
 from __future__ import annotations
 
-import os
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +24,8 @@ URL_PASSWORD = "url-embedded-pass-4711"
 
 
 @pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("PMSYNC_", "GITHUB_")):
-            monkeypatch.delenv(name)
-    with Sandbox() as sb:
-        for name, value in sb.env().items():
-            monkeypatch.setenv(name, value)
-        yield sb
+def sandbox(cli_sandbox: Sandbox) -> Sandbox:
+    return cli_sandbox
 
 
 def _document(tmp_path: Path) -> Path:
