@@ -376,15 +376,8 @@ class JiraTracker:
             resolution = self._wont_do_resolution() if status is Status.WONT_DO else None
             if resolution and step.has_resolution_field:
                 body["fields"] = {"resolution": {"name": resolution}}
-            try:
-                self._request("POST", f"issue/{key}/transitions", body=body, idempotent=False,
-                              what=f"transition Jira issue {key} ({step.name})")
-            except retry.OutcomeUnknown:
-                log.warning("transition outcome unknown; reading the issue again", key=key)
-            fetched = self._get_issue(key)
-            if fetched is None:
-                raise TrackerError(f"Jira issue {key} disappeared while moving it")
-            current = self._state(fetched)
+            current = self._transition(key, body, f"transition Jira issue {key} ({step.name})",
+                                       "moving it")
         if current.status is not status:
             raise TrackerError(f"Jira issue {key}: still {current.raw_status!r} after three "
                                f"transitions towards {status.value}; check the workflow")
@@ -410,14 +403,21 @@ class JiraTracker:
             stamp = replace(state.stamp, duplicate_of=kept.link.url)
             self._request("PUT", f"issue/{key}", body={"properties": [self._property(stamp)]},
                           what=f"mark Jira issue {key} as a duplicate")
+        return self._transition(key, body, f"close Jira issue {key} as a duplicate",
+                                "closing it as a duplicate")
+
+    def _transition(self, key: str, body: dict[str, Any], what: str, doing: str
+                    ) -> TicketState:
+        """Send one transition (never resent: a lost answer is settled by reading the issue
+        again) and return the issue as it is afterwards."""
         try:
             self._request("POST", f"issue/{key}/transitions", body=body, idempotent=False,
-                          what=f"close Jira issue {key} as a duplicate")
+                          what=what)
         except retry.OutcomeUnknown:
             log.warning("transition outcome unknown; reading the issue again", key=key)
         fetched = self._get_issue(key)
         if fetched is None:
-            raise TrackerError(f"Jira issue {key} disappeared while closing it as a duplicate")
+            raise TrackerError(f"Jira issue {key} disappeared while {doing}")
         return self._state(fetched)
 
     def doctor(self) -> list[Finding]:

@@ -474,8 +474,7 @@ def find_removed(plans: Sequence[DocumentPlan], pool: TrackerPool,
         found = document_tickets(plans, pool)
     # A ticket linked from any document of the run is not removed: a moved item's ticket still
     # carries the stamp of the document it left until this run moves it.
-    links = {link.key for plan in plans for p in plan.items
-             if (link := _own_link(pool, p)) is not None}
+    links = _linked_keys(plans, pool)
     removed: list[list[TicketState]] = []
     for plan in plans:
         markers = {p.marker for p in plan.items}
@@ -510,8 +509,7 @@ def _close_unlinked_duplicates(plans: Sequence[DocumentPlan], pool: TrackerPool,
                                superseded: dict[str, tuple[TicketState, TicketState]]) -> None:
     """Close the superseded tickets no document of the run links (those that are linked are
     closed as their items are relinked, :func:`_relink`)."""
-    linked = {link.key for plan in plans for p in plan.items
-              if (link := _own_link(pool, p)) is not None}
+    linked = _linked_keys(plans, pool)
     for key, (state, oldest) in superseded.items():
         if key not in linked:
             _close_duplicate(pool.get(state.link.tracker), state, oldest)
@@ -529,6 +527,12 @@ def _close_duplicate(tracker: Tracker, state: TicketState, oldest: TicketState) 
         return str(exc)
     log.warning("closed a duplicate", ticket=state.link.key, kept=oldest.link.key)
     return None
+
+
+def _linked_keys(plans: Sequence[DocumentPlan], pool: TrackerPool) -> set[str]:
+    """The keys of the configured trackers' tickets that the run's documents link."""
+    return {link.key for plan in plans for p in plan.items
+            if (link := _own_link(pool, p)) is not None}
 
 
 def _own_link(pool: TrackerPool, plan: ItemPlan) -> TicketLink | None:
@@ -738,8 +742,7 @@ def _relink(plan: ItemPlan, run: _DocumentRun, pool: TrackerPool, state: TicketS
             oldest: TicketState) -> ItemResult:
     """Link the item to ``oldest`` in place of ``state``, its newer duplicate, and close that."""
     old, new = state.link, oldest.link
-    run.changes.append(ItemChange(plan.item, relink=((old.markdown(), new.markdown()),
-                                                     (old.url, new.url))))
+    run.changes.append(_relinked(plan.item, None, old, new))
     error = _close_duplicate(pool.get(old.tracker), state, oldest)
     message = (f"{old.key} was made for this item by a run at the same time as {new.key}, "
                f"which it now links; {old.key} " + (f"could not be closed: {error}" if error
