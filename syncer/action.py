@@ -298,15 +298,15 @@ def needing_tickets(git: Git, options: ActionOptions, files: Sequence[str]) -> l
         return []
     from config.settings import find_config_file, load_settings
     from syncer.extract import extract
-    from syncer.plan import FINISHED
+    from syncer.plan import skipped_when_new
 
     config = git.root / options.config_file if options.config_file else find_config_file(git.root)
     settings = load_settings(config)
-    wanted = settings.push.create_done
+    create_done = settings.push.create_done
     paths = {git.root / f: f for f in files}
     extraction = extract(list(paths), settings)
     return [paths[Path(parsed.doc.path)] for parsed in extraction.documents
-            if any(item.ticket is None and (wanted or item.status not in FINISHED)
+            if any(item.ticket is None and not skipped_when_new(item, create_done)
                    for item in parsed.items)]
 
 

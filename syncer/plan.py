@@ -45,6 +45,12 @@ FINISHED = (Status.DONE, Status.WONT_DO)
 _FINISHED_WORDS = {Status.DONE: "done", Status.WONT_DO: "won't do"}
 
 
+def skipped_when_new(item: ActionItem, create_done: bool) -> bool:
+    """Whether push gives an item it meets for the first time no ticket: it is finished already
+    and ``push.create_done`` is off."""
+    return item.status in FINISHED and not create_done
+
+
 @dataclass(frozen=True)
 class Claim:
     """How an item that links a ticket pmsync made relates to the ticket's own item.
@@ -288,7 +294,7 @@ def plan_item(
         return replace(base, message=problem)
     if found is not None:
         return _compare(replace(base, action="link", state=found), desired)
-    if item.status in FINISHED and not create_done:
+    if item.status is not None and skipped_when_new(item, create_done):
         return replace(base, action="skip", message=(
             f"already {_FINISHED_WORDS[item.status]}: no ticket "
             "(set push.create_done = true to create a closed one)"))

@@ -42,7 +42,7 @@ def escape_cell(value: str) -> str:
     escaped or inside inline code, which already stay in their cell)."""
     flat = " ".join(value.split("\n")).replace("\r", " ")
     starts = [0, *pipe_positions(flat)]
-    return "\\".join(flat[start:end] for start, end in zip(starts, [*starts[1:], len(flat)]))
+    return "\\".join(flat[start:end] for start, end in pairwise([*starts, len(flat)]))
 
 
 def set_cell(row: Row, index: int, value: str) -> TextEdit:
