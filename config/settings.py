@@ -215,7 +215,8 @@ class Settings(BaseSettings):
 class GitHubEnvironmentSource(PydanticBaseSettingsSource):
     """``GITHUB_TOKEN``, ``GITHUB_REPOSITORY`` and ``GITHUB_API_URL``, as Actions set them."""
 
-    names: ClassVar[dict[str, str]] = {"GITHUB_TOKEN": "token", "GITHUB_REPOSITORY": "repo", "GITHUB_API_URL": "api_url"}
+    names: ClassVar[dict[str, str]] = {
+        "GITHUB_TOKEN": "token", "GITHUB_REPOSITORY": "repo", "GITHUB_API_URL": "api_url"}
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
