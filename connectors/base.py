@@ -22,7 +22,7 @@ from typing import (
     runtime_checkable,
 )
 
-from syncer.errors import TrackerError
+from syncer.errors import ConfigError, TrackerError
 from syncer.normalize import Status, TicketRef
 
 FIELD_NAMES = ("title", "assignee", "due", "priority")
@@ -349,16 +349,12 @@ class Tracker(Protocol):
         ...
 
 
-class AuthError(TrackerError):
-    """The tracker refused the credentials; the message names the variable to fix."""
-
-    exit_code = 2
+class AuthError(TrackerError, ConfigError):
+    """The tracker refused the credentials; the message names the variable to fix (exit 2)."""
 
 
-class AccessError(TrackerError):
-    """The project or repository does not exist or the token cannot reach it."""
-
-    exit_code = 2
+class AccessError(TrackerError, ConfigError):
+    """The project or repository does not exist or the token cannot reach it (exit 2)."""
 
 
 class RateLimited(TrackerError):

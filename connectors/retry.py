@@ -28,7 +28,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from connectors.base import RateLimited
-from syncer.errors import EXIT_USAGE
+from syncer.errors import ConfigError
 from syncer.logs import get_logger
 
 T = TypeVar("T")
@@ -59,11 +59,9 @@ class Failure:
     sent: bool  # whether the request may have reached the server
 
 
-class Unreachable(RateLimited):
+class Unreachable(RateLimited, ConfigError):
     """No attempt reached the server: its URL setting is wrong, or the network is down. A
     configuration error (exit 2), like a refused token."""
-
-    exit_code = EXIT_USAGE
 
 
 class OutcomeUnknown(Exception):

@@ -38,7 +38,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ConfigError, InputError, PmsyncError
+from syncer.errors import (
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    InputError,
+    PmsyncError,
+    outcome_exit_code,
+)
 from syncer.gitrepo import ZERO_SHA, Git, Outcome
 
 COMMANDS = ("push", "pull", "check", "report")
@@ -158,10 +165,8 @@ class ActionResult:
     @property
     def exit_code(self) -> int:
         """0 ok; 1 items failed, problems found or the write-back failed; 2 input errors."""
-        code = self.run.exit_code if self.run else EXIT_OK
-        if self.write_back is not None and self.write_back.outcome == "failed":
-            code = max(code, EXIT_PROBLEMS)
-        return code
+        failed = self.write_back is not None and self.write_back.outcome == "failed"
+        return max(self.run.exit_code if self.run else EXIT_OK, outcome_exit_code(problems=failed))
 
 
 # --- 1. the event ------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from typing import Any
 import click
 
 from connectors.registry import tracker_names
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PmsyncError
+from syncer.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    PmsyncError,
+    exit_code_for,
+    is_internal,
+)
 
 FORMATS_DATA = click.Choice(["text", "json"])
 
@@ -52,7 +60,8 @@ def cli(ctx: click.Context, config_file: Path | None, log_format: str, verbose: 
         debug: bool) -> None:
     """Turn postmortem action items into tracked Jira or GitHub issues.
 
-    Exit codes: 0 ok, 1 problems found or some items failed, 2 usage, config or input error.
+    Exit codes: 0 ok, 1 problems found or some items failed, 2 usage, config or input error,
+    3 internal error (a bug: please report it with the --debug output), 130 interrupted.
     """
     from syncer.logs import configure_logging
 
@@ -286,9 +295,10 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI and turn every error into a message and an exit code.
+    """Entry point: run the CLI; the one place where an error becomes a message and an exit code.
 
-    ``--debug`` adds the traceback (secrets masked) and never changes the exit code.
+    The code comes from :func:`syncer.errors.exit_code_for`; ``--debug`` adds the traceback
+    (secrets masked) and never changes it.
     """
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -301,28 +311,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
-    except PmsyncError as exc:
-        return _fail(exc, debug, f"pmsync: error: {exc}", exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
-    except Exception as exc:  # a bug: say so in one line; --debug shows the traceback
-        return _fail(exc, debug, f"pmsync: internal error: {type(exc).__name__}: {exc}"
-                     + ("" if debug else " (run with --debug for the traceback)"), EXIT_USAGE)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        return _fail(exc, debug)
     return int(result) if isinstance(result, int) else EXIT_OK
 
 
-def _fail(exc: BaseException, debug: bool, message: str, code: int) -> int:
-    """Print ``message`` (and with ``debug`` the whole traceback, chained causes included),
-    every secret masked; return ``code``."""
+def _fail(exc: BaseException, debug: bool) -> int:
+    """Print one line for ``exc`` (with ``debug`` the whole traceback before it, chained causes
+    included), every secret masked; return its exit code. A bug says so and how to see more."""
     import traceback
 
     from syncer.logs import mask_secrets
 
     if debug:
         click.echo(mask_secrets("".join(traceback.format_exception(exc))), err=True, nl=False)
+    if is_internal(exc):
+        message = f"pmsync: internal error: {type(exc).__name__}: {exc}" + (
+            "" if debug else " (run with --debug for the traceback)")
+    else:
+        message = f"pmsync: error: {exc}"
     click.echo(mask_secrets(message), err=True)
-    return code
+    return exit_code_for(exc)
 
 
 def entry() -> None:

@@ -1,4 +1,8 @@
-"""The commands behind the CLI: plain functions that take values and return an exit code."""
+"""The commands behind the CLI: plain functions that take values and return an exit code.
+
+Every code comes from :func:`syncer.errors.outcome_exit_code`; errors that stop a command are
+raised and turned into a message and a code by :func:`syncer.cli.main`.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from config.settings import (
     settings_origins,
 )
 from syncer.check import check_document
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ConfigError
+from syncer.errors import EXIT_OK, ConfigError, outcome_exit_code
 from syncer.extract import Extraction, extract
 from syncer.render import (
     diagnostic_json,
@@ -62,7 +66,7 @@ def run_items(paths: Sequence[Path], settings: Settings, fmt: str) -> int:
         click.echo(dumps([i.to_json() for p in extraction.documents for i in p.items]))
     else:
         print_items(output_console(), ((str(p.doc.path), p.items) for p in extraction.documents))
-    return EXIT_USAGE if extraction.errors else EXIT_OK
+    return outcome_exit_code(extraction.errors)
 
 
 def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) -> int:
@@ -86,9 +90,7 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
         summary = (f"{len(extraction.documents)} document(s), {items} action item(s): "
                    f"{errors} error(s), {warnings} warning(s)")
         click.echo(summary if fmt == "text" else f"::notice title=pmsync check::{summary}")
-    if extraction.errors:
-        return EXIT_USAGE
-    return EXIT_PROBLEMS if errors else EXIT_OK
+    return outcome_exit_code(extraction.errors, problems=errors > 0)
 
 
 def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
@@ -111,13 +113,10 @@ def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
     from syncer.sync import pull
 
     result = pull(paths, settings, dry_run=dry_run or check)
-    code = _finish_sync(result, fmt, verbose)
-    if check and code == EXIT_OK and result.total("status"):
-        return EXIT_PROBLEMS
-    return code
+    return _finish_sync(result, fmt, verbose, out_of_date=check and result.total("status") > 0)
 
 
-def _finish_sync(result: Any, fmt: str, verbose: bool) -> int:
+def _finish_sync(result: Any, fmt: str, verbose: bool, out_of_date: bool = False) -> int:
     from syncer.render import print_sync, sync_json
 
     if fmt == "json":
@@ -126,9 +125,7 @@ def _finish_sync(result: Any, fmt: str, verbose: bool) -> int:
         print_sync(output_console(), result, verbose)
     for error in result.errors:  # after the plan, where the reader's eye ends up
         click.echo(f"pmsync: error: {error}", err=True)
-    if result.errors:
-        return EXIT_USAGE
-    return EXIT_PROBLEMS if result.failed else EXIT_OK
+    return outcome_exit_code(result.errors, problems=result.failed or out_of_date)
 
 
 def run_config(config_file: Path | None, fmt: str) -> int:
@@ -153,16 +150,15 @@ def run_doctor(settings: Settings, trackers: Sequence[str], fmt: str) -> int:
 
     names = list(trackers) or configured_trackers(settings)
     if not names:
-        click.echo("pmsync: error: no tracker configured: set PMSYNC_TRACKER, or PMSYNC_JIRA__URL "
-                   "and PMSYNC_JIRA__PROJECT, or PMSYNC_GITHUB__REPO", err=True)
-        return EXIT_USAGE
+        raise ConfigError("no tracker configured: set PMSYNC_TRACKER, or PMSYNC_JIRA__URL and "
+                          "PMSYNC_JIRA__PROJECT, or PMSYNC_GITHUB__REPO")
     reports = diagnose(settings, names)
     ok = all(r.ok for r in reports)
     if fmt == "json":
         click.echo(dumps({"ok": ok, "trackers": [r.to_json() for r in reports]}))
     else:
         print_doctor(output_console(), reports)
-    return EXIT_OK if ok else EXIT_PROBLEMS
+    return outcome_exit_code(problems=not ok)
 
 
 REPORT_FORMATS = ("text", "markdown", "json", "csv")
@@ -193,7 +189,7 @@ def run_report(
     extraction = extract(paths, settings)
     if extraction.errors:
         _report_errors(extraction)
-        return EXIT_USAGE
+        return outcome_exit_code(extraction.errors)
     states = None
     if refresh:
         states = _read_states(extraction, settings, trackers)
@@ -214,7 +210,7 @@ def run_report(
             handle.write(text + "\n")
     for target in post:
         click.echo(f"pmsync: {_post(target, report, settings)}", err=True)
-    return EXIT_PROBLEMS if fail_on_overdue and report.overdue else EXIT_OK
+    return outcome_exit_code(problems=fail_on_overdue and bool(report.overdue))
 
 
 def _step_summary_file() -> Path:

@@ -31,7 +31,14 @@ from connectors.base import (
 from syncer.annotations import trailing_status
 from syncer.discovery import discover
 from syncer.document import Document
-from syncer.errors import EXIT_USAGE, ConfigError, InputError, PmsyncError, WriteConflictError
+from syncer.errors import (
+    EXIT_USAGE,
+    ConfigError,
+    InputError,
+    PmsyncError,
+    WriteConflictError,
+    exit_code_for,
+)
 from syncer.extract import Extraction, extract
 from syncer.items import ActionItem, ListAnchor, ParsedDocument, TableAnchor
 from syncer.locks import documents_locked
@@ -754,7 +761,7 @@ def _stop_on_configuration(exc: PmsyncError) -> None:
     """Re-raise a configuration error (a token that may not write, a wrong setting): it is the
     same for every item, so it ends the run with one message and exit 2, not one failure per
     item, and nothing more is attempted. Links of tickets already created are still written."""
-    if exc.exit_code == EXIT_USAGE:
+    if exit_code_for(exc) == EXIT_USAGE:
         raise exc
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from connectors.sandbox import Sandbox
 from syncer.cli import cli
+from syncer.errors import ConfigError, exit_code_for
 
 
 @pytest.fixture
@@ -83,8 +84,9 @@ def test_doctor_warns_about_priority_names_the_instance_lacks(runner: CliRunner)
 
 
 def test_doctor_without_any_tracker_configured_exits_2(runner: CliRunner) -> None:
-    code, result = doctor(runner, {})
-    assert code == 2 and "PMSYNC_TRACKER" in result.output
+    with pytest.raises(ConfigError) as raised:  # main() prints it and exits with its code
+        doctor(runner, {})
+    assert exit_code_for(raised.value) == 2 and "PMSYNC_TRACKER" in str(raised.value)
 
 
 def test_doctor_checks_the_tracker_asked_for(runner: CliRunner) -> None:

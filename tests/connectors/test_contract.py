@@ -32,6 +32,7 @@ from connectors.sandbox.seed import (
     GITHUB_READ_TOKEN,
     GITHUB_TRIAGE_TOKEN,
 )
+from syncer.errors import exit_code_for
 from syncer.normalize import Status, parse_ticket
 from tests.connectors.conftest import TrackerCase, sandbox_settings
 
@@ -297,7 +298,7 @@ def test_a_token_that_may_not_write_gives_one_error_and_creates_nothing(
         tracker.create([draft(n) for n in range(5)])
     message = str(raised.value)
     assert says in message and "PMSYNC_GITHUB__TOKEN" in message and token not in message
-    assert raised.value.exit_code == 2
+    assert exit_code_for(raised.value) == 2
     assert github_case.tickets() == []
     # At most the one refused attempt: nothing more is tried after GitHub says no.
     assert github_case.write_requests() <= 1

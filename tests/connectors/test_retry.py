@@ -14,6 +14,7 @@ from connectors.retry import (
     server_wait,
     transport_failure,
 )
+from syncer.errors import exit_code_for
 
 
 class HTTPFailure(Exception):
@@ -121,7 +122,7 @@ def test_never_reaching_the_server_is_unreachable_exit_2_naming_the_setting() ->
     with pytest.raises(Unreachable) as raised:
         call(fn, classify, what="read Jira server info", setting="PMSYNC_JIRA__URL",
              policy=RetryPolicy(attempts=3, sleep=lambda _: None))
-    assert raised.value.exit_code == 2 and len(calls) == 3
+    assert exit_code_for(raised.value) == 2 and len(calls) == 3
     assert str(raised.value) == ("read Jira server info: cannot connect (ConnectionError, 3 "
                                  "attempts); check PMSYNC_JIRA__URL and the network")
 
@@ -134,7 +135,7 @@ def test_a_connection_lost_after_reaching_the_server_is_not_unreachable() -> Non
     with pytest.raises(RateLimited) as raised:
         call(fn, classify, what="read issues", policy=RetryPolicy(attempts=3, sleep=lambda _: None),
              setting="PMSYNC_JIRA__URL")
-    assert not isinstance(raised.value, Unreachable) and raised.value.exit_code == 1
+    assert not isinstance(raised.value, Unreachable) and exit_code_for(raised.value) == 1
 
 
 def test_a_deadline_stops_further_attempts() -> None:
