@@ -14,7 +14,6 @@ search API, which lags behind writes.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import time
 import urllib.parse
@@ -23,8 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from github import Auth, Github, GithubException
-from github.Requester import Requester
+from github import Github, GithubException
 
 from config.settings import Settings
 from connectors import retry
@@ -49,6 +47,16 @@ from connectors.base import (
     duplicate_comment,
     one_line,
 )
+from connectors.clients import (
+    GITHUB_REPO_VARIABLES,
+    GITHUB_TOKEN_VARIABLES,
+    github_call,
+    github_client,
+    github_message,
+    github_refused,
+    github_repo_missing,
+    github_write_refused,
+)
 from connectors.github_body import body_due, body_stamp, render_body, with_due, with_stamp
 from connectors.pacing import Pacer, Window
 from syncer.errors import ConfigError, TrackerError
@@ -57,8 +65,6 @@ from syncer.normalize import Status, TicketRef
 
 log = get_logger("pmsync.github")
 
-TOKEN_VARIABLES = "PMSYNC_GITHUB__TOKEN or GITHUB_TOKEN"
-REPO_VARIABLES = "PMSYNC_GITHUB__REPO or GITHUB_REPOSITORY"
 TITLE_LIMIT = 256
 #: GraphQL aliases per query: GitHub's node limits allow more, 100 keeps each answer small.
 READ_BATCH = 100
@@ -155,37 +161,6 @@ def web_root(api_url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
 
 
-def classify(exc: BaseException) -> retry.Failure | None:
-    """What a PyGithub or ``requests`` failure says about retrying (for :func:`retry.call`)."""
-    if isinstance(exc, GithubException):
-        headers = retry.header_map(exc.headers)
-        lowered = {k.lower() for k in headers}
-        message = github_message(exc)
-        if (exc.status in (403, 429) and "retry-after" not in lowered
-                and Requester.isSecondaryRateLimitError(message)
-                and headers.get("x-ratelimit-remaining") != "0"):
-            # GitHub's advice for a secondary limit without retry-after: wait at least a minute.
-            headers["retry-after"] = "60"
-        return retry.Failure(exc.status, headers, sent=True)
-    return retry.transport_failure(exc)
-
-
-def github_message(exc: GithubException) -> str:
-    """GitHub's own words for a refusal, with the field errors of a 422."""
-    data = exc.data if isinstance(exc.data, dict) else {}
-    message = str(data.get("message") or exc.message or f"HTTP {exc.status}")
-    details = []
-    for error in data.get("errors") or []:
-        if isinstance(error, dict):
-            text = error.get("message") or " ".join(
-                str(error[k]) for k in ("field", "code", "value") if error.get(k) is not None
-            )
-            details.append(str(text))
-        else:
-            details.append(str(error))
-    return f"{message} ({'; '.join(details)})" if details else message
-
-
 #: Token prefixes GitHub documents (``ghu_``/``ghr_`` belong to GitHub Apps acting for a user).
 _TOKEN_KINDS = (
     ("ghs_", "installation token (Actions GITHUB_TOKEN or GitHub App)"),
@@ -269,37 +244,20 @@ class GitHubTracker:
         owner, _, name = repo.partition("/")
         if not owner or not name or "/" in name:
             what = f"{repo!r} is not owner/name" if repo else "no repository is set"
-            raise ConfigError(f"GitHub: {what}; set {REPO_VARIABLES} (e.g. acme/postmortems)")
+            raise ConfigError(
+                f"GitHub: {what}; set {GITHUB_REPO_VARIABLES} (e.g. acme/postmortems)")
         return repo
 
     def _github(self) -> Github:
         if self._client is None:
             if not self._token:
-                raise ConfigError(f"GitHub: no token is set; set {TOKEN_VARIABLES}")
-            self._client = Github(
-                auth=Auth.Token(self._token),
-                base_url=self.config.api_url.rstrip("/"),
-                timeout=max(1, math.ceil(self.config.timeout)),
-                user_agent="pmsync",
-                per_page=100,
-                retry=None,
-                seconds_between_requests=None,
-                seconds_between_writes=None,
-            )
+                raise ConfigError(f"GitHub: no token is set; set {GITHUB_TOKEN_VARIABLES}")
+            self._client = github_client(self._token, self.config.api_url, self.config.timeout)
         return self._client
 
     def _call(self, fn: Callable[[], Any], what: str, *, idempotent: bool = True) -> Any:
         """Run ``fn`` in the retry layer; a refused token becomes :class:`AuthError`."""
-        try:
-            return retry.call(fn, classify, what=what, idempotent=idempotent, policy=self.policy,
-                              setting="PMSYNC_GITHUB__API_URL")
-        except GithubException as exc:
-            if exc.status == 401:
-                raise AuthError(
-                    f"GitHub refused the token ({exc.status} {github_message(exc)}); "
-                    f"set {TOKEN_VARIABLES} to a valid token"
-                ) from None
-            raise
+        return github_call(fn, what, idempotent=idempotent, policy=self.policy)
 
     def _request(
         self,
@@ -333,31 +291,15 @@ class GitHubTracker:
             next_url, query = (found.group(1), None) if found else (None, None)
 
     def _repo_missing(self) -> AccessError:
-        return AccessError(
-            f"GitHub repository {self.repo} was not found at {self.config.api_url}, or the token "
-            f"cannot see it; set {REPO_VARIABLES}, or give the token access to it"
-        )
+        return github_repo_missing(self.repo, self.config.api_url)
 
     def _refused(self, exc: GithubException, doing: str) -> TrackerError:
         """An error for a refusal that concerns the whole repository, not one ticket."""
-        if exc.status == 404:
-            return self._repo_missing()
-        return AccessError(
-            f"GitHub refused to {doing} in {self.repo} ({exc.status} {github_message(exc)}); "
-            f"check the token's permissions ({TOKEN_VARIABLES})"
-        )
+        return github_refused(exc, doing, self.repo, self.config.api_url)
 
     def _write_refused(self, exc: GithubException) -> AccessError:
-        """The one error for a write GitHub refuses to this token (403, or 404 on a repository
-        it could read): the token lacks a permission; names the one GitHub asks for."""
-        accepted = retry.header_map(exc.headers).get("x-accepted-github-permissions", "")
-        wanted = accepted.split(";")[0].replace("=", ": ").replace(",", ", ") or "issues: write"
-        return AccessError(
-            f"GitHub refused to write issues in {self.repo} ({exc.status} {github_message(exc)}): "
-            f"the token lacks {wanted!r}; in a workflow, add {wanted!r} under its permissions:, "
-            f"for a GitHub App grant it to the installation, for a personal access token give it "
-            f"write access to {self.repo} ({TOKEN_VARIABLES}); nothing more was written"
-        )
+        """The one error for a write GitHub refuses to this token."""
+        return github_write_refused(exc, self.repo)
 
     # --- Tracker: describing and recognising ----------------------------------------------
 
@@ -625,7 +567,7 @@ class GitHubTracker:
             raise AccessError(
                 f"the GitHub token has no push access to {self.repo}: GitHub would silently drop "
                 "the labels and assignees of every issue pmsync writes, and pmsync could not find "
-                f"its issues again; use a token with write access ({TOKEN_VARIABLES})"
+                f"its issues again; use a token with write access ({GITHUB_TOKEN_VARIABLES})"
             )
 
     def repository_access(self) -> bool | None:
@@ -653,7 +595,7 @@ class GitHubTracker:
                 f"{PMSYNC_LABEL!r} label (it does that for tokens without push access), so "
                 f"pmsync could not find it again; no more issues were created. Add the label to "
                 f"{link.key} by hand and use a token with write access to {self.repo} "
-                f"({TOKEN_VARIABLES})"
+                f"({GITHUB_TOKEN_VARIABLES})"
             )
         self._label_checked = True
 
@@ -860,11 +802,11 @@ class GitHubTracker:
     def _check_config(self) -> Finding:
         missing = []
         if not self._token:
-            missing.append(("token", TOKEN_VARIABLES))
+            missing.append(("token", GITHUB_TOKEN_VARIABLES))
         try:
             _ = self.repo
         except ConfigError:
-            missing.append(("repository", REPO_VARIABLES))
+            missing.append(("repository", GITHUB_REPO_VARIABLES))
         if missing:
             return Finding("configuration", False,
                            "missing: " + ", ".join(what for what, _ in missing),
@@ -876,11 +818,12 @@ class GitHubTracker:
         try:
             _, user = self._request("GET", "/user", "authenticate")
         except AuthError as exc:
-            return Finding("authentication", False, str(exc), f"set {TOKEN_VARIABLES}")
+            return Finding("authentication", False, str(exc), f"set {GITHUB_TOKEN_VARIABLES}")
         except GithubException as exc:
             if exc.status == 403:  # a valid token without an account: an installation's
                 return Finding("authentication", True, f"{kind}, accepted (it has no user)")
-            return Finding("authentication", False, github_message(exc), f"set {TOKEN_VARIABLES}")
+            return Finding("authentication", False, github_message(exc),
+                           f"set {GITHUB_TOKEN_VARIABLES}")
         login = user.get("login") if isinstance(user, dict) else None
         return Finding("authentication", True, f"{kind}, authenticated as {login}")
 
@@ -888,7 +831,7 @@ class GitHubTracker:
         try:
             push = self.repository_access()
         except AccessError as exc:
-            return [Finding("repository", False, str(exc), f"set {REPO_VARIABLES}")]
+            return [Finding("repository", False, str(exc), f"set {GITHUB_REPO_VARIABLES}")]
         self._can_push = push
         findings = [Finding("repository", True, f"{self.repo} is reachable")]
         if push is None:
@@ -906,7 +849,7 @@ class GitHubTracker:
                 "the token has no push access: GitHub would silently drop pmsync's labels and "
                 "assignees, so pmsync could not find its issues again",
                 f"give the token's account write access to {self.repo}, or set "
-                f"{TOKEN_VARIABLES} to a token that has it"))
+                f"{GITHUB_TOKEN_VARIABLES} to a token that has it"))
         return findings
 
     def _check_milestone(self) -> list[Finding]:
@@ -957,4 +900,4 @@ class GitHubTracker:
             self._client = None
 
 
-__all__ = ["GitHubTracker", "classify", "github_message", "token_kind", "web_root"]
+__all__ = ["GitHubTracker", "token_kind", "web_root"]

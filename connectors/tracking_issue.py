@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.settings import Settings
-from connectors.base import AccessError, AuthError
-from connectors.retry import Failure, OutcomeUnknown, call, header_map, transport_failure
-from syncer.errors import ConfigError, TrackerError
-from syncer.logs import register_secret
+from connectors.base import AccessError
+from connectors.clients import (
+    GITHUB_REPO_VARIABLES,
+    GITHUB_TOKEN_VARIABLES,
+    github_call,
+    github_client,
+    github_error,
+)
+from connectors.retry import OutcomeUnknown
+from syncer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from github import Github
 
 T = TypeVar("T")
 
@@ -31,56 +40,33 @@ class TrackingIssue:
     action: str  # "created", "updated", "reopened" or "unchanged"
 
 
-def _classify(exc: BaseException) -> Failure | None:
-    from github import GithubException
-
-    if isinstance(exc, GithubException):
-        return Failure(exc.status, header_map(exc.headers), sent=True)
-    return transport_failure(exc)
-
-
-def _github(settings: Settings) -> tuple[Any, str]:
-    from github import Auth, Github
-
+def _github(settings: Settings) -> tuple[Github, str]:
     repo = settings.github.repo
     token = settings.github.token.get_secret_value() if settings.github.token else ""
     if not repo:
-        raise ConfigError("--post github-issue needs a repository: set PMSYNC_GITHUB__REPO "
-                          "(or GITHUB_REPOSITORY)")
+        raise ConfigError("--post github-issue needs a repository: set "
+                          f"{GITHUB_REPO_VARIABLES}")
     if not token:
-        raise ConfigError("--post github-issue needs a token: set PMSYNC_GITHUB__TOKEN "
-                          "(or GITHUB_TOKEN)")
-    register_secret(token)
-    client = Github(
-        auth=Auth.Token(token), base_url=settings.github.api_url.rstrip("/"),
-        timeout=int(settings.github.timeout), per_page=100, lazy=True,
-        # connectors.retry is the one retry layer; PyGithub's own would resend POSTs.
-        retry=None, seconds_between_requests=None, seconds_between_writes=None,
-    )
-    return client, repo
+        raise ConfigError(f"--post github-issue needs a token: set {GITHUB_TOKEN_VARIABLES}")
+    return github_client(token, settings.github.api_url, settings.github.timeout), repo
 
 
-def _run(fn: Callable[[], T], what: str, repo: str, *, idempotent: bool = True) -> T:
+def _run(fn: Callable[[], T], what: str, place: tuple[str, str], *, writes: bool = False,
+         idempotent: bool = True) -> T:
+    """``fn`` in the retry layer, its refusals read as the GitHub connector reads them.
+    ``place`` is (repository, API URL)."""
     from github import GithubException
 
     try:
-        return call(fn, _classify, what=what, idempotent=idempotent)
+        return github_call(fn, what, idempotent=idempotent)
     except GithubException as exc:
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        if exc.status == 401:
-            raise AuthError("GitHub refused the token: check PMSYNC_GITHUB__TOKEN "
-                            "(or GITHUB_TOKEN)") from None
-        if exc.status in (403, 404):
-            raise AccessError(f"GitHub: cannot {what} in {repo} (HTTP {exc.status}"
-                              f"{': ' + str(message) if message else ''}); the token needs "
-                              "issues: write on the repository") from None
-        raise TrackerError(f"GitHub: cannot {what} in {repo}: HTTP {exc.status} "
-                           f"{message or ''}".rstrip()) from None
+        raise github_error(exc, what, *place, writing="issues" if writes else None) from None
 
 
 def upsert_tracking_issue(settings: Settings, body: str) -> TrackingIssue:
     """Create or update the one issue labelled ``settings.report.tracking_label``."""
     client, repo_name = _github(settings)
+    place = (repo_name, settings.github.api_url)
     label, title = settings.report.tracking_label, settings.report.tracking_title
     try:
         repo = client.get_repo(repo_name)
@@ -92,29 +78,29 @@ def upsert_tracking_issue(settings: Settings, body: str) -> TrackingIssue:
             # ``issue.pull_request`` would cost one GET per plain issue (PyGithub completes it).
             return [issue for issue in issues if "/pull/" not in issue.html_url]
 
-        found = _run(labelled, "list issues labelled " + label, repo_name)
+        found = _run(labelled, "list issues labelled " + label, place)
         if not found:
             try:
                 issue = _run(lambda: repo.create_issue(title=title, body=body, labels=[label]),
-                             "create the tracking issue", repo_name, idempotent=False)
+                             "create the tracking issue", place, writes=True, idempotent=False)
             except OutcomeUnknown:
-                found = _run(labelled, "list issues labelled " + label, repo_name)
+                found = _run(labelled, "list issues labelled " + label, place)
                 if found:
-                    return _update(found, title, body, repo_name)
+                    return _update(found, title, body, place)
                 issue = _run(lambda: repo.create_issue(title=title, body=body, labels=[label]),
-                             "create the tracking issue", repo_name, idempotent=False)
+                             "create the tracking issue", place, writes=True, idempotent=False)
             if label.casefold() not in (lbl.name.casefold() for lbl in issue.labels):
                 raise AccessError(
                     f"GitHub created tracking issue #{issue.number} without its label {label!r} "
                     "(the token lacks triage or push access), so the next run could not find "
                     "it: give the token write access or add the label by hand")
             return TrackingIssue(issue.number, issue.html_url, "created")
-        return _update(found, title, body, repo_name)
+        return _update(found, title, body, place)
     finally:
         client.close()
 
 
-def _update(found: list[Any], title: str, body: str, repo_name: str) -> TrackingIssue:
+def _update(found: list[Any], title: str, body: str, place: tuple[str, str]) -> TrackingIssue:
     open_ones = [issue for issue in found if issue.state == "open"]
     if open_ones:
         issue = open_ones[0]  # the oldest: later duplicates made by hand are left alone
@@ -127,5 +113,6 @@ def _update(found: list[Any], title: str, body: str, repo_name: str) -> Tracking
     changes: dict[str, str] = {"title": title, "body": body}
     if reopen:
         changes["state"] = "open"
-    _run(lambda: issue.edit(**changes), f"update tracking issue #{issue.number}", repo_name)
+    _run(lambda: issue.edit(**changes), f"update tracking issue #{issue.number}", place,
+         writes=True)
     return TrackingIssue(issue.number, issue.html_url, "reopened" if reopen else "updated")

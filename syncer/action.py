@@ -547,38 +547,16 @@ def open_pull_request(env: Mapping[str, str], event: Event, head: str, base: str
 
     The repository is the one the workflow runs in (``GITHUB_REPOSITORY``), reached at
     ``GITHUB_API_URL`` with ``GITHUB_TOKEN`` (``PMSYNC_GITHUB__TOKEN`` when that is unset).
-    PyGithub's own retries are off and the POST is sent once: a resent POST could open two.
+    GitHub refusals are read as the GitHub connector reads them (:mod:`connectors.pull_request`).
     """
-    from github import Auth, Github, GithubException
-
-    from syncer.logs import register_secret
+    from connectors.pull_request import open_pull_request as open_on_github
 
     token = env.get("GITHUB_TOKEN") or env.get("PMSYNC_GITHUB__TOKEN")
     name = event.repository or env.get("PMSYNC_GITHUB__REPO", "")
     if not token or not name:
         raise PmsyncError("set GITHUB_TOKEN and GITHUB_REPOSITORY to open a pull request")
-    register_secret(token)
-    client = Github(auth=Auth.Token(token),
-                    base_url=env.get("GITHUB_API_URL") or "https://api.github.com",
-                    retry=None, seconds_between_requests=None, seconds_between_writes=None,
-                    timeout=30, lazy=True)
-    try:
-        repo = client.get_repo(name)
-        try:
-            return str(repo.create_pull(base=base, head=head, title=title, body=body).html_url)
-        except GithubException as exc:
-            if exc.status != 422 or "already exists" not in json.dumps(exc.data):
-                raise
-            owner = name.split("/")[0]
-            found = list(repo.get_pulls(state="open", head=f"{owner}:{head}", base=base))
-            if not found:
-                raise
-            return str(found[0].html_url)
-    except GithubException as exc:
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        raise PmsyncError(f"GitHub answered {exc.status}: {message or exc}") from None
-    finally:
-        client.close()
+    return open_on_github(token, env.get("GITHUB_API_URL") or "https://api.github.com", name,
+                          head, base, title, body)
 
 
 # --- 5. outputs and summary --------------------------------------------------------------

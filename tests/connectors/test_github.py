@@ -30,7 +30,8 @@ from connectors.base import (
     TicketFields,
     TicketLink,
 )
-from connectors.github import GitHubTracker, classify, web_root
+from connectors.clients import github_classify as classify
+from connectors.github import GitHubTracker, web_root
 from connectors.github_body import (
     body_due,
     body_stamp,
