@@ -1,7 +1,7 @@
 """The Jira connector: Cloud (email + API token) and Server/Data Center (personal access token).
 
-Every request goes through the real ``jira`` client's session with its own retries off
-(``max_retries=0``) and through :func:`connectors.retry.call`, the one retry layer. Tickets are
+Every request goes through pmsync's Jira session (:func:`connectors.clients.jira_session`, no
+retries of its own) and through :func:`connectors.retry.call`, the one retry layer. Tickets are
 created in bulk (50 per request) and carry two things: the label ``pmsync-<digest>`` of their
 :class:`~connectors.base.Marker`, which is what pmsync searches for, and the issue property
 ``pmsync`` holding the :class:`~connectors.base.Stamp`, read back on the same search call.
@@ -14,7 +14,6 @@ only the missing ones again. Server/Data Center searches ``/rest/api/2/search`` 
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
@@ -52,13 +51,13 @@ from connectors.base import (
     duplicate_comment,
     one_line,
 )
+from connectors.clients import JiraRefusal, JiraSession, jira_classify, jira_session
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import get_logger, mask_secrets, register_secret
 from syncer.normalize import Status, TicketRef
 
 if TYPE_CHECKING:
     import requests
-    from jira import JIRA
 
     from config.settings import JiraSettings, OwnerIdentity, Settings
 
@@ -153,16 +152,6 @@ class _UnknownKeys(TrackerError):
         self.keys = keys
 
 
-def _classify(exc: BaseException) -> retry.Failure | None:
-    from jira.exceptions import JIRAError
-
-    if isinstance(exc, JIRAError):
-        response = exc.response
-        headers = retry.header_map(response.headers if response is not None else None)
-        return retry.Failure(exc.status_code, headers, sent=True)
-    return retry.transport_failure(exc)
-
-
 @dataclass(frozen=True)
 class _Transition:
     id: str
@@ -199,11 +188,9 @@ class JiraTracker:
         self.clock: Callable[[], float] = time.monotonic
         self._token = settings.token.get_secret_value() if settings.token else None
         register_secret(self._token)
-        if self._token and settings.email:
-            register_secret(base64.b64encode(f"{settings.email}:{self._token}".encode()).decode())
         self._flavour: Literal["cloud", "server"] | None = (
             None if settings.flavour == "auto" else settings.flavour)
-        self._client: JIRA | None = None
+        self._session: JiraSession | None = None
         self._people: dict[str, str | None] = {}
         self._priorities: list[str] | None = None
         self._epic_field: str | None = None
@@ -212,7 +199,7 @@ class JiraTracker:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JiraTracker:
-        """The connector for ``settings``; no I/O (the client is built on first use)."""
+        """The connector for ``settings``; no I/O (the session is built on first use)."""
         return cls(settings.jira, settings.owners, settings.document_base_url)
 
     # --- Tracker protocol ----------------------------------------------------------------
@@ -428,16 +415,16 @@ class JiraTracker:
 
     def close(self) -> None:
         """Close the HTTP session."""
-        if self._client is not None:
-            self._client.close()  # type: ignore[no-untyped-call]
-            self._client = None
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
-    # --- configuration and client --------------------------------------------------------
+    # --- configuration and session -------------------------------------------------------
 
     @property
     def flavour(self) -> Literal["cloud", "server"]:
         """``cloud`` or ``server``, from settings or the instance's ``serverInfo``."""
-        self.client()
+        self.session()
         assert self._flavour is not None
         return self._flavour
 
@@ -450,43 +437,34 @@ class JiraTracker:
             missing.append(self.email_variable)
         return missing
 
-    def client(self) -> JIRA:
-        """The ``jira`` client, built on first use: flavour detected, auth set, retries off."""
-        if self._client is not None:
-            return self._client
+    def session(self) -> JiraSession:
+        """The HTTP session, built on first use: flavour detected, credentials set."""
+        if self._session is not None:
+            return self._session
         missing = self.missing_settings()
         if missing:
             raise ConfigError(f"Jira is not configured: set {', '.join(missing)}")
-        from jira import JIRA
-        from jira.client import TokenAuth
-
-        client = JIRA(server=self.base_url, get_server_info=False, max_retries=0,
-                      timeout=self.settings.timeout, options={"check_update": False})
+        session = jira_session(self.settings.timeout)
         if self._flavour is None:
-            info = self._server_info(client)
+            info = self._server_info(session)
             self._flavour = "cloud" if info.get("deploymentType") == "Cloud" else "server"
-        client.deploymentType = "Cloud" if self._flavour == "cloud" else "Server"
-        if self._flavour == "cloud":
-            if not self.settings.email:
-                raise ConfigError(f"Jira Cloud needs the account's email: set {self.email_variable}")
-            client._session.auth = (self.settings.email, self._token or "")
-        else:
-            client._session.auth = TokenAuth(self._token or "")
-        self._client = client
-        return client
+        if self._flavour == "cloud" and not self.settings.email:
+            session.close()
+            raise ConfigError(f"Jira Cloud needs the account's email: set {self.email_variable}")
+        session.sign_in(self._flavour, self._token or "", self.settings.email)
+        self._session = session
+        return session
 
-    def _server_info(self, client: JIRA) -> dict[str, Any]:
+    def _server_info(self, session: JiraSession) -> dict[str, Any]:
         """``serverInfo``, which every Jira answers; any other answer means the URL setting
         does not point at Jira (a configuration error, like a wrong token)."""
-        from jira.exceptions import JIRAError
-
-        # Anonymous: sent before auth is set, so a PAT never goes out as Basic.
+        # Anonymous: sent before signing in, so a PAT never goes out as Basic.
         try:
-            info = self._call(lambda: client._session.get(client._get_url("serverInfo")),
+            info = self._call(lambda: session.request("GET", self._url("serverInfo")),
                               what="read Jira server info").json()
         except (AuthError, AccessError, RateLimited):  # Unreachable too: it names the URL
             raise
-        except (TrackerError, JIRAError, ValueError) as exc:
+        except (TrackerError, JiraRefusal, ValueError) as exc:
             reason = str(exc) if isinstance(exc, TrackerError) else "not a Jira answer"
             raise ConfigError(f"{self.base_url} does not answer like Jira ({reason}); check "
                               "PMSYNC_JIRA__URL: the site's address, such as "
@@ -503,12 +481,10 @@ class JiraTracker:
         return f"{self.base_url}/rest/api/{api}/{path}"
 
     def _call(self, fn: Callable[[], T], *, what: str, idempotent: bool = True) -> T:
-        from jira.exceptions import JIRAError
-
         try:
-            return retry.call(fn, _classify, what=what, idempotent=idempotent, policy=self.policy,
-                              setting="PMSYNC_JIRA__URL")
-        except JIRAError as exc:
+            return retry.call(fn, jira_classify, what=what, idempotent=idempotent,
+                              policy=self.policy, setting="PMSYNC_JIRA__URL")
+        except JiraRefusal as exc:
             raise self._error(exc, what) from None
 
     def _request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
@@ -516,16 +492,14 @@ class JiraTracker:
                  missing_ok: bool = False) -> Any:
         """One request through the retry layer; the JSON answer (None when empty, or on 404
         with ``missing_ok``)."""
-        from jira.exceptions import JIRAError
-
-        client = self.client()
+        session = self.session()
         url = self._url(path, api)
         data = json.dumps(body) if body is not None else None
 
         def send() -> requests.Response | None:
             try:
-                return client._session.request(method, url, params=params, data=data)
-            except JIRAError as exc:
+                return session.request(method, url, params=params, data=data)
+            except JiraRefusal as exc:
                 if missing_ok and exc.status_code == 404:
                     return None
                 raise
@@ -533,8 +507,8 @@ class JiraTracker:
         response = self._call(send, what=what, idempotent=idempotent)
         return response.json() if response is not None and response.content else None
 
-    def _error(self, exc: Any, what: str) -> TrackerError:
-        """A JIRAError as pmsync's error, naming what to fix; never the token."""
+    def _error(self, exc: JiraRefusal, what: str) -> TrackerError:
+        """A refusal as pmsync's error, naming what to fix; never the token."""
         status = exc.status_code
         message = mask_secrets(str(exc.text or "").strip()) or "no message"
         if status == 401:
@@ -695,17 +669,15 @@ class JiraTracker:
 
     def _bulk(self, payloads: list[dict[str, Any]]) -> dict[str, Any]:
         """``POST /issue/bulk``; a 400 listing per-item errors is an answer, not a failure."""
-        from jira.exceptions import JIRAError
-
-        client = self.client()
+        session = self.session()
         url = self._url("issue/bulk")
         data = json.dumps({"issueUpdates": payloads})
 
         def send() -> dict[str, Any]:
             try:
-                answer: dict[str, Any] = client._session.post(url, data=data).json()
+                answer: dict[str, Any] = session.request("POST", url, data=data).json()
                 return answer
-            except JIRAError as exc:
+            except JiraRefusal as exc:
                 if exc.status_code == 400 and exc.response is not None:
                     try:
                         body = exc.response.json()

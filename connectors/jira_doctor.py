@@ -53,7 +53,7 @@ def _auth_fix(tracker: JiraTracker) -> str:
 
 
 def _connection(tracker: JiraTracker) -> list[Finding]:
-    flavour = tracker.flavour  # builds the client: serverInfo when the flavour is auto
+    flavour = tracker.flavour  # builds the session: serverInfo when the flavour is auto
     how = "detected from serverInfo" if tracker.settings.flavour == "auto" else "from settings"
     search = "/rest/api/3/search/jql" if flavour == "cloud" else "/rest/api/2/search"
     return [Finding("connection", True, f"{tracker.base_url}: Jira {flavour} ({how}); "

@@ -77,7 +77,7 @@ def test_unreachable_jira_is_a_configuration_error_naming_the_url_variable() -> 
     waits: list[float] = []
     tracker = JiraTracker(settings, policy=RetryPolicy(sleep=waits.append))
     with pytest.raises(Unreachable) as raised:
-        tracker.client()
+        tracker.session()
     assert exit_code_for(raised.value) == EXIT_USAGE
     assert "check PMSYNC_JIRA__URL and the network" in str(raised.value)
     assert len(waits) == RetryPolicy().attempts - 1  # retried, as a blip may pass
