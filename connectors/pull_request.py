@@ -30,6 +30,10 @@ def open_pull_request(token: str, api_url: str, repo_name: str, head: str, base:
     place = (repo_name, api_url)
     try:
         repo = client.get_repo(repo_name)
+        try:  # read first, as the connector does: a 404 here is the repository, not a permission
+            github_call(repo.update, "read the repository")
+        except GithubException as exc:
+            raise github_error(exc, "read the repository", *place) from None
         try:
             created = github_call(lambda: repo.create_pull(base=base, head=head, title=title,
                                                            body=body),
