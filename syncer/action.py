@@ -11,8 +11,12 @@ anything lives here so it can be tested with simulated event payloads and real g
    request closed without merging, a deleted branch). Scheduled and manual runs take every
    matching postmortem; with ``catch_up`` a push also takes every one that still has items
    without a ticket, so a run that failed heals on the next.
-3. :func:`run_command` runs ``pmsync push|pull|check|report`` on them in a child process of the
-   same interpreter (its ``--format json`` output is the stable interface between the two).
+3. :func:`run_command` runs ``pmsync push|pull|check|report`` on them in this process, from the
+   repository root, through a :data:`CommandRunner` (the CLI's commands, with their typed
+   results). The process must not import code from the repository: ``action.yml`` starts it
+   with ``python -I``, and ``pmsync action`` drops the working directory and ``PYTHONPATH``
+   from ``sys.path`` before it imports anything more
+   (:func:`syncer.cli.keep_repository_off_import_path`).
 4. :func:`write_back` commits the edited documents as the bot and pushes; a rejected push is
    rebased once and retried, and if that fails too the commit goes to a pull request instead.
 5. :func:`publish` writes ``$GITHUB_OUTPUT`` and ``$GITHUB_STEP_SUMMARY``.
@@ -28,25 +32,30 @@ commit (required checks on a protected branch would then never report); ``skip_c
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
-import subprocess
-import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.errors import (
     EXIT_OK,
-    EXIT_USAGE,
+    EXIT_PROBLEMS,
     ConfigError,
     InputError,
     PmsyncError,
+    exit_code_for,
+    is_internal,
     outcome_exit_code,
 )
 from syncer.gitrepo import ZERO_SHA, Git, Outcome
+
+if TYPE_CHECKING:
+    from syncer.sync import DocumentResult, RunResult
 
 COMMANDS = ("push", "pull", "check", "report")
 #: The events the Action runs on (``local`` is a run outside Actions, without an event).
@@ -61,7 +70,9 @@ WRITE_BACK_MODES = ("commit", "pull-request", "none")
 DEFAULT_PATHS = ("postmortems/**/*.md",)
 TRAILER = "Pmsync-Write-Back: true"
 PR_BRANCH_PREFIX = "pmsync/write-back-"
-COUNTS = ("created", "updated", "linked", "unchanged", "failed", "conflicts", "written")
+#: Options the Action always gives a command, before the ``args`` input (which may override
+#: them): a check annotates the pull request or commit.
+COMMAND_OPTIONS = {"check": ("--format", "github")}
 MESSAGES = {
     "push": "pmsync: link action items to tickets",
     "pull": "pmsync: update action-item statuses from the trackers",
@@ -131,13 +142,26 @@ class Scope:
 
 @dataclass(frozen=True)
 class CommandRun:
-    """What the pmsync command did: exit code, counts, per-document results, text to relay."""
+    """What the pmsync command did: its exit code and typed results, or the error that stopped
+    it (re-raised by ``pmsync action`` once the outputs are written, so it is reported once)."""
 
     exit_code: int
-    totals: Mapping[str, int] = field(default_factory=dict)
-    documents: tuple[Mapping[str, Any], ...] = ()
-    output: str = ""
-    summary: str = ""
+    result: RunResult | None = None  # push and pull
+    summary: str = ""  # check: its one-line summary
+    error: Exception | None = None
+
+    @property
+    def documents(self) -> list[DocumentResult]:
+        """Per document, what push or pull did (empty for check and report)."""
+        return self.result.documents if self.result is not None else []
+
+    def total(self, outcome: str) -> int:
+        """Items with ``outcome`` over every document (0 for check and report)."""
+        return self.result.total(outcome) if self.result is not None else 0
+
+
+#: Runs ``pmsync COMMAND ARGS -- FILES`` in this process (``syncer.cli.command_runner``).
+CommandRunner = Callable[[str, Sequence[str], Sequence[str]], CommandRun]
 
 
 @dataclass(frozen=True)
@@ -393,47 +417,30 @@ def _exists(git: Git, name: str) -> bool:
 # --- 3. the run --------------------------------------------------------------------------
 
 
-def pmsync_argv(options: ActionOptions, files: Sequence[str]) -> list[str]:
-    """The child ``pmsync`` command line for the Action's command.
-
-    ``-I`` (isolated mode) keeps the checked-out repository off the import path: the child runs
-    with the repository root as working directory, and without it a ``syncer.py``, ``config/``
-    or ``click.py`` there would replace pmsync's own code and run with the tokens in its
-    environment (a fork's pull request included). It also ignores ``PYTHONPATH`` and the other
-    ``PYTHON*`` variables a workflow step might set, and the user's site-packages.
-    """
-    argv = [sys.executable, "-I", "-m", "syncer"]
-    if options.config_file is not None:
-        argv += ["--config", str(options.config_file)]
-    argv.append(options.command)
-    if options.command in ("push", "pull"):
-        argv += ["--format", "json"]
-    elif options.command == "check":
-        argv += ["--format", "github"]
-    return [*argv, *options.args, "--", *files]
-
-
 def run_command(git: Git, options: ActionOptions, scope: Scope,
-                env: Mapping[str, str]) -> CommandRun:
-    """Run pmsync on the scope; its log and errors go straight to this process's stderr."""
-    done = subprocess.run(pmsync_argv(options, scope.files), cwd=git.root, env=dict(env),
-                          stdout=subprocess.PIPE, text=True, check=False)
-    if options.command not in ("push", "pull"):
-        return CommandRun(done.returncode, output=done.stdout, summary=_check_summary(done.stdout))
+                run: CommandRunner) -> CommandRun:
+    """Run the command on the scope from the repository root, as a person would there.
+
+    Its settings come from this process's environment and the config file; its output and log
+    go straight to this process's. An error that stops it is kept in the result, so that the
+    outputs and the step summary are still written.
+    """
+    args = (*COMMAND_OPTIONS.get(options.command, ()), *options.args)
+    with _working_directory(git.root):
+        try:
+            return run(options.command, args, scope.files)
+        except Exception as exc:  # reported by pmsync action after publishing, with its code
+            return CommandRun(exit_code_for(exc), error=exc)
+
+
+@contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(path)
     try:
-        report = json.loads(done.stdout) if done.stdout.strip() else None
-    except json.JSONDecodeError:
-        report = None
-    if not isinstance(report, dict):
-        return CommandRun(done.returncode if done.returncode else EXIT_USAGE,
-                          output=done.stdout)
-    totals = {k: int(report.get("totals", {}).get(k, 0)) for k in COUNTS}
-    return CommandRun(done.returncode, totals, tuple(report.get("documents", [])))
-
-
-def _check_summary(output: str) -> str:
-    found = re.search(r"^::notice title=pmsync check::(.*)$", output, re.MULTILINE)
-    return str(found.group(1)) if found else ""
+        yield
+    finally:
+        os.chdir(before)
 
 
 # --- 4. the write-back -------------------------------------------------------------------
@@ -564,10 +571,10 @@ def open_pull_request(env: Mapping[str, str], event: Event, head: str, base: str
 
 def outputs(result: ActionResult) -> dict[str, str]:
     """The step outputs: counts, the documents worked on, and where the write-back went."""
-    totals = result.run.totals if result.run else {}
+    run = result.run
     write_back = result.write_back
     return {
-        **{name: str(totals.get(name, 0)) for name in ("created", "updated", "failed")},
+        **{name: str(run.total(name) if run else 0) for name in ("created", "updated", "failed")},
         "files": "\n".join(result.scope.files),
         "skipped": result.scope.skipped or "",
         "write-back": write_back.outcome if write_back else "none",
@@ -600,15 +607,26 @@ def summary_markdown(result: ActionResult) -> str:
     if run and run.documents:
         lines += ["| document | created | updated | linked | failed |",
                   "| --- | --: | --: | --: | --: |"]
-        lines += [f"| `{d.get('file')}` | {d.get('created', 0)} | {d.get('updated', 0)} | "
-                  f"{d.get('linked', 0)} | {d.get('failed', 0)} |" for d in run.documents]
+        lines += [f"| `{d.path}` | {d.count('created')} | {d.count('updated')} | "
+                  f"{d.count('linked')} | {d.count('failed')} |" for d in run.documents]
         lines.append("")
     elif run and run.summary:
         lines += [run.summary, ""]
-    if run and run.exit_code == EXIT_USAGE:
-        lines += ["pmsync stopped on an input or configuration error (see the log).", ""]
+    if run and not _completed(run):
+        lines += [_stopped(run), ""]
     lines += _write_back_lines(result.write_back)
     return "\n".join(lines)
+
+
+def _completed(run: CommandRun) -> bool:
+    """Whether the command ran to its end: ok, or with per-item problems it reported."""
+    return run.exit_code in (EXIT_OK, EXIT_PROBLEMS)
+
+
+def _stopped(run: CommandRun) -> str:
+    if run.error is not None and is_internal(run.error):
+        return "pmsync stopped on an internal error, a bug (see the log; `--debug` shows more)."
+    return "pmsync stopped on an input or configuration error (see the log)."
 
 
 def _write_back_lines(write_back: WriteBack | None) -> list[str]:
@@ -646,8 +664,14 @@ def parse_args(value: str) -> tuple[str, ...]:
         raise PmsyncError(f"action args {value!r}: {exc}") from None
 
 
-def run_action(options: ActionOptions, env: Mapping[str, str]) -> ActionResult:
-    """Run the Action: scope, command, write-back, outputs. Nothing is printed here."""
+def run_action(options: ActionOptions, env: Mapping[str, str],
+               run: CommandRunner) -> ActionResult:
+    """Run the Action: scope, the command (through ``run``), write-back, outputs.
+
+    ``env`` holds the workflow's variables (the event, the output files, git's and the pull
+    request's credentials); the command reads its settings as every pmsync command does, from
+    this process's environment. Nothing is printed here but what the command prints.
+    """
     if options.command not in COMMANDS:
         raise PmsyncError(f"unknown command {options.command!r} (use one of {', '.join(COMMANDS)})")
     event = read_event(env)
@@ -657,10 +681,10 @@ def run_action(options: ActionOptions, env: Mapping[str, str]) -> ActionResult:
     scope = find_scope(git, event, options)
     result = ActionResult(options.command, event.name, scope)
     if not scope.skipped and scope.files:
-        run = run_command(git, options, scope, env)
+        done = run_command(git, options, scope, run)
         written = None
-        if options.command in ("push", "pull") and run.exit_code != EXIT_USAGE:
+        if options.command in ("push", "pull") and _completed(done):
             written = write_back(git, event, options, scope, env)
-        result = ActionResult(options.command, event.name, scope, run, written)
+        result = ActionResult(options.command, event.name, scope, done, written)
     publish(result, env)
     return result

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +26,10 @@ from syncer.errors import (
     exit_code_for,
     is_internal,
 )
+
+if TYPE_CHECKING:
+    from syncer.action import CommandRunner
+    from syncer.commands import CheckOutcome, SyncOutcome
 
 FORMATS_DATA = click.Choice(["text", "json"])
 
@@ -63,6 +67,8 @@ def cli(ctx: click.Context, config_file: Path | None, log_format: str, verbose: 
     Exit codes: 0 ok, 1 problems found or some items failed, 2 usage, config or input error,
     3 internal error (a bug: please report it with the --debug output), 130 interrupted.
     """
+    if ctx.invoked_subcommand == "action":  # before anything more is imported
+        keep_repository_off_import_path()
     from syncer.logs import configure_logging
 
     configure_logging(log_format, verbose + (2 if debug else 0))  # type: ignore[arg-type]
@@ -88,7 +94,7 @@ def items(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date for overdue checks (default: today).")
 @pass_app
-def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> int:
+def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> CheckOutcome:
     """Lint action items: owner, due date, priority, status, ids, placeholders, overdue."""
     from syncer.commands import run_check
 
@@ -143,7 +149,7 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
               "exits 2 (0: no limit; default: push.max_create, 50).")
 @pass_app
 def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str | None,
-         close_removed: bool, fmt: str, show_all: bool, max_create: int | None) -> int:
+         close_removed: bool, fmt: str, show_all: bool, max_create: int | None) -> SyncOutcome:
     """Create or update one ticket per action item and write the links into the documents.
 
     Safe to run again: linked items are updated only where the document changed, and a ticket
@@ -166,7 +172,7 @@ def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str |
 @click.option("--all", "show_all", is_flag=True, help="List unchanged items too.")
 @pass_app
 def pull(app: AppContext, paths: tuple[Path, ...], dry_run: bool, check_only: bool, fmt: str,
-         show_all: bool) -> int:
+         show_all: bool) -> SyncOutcome:
     """Bring each linked ticket's status into its document, in the document's own words.
 
     Every status is written so that pmsync reads it back: a Status cell, a checkbox, or a
@@ -282,16 +288,65 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
 
     options = ActionOptions(command, split_paths(paths), write_back, Bot(bot_name, bot_email),
                             skip_ci, parse_args(extra), app.config_file, catch_up=catch_up)
-    result = run_action(options, dict(os.environ))
-    if result.run and result.run.output:
-        click.echo(result.run.output, nl=False)
+    result = run_action(options, dict(os.environ), command_runner(app))
     scope = result.scope
     click.echo(f"pmsync action: skipped: {scope.skipped}" if scope.skipped else
                f"pmsync action: {len(scope.files)} document(s), {scope.reason}", err=True)
     if result.write_back and result.write_back.message:
         click.echo(f"pmsync action: write-back {result.write_back.outcome}: "
                    f"{result.write_back.message}", err=True)
+    if result.run and result.run.error is not None:
+        raise result.run.error  # reported once, by main(), with its exit code
     return result.exit_code
+
+
+def command_runner(app: AppContext) -> CommandRunner:
+    """What ``pmsync action`` runs commands with: ``pmsync COMMAND ARGS -- FILES`` in this
+    process, parsed by the command's own options, its typed outcome read back."""
+    from syncer.action import CommandRun
+    from syncer.commands import CheckOutcome, SyncOutcome
+    from syncer.errors import ConfigError
+
+    def run(command: str, args: Sequence[str], files: Sequence[str]) -> CommandRun:
+        sub = cli.commands[command]
+        root = click.Context(cli, info_name="pmsync", obj=app)
+        try:
+            with sub.make_context(command, [*args, "--", *files], parent=root) as ctx:
+                outcome = sub.invoke(ctx)
+        except click.ClickException as exc:
+            raise ConfigError(f"action args for {command}: {exc.format_message()}") from None
+        if isinstance(outcome, SyncOutcome):
+            return CommandRun(outcome.exit_code, result=outcome.result)
+        if isinstance(outcome, CheckOutcome):
+            return CommandRun(outcome.exit_code, summary=outcome.summary)
+        return CommandRun(exit_code_of(outcome))
+
+    return run
+
+
+def keep_repository_off_import_path() -> None:
+    """Take the working directory and ``PYTHONPATH`` off ``sys.path``, as ``python -I`` does.
+
+    ``pmsync action`` runs in the checked-out repository (a fork's pull request, perhaps) with
+    the tokens in its environment: what it imports from here on (settings, logging, rich, the
+    tracker clients) must come from pmsync's installation, never from a ``config/``,
+    ``structlog.py`` or ``github.py`` the repository holds. ``action.yml`` starts it with
+    ``python -I``, which also covers what is imported before this runs; this covers a workflow
+    that starts ``pmsync action`` itself. The folder pmsync itself is imported from stays.
+    """
+    import os
+
+    own = Path(__file__).resolve().parent.parent
+    unsafe = {Path(entry or ".").resolve()
+              for entry in ["", *os.environ.get("PYTHONPATH", "").split(os.pathsep)]} - {own}
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() not in unsafe]
+
+
+def exit_code_of(outcome: object) -> int:
+    """A command's exit code: returned as it is, or carried by its typed outcome."""
+    if isinstance(outcome, int):
+        return outcome
+    return int(getattr(outcome, "exit_code", EXIT_OK))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -316,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         return _fail(exc, debug)
-    return int(result) if isinstance(result, int) else EXIT_OK
+    return exit_code_of(result)
 
 
 def _fail(exc: BaseException, debug: bool) -> int:

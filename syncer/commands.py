@@ -1,4 +1,5 @@
-"""The commands behind the CLI: plain functions that take values and return an exit code.
+"""The commands behind the CLI: plain functions that take values and return an exit code, or a
+typed outcome that carries one (push, pull and check: the GitHub Action reads their results).
 
 Every code comes from :func:`syncer.errors.outcome_exit_code`; errors that stop a command are
 raised and turned into a message and a code by :func:`syncer.cli.main`.
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -47,6 +49,23 @@ from syncer.report_render import (
 
 if TYPE_CHECKING:
     from connectors.base import Tracker
+    from syncer.sync import RunResult
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """How a push or pull ended: its results and its exit code."""
+
+    result: RunResult
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """How a check ended: its one-line summary and its exit code."""
+
+    summary: str
+    exit_code: int
 
 
 def _report_errors(extraction: Extraction) -> None:
@@ -69,7 +88,7 @@ def run_items(paths: Sequence[Path], settings: Settings, fmt: str) -> int:
     return outcome_exit_code(extraction.errors)
 
 
-def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) -> int:
+def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) -> CheckOutcome:
     """``pmsync check``: lint items; exit 1 when an error was found."""
     extraction = extract(paths, settings)
     _report_errors(extraction)
@@ -77,6 +96,8 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
     errors = sum(1 for d in found if d.severity == "error")
     warnings = sum(1 for d in found if d.severity == "warning")
     items = sum(len(p.items) for p in extraction.documents)
+    summary = (f"{len(extraction.documents)} document(s), {items} action item(s): "
+               f"{errors} error(s), {warnings} warning(s)")
     if fmt == "json":
         click.echo(dumps({
             "as_of": as_of.isoformat(), "documents": len(extraction.documents), "items": items,
@@ -87,15 +108,13 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
         render = github_annotation if fmt == "github" else diagnostic_line
         for d in found:
             click.echo(render(d))
-        summary = (f"{len(extraction.documents)} document(s), {items} action item(s): "
-                   f"{errors} error(s), {warnings} warning(s)")
         click.echo(summary if fmt == "text" else f"::notice title=pmsync check::{summary}")
-    return outcome_exit_code(extraction.errors, problems=errors > 0)
+    return CheckOutcome(summary, outcome_exit_code(extraction.errors, problems=errors > 0))
 
 
 def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
              tracker: str | None = None, close_removed: bool = False, fmt: str = "text",
-             verbose: bool = False) -> int:
+             verbose: bool = False) -> SyncOutcome:
     """``pmsync push``: create or update one ticket per item and write the links back."""
     from syncer.progress import progress_hook
     from syncer.sync import push
@@ -107,7 +126,7 @@ def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
 
 
 def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,
-             check: bool = False, fmt: str = "text", verbose: bool = False) -> int:
+             check: bool = False, fmt: str = "text", verbose: bool = False) -> SyncOutcome:
     """``pmsync pull``: bring ticket statuses into the documents; ``check`` writes nothing and
     exits 1 when a document is out of date."""
     from syncer.sync import pull
@@ -116,7 +135,8 @@ def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
     return _finish_sync(result, fmt, verbose, out_of_date=check and result.total("status") > 0)
 
 
-def _finish_sync(result: Any, fmt: str, verbose: bool, out_of_date: bool = False) -> int:
+def _finish_sync(result: RunResult, fmt: str, verbose: bool,
+                 out_of_date: bool = False) -> SyncOutcome:
     from syncer.render import print_sync, sync_json
 
     if fmt == "json":
@@ -125,7 +145,8 @@ def _finish_sync(result: Any, fmt: str, verbose: bool, out_of_date: bool = False
         print_sync(output_console(), result, verbose)
     for error in result.errors:  # after the plan, where the reader's eye ends up
         click.echo(f"pmsync: error: {error}", err=True)
-    return outcome_exit_code(result.errors, problems=result.failed or out_of_date)
+    return SyncOutcome(result, outcome_exit_code(result.errors,
+                                                 problems=result.failed or out_of_date))
 
 
 def run_config(config_file: Path | None, fmt: str) -> int:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from connectors.sandbox import Sandbox
 from syncer.action import (
     TRAILER,
     ActionOptions,
+    ActionResult,
     Event,
     Scope,
     find_scope,
@@ -34,7 +36,7 @@ from syncer.action import (
     split_paths,
     write_back,
 )
-from syncer.cli import main
+from syncer.cli import AppContext, command_runner, main
 from syncer.errors import ConfigError
 from syncer.gitrepo import ZERO_SHA, Git
 
@@ -134,6 +136,11 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     made.commit({"README.md": "notes\n", "postmortems/2025/old.md": DOC}, "Start")
     made.push()
     return made
+
+
+def act(options: ActionOptions, env: dict[str, str]) -> ActionResult:
+    """The Action as ``pmsync action`` runs it: its commands in this process."""
+    return run_action(options, env, command_runner(AppContext(options.config_file, False)))
 
 
 def push_payload(before: str, after: str, **extra: Any) -> dict[str, Any]:
@@ -285,7 +292,7 @@ def test_schedule_and_dispatch_take_every_matching_file(repo: Repo) -> None:
 def test_an_event_the_action_is_not_made_for_is_refused_naming_the_supported_ones(
         repo: Repo, name: str) -> None:
     with pytest.raises(ConfigError) as refused:
-        run_action(ActionOptions(workdir=repo.work), repo.event(name, {}))
+        act(ActionOptions(workdir=repo.work), repo.event(name, {}))
     message = str(refused.value)
     assert name in message
     assert "supported: push, pull_request, schedule, workflow_dispatch" in message
@@ -373,33 +380,80 @@ def test_check_on_a_push_annotates_only_the_changed_postmortems(
     assert "### pmsync check" in summary and "1 document(s), 1 action item(s)" in summary
 
 
-# Each would replace pmsync's own code if the checkout were on the child's import path.
-HOSTILE_MODULES = ("syncer.py", "config/__init__.py", "click.py", "structlog.py", "rich/__init__.py")
+# Each would replace pmsync's own code if the checkout were on the import path of the process
+# that runs pmsync action: the first two are imported when it starts, the others later.
+STARTUP_MODULES = ("syncer.py", "click.py")
+LAZY_MODULES = ("config/__init__.py", "structlog.py", "rich/__init__.py", "lib/github.py")
 
 
-@pytest.mark.parametrize("command", ["check", "push"])
-def test_the_action_never_imports_code_from_the_checked_out_repository(
-        repo: Repo, command: str) -> None:
+def run_planted(repo: Repo, command: str, *python: str) -> subprocess.CompletedProcess[str]:
+    """``pmsync action`` in a child started as ``python PYTHON… -m syncer`` from a checkout
+    whose modules would create ``planted`` if they ran, with PYTHONPATH pointing into it."""
     before = repo.head()
     planted = repo.tmp / "planted"
     hostile = f"import pathlib\npathlib.Path({str(planted)!r}).mkdir(exist_ok=True)\n"
-    files: dict[str, str | None] = dict.fromkeys(HOSTILE_MODULES, hostile)
-    repo.commit({**files, "postmortems/bad.md": BAD_DOC})
-    env = repo.event("push", push_payload(before, repo.head()),
-                     PYTHONPATH=str(repo.work))
-    result = run_action(ActionOptions(command=command, workdir=repo.work), env)
-    assert result.scope.files == ("postmortems/bad.md",)
-    assert result.run is not None
-    assert not planted.exists(), "a module from the checked-out repository ran"
+    modules = LAZY_MODULES if "-I" not in python else STARTUP_MODULES + LAZY_MODULES
+    repo.commit({**dict.fromkeys(modules, hostile), "postmortems/bad.md": BAD_DOC})
+    path = os.pathsep.join([str(repo.work), str(repo.work / "lib")])
+    env = {k: v for k, v in repo.event("push", push_payload(before, repo.head()),
+                                       PYTHONPATH=path).items() if not k.startswith("PMSYNC_")}
+    return subprocess.run([sys.executable, *python, "-m", "syncer", "action", "--command",
+                           command, "--write-back", "none"], cwd=repo.work, env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["check", "push"])
+def test_the_action_as_action_yml_starts_it_never_imports_code_from_the_checkout(
+        repo: Repo, command: str) -> None:
+    done = run_planted(repo, command, "-I")  # as action.yml starts it
+    assert not (repo.tmp / "planted").exists(), "a module from the checked-out repository ran"
+    assert "pmsync action: 1 document(s), changed in" in done.stderr, done.stderr
     if command == "check":
-        assert result.run.exit_code == 1 and "::error file=postmortems/bad.md" in result.run.output
+        assert done.returncode == 1 and "::error file=postmortems/bad.md" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "push"])
+def test_pmsync_action_takes_the_checkout_off_the_import_path_itself(
+        repo: Repo, command: str) -> None:
+    # Started without -I (a workflow's own run: line), the working directory and PYTHONPATH
+    # are on the import path when pmsync starts; nothing imported after that may come from them.
+    done = run_planted(repo, command)
+    assert not (repo.tmp / "planted").exists(), "a module from the checked-out repository ran"
+    assert "pmsync action: 1 document(s), changed in" in done.stderr, done.stderr
+    if command == "check":
+        assert done.returncode == 1 and "::error file=postmortems/bad.md" in done.stdout
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"]], ids=["plain", "debug"])
+def test_an_error_that_stops_the_command_exits_as_the_command_would_after_the_outputs(
+        repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        debug: list[str]) -> None:
+    before = repo.head()
+    # A config file pmsync's reader does not handle: a real input that ends in a bug (exit 3).
+    repo.commit({"postmortems/bad.md": BAD_DOC, "pyproject.toml": '[tool]\npmsync = "jira"\n'})
+    monkeypatch.chdir(repo.work)
+    for key, value in repo.event("push", push_payload(before, repo.head())).items():
+        monkeypatch.setenv(key, value)
+    code = main([*debug, "--config", "pyproject.toml", "action", "--command", "check"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.splitlines()[-1].startswith("pmsync: internal error: ValueError: ")
+    assert err.count("internal error") == 1 and ("Traceback" in err) == bool(debug)
+    assert repo.outputs()["files"] == "postmortems/bad.md"  # the outputs were written first
+    assert "stopped on an internal error" in (repo.tmp / "summary").read_text()
+    # Arguments the command does not take are a usage error, parsed by the command's options.
+    code = main([*debug, "action", "--command", "check", "--args", "--no-such-option"])
+    assert code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("pmsync: error: action args for check: No such option")
+    assert "--no-such-option" in last
 
 
 def test_nothing_in_scope_succeeds_and_says_so(repo: Repo) -> None:
     before = repo.head()
     repo.commit({"README.md": "only the readme\n"})
-    result = run_action(ActionOptions(command="check", workdir=repo.work),
-                        repo.event("push", push_payload(before, repo.head())))
+    result = act(ActionOptions(command="check", workdir=repo.work),
+                 repo.event("push", push_payload(before, repo.head())))
     assert (result.exit_code, result.run, result.scope.files) == (0, None, ())
     assert repo.outputs() == {"created": "0", "updated": "0", "failed": "0", "files": "",
                               "skipped": "", "write-back": "none", "commit": "",
@@ -574,8 +628,8 @@ def test_push_event_creates_tickets_writes_back_and_does_not_loop(
     repo.commit({"postmortems/2025/new.md": DOC.replace("Database", "Queue")})
     repo.push()
     head = repo.head()
-    result = run_action(ActionOptions(workdir=repo.work),
-                        repo.event("push", push_payload(before, head), **env))
+    result = act(ActionOptions(workdir=repo.work),
+                 repo.event("push", push_payload(before, head), **env))
     assert result.exit_code == 0, result
     assert result.scope.files == ("postmortems/2025/new.md",)  # old.md was not touched
     assert len(tickets(sandbox, tracker)) == 2
@@ -588,8 +642,8 @@ def test_push_event_creates_tickets_writes_back_and_does_not_loop(
     assert "| `postmortems/2025/new.md` | 2 | 0 |" in summary
     assert f"Committed `postmortems/2025/new.md` to `main` as {repo.remote_tip()}" in summary
     # GitHub now sends a push event for the write-back commit: nothing happens.
-    again = run_action(ActionOptions(workdir=repo.work),
-                       repo.event("push", push_payload(head, repo.remote_tip()), **env))
+    again = act(ActionOptions(workdir=repo.work),
+                repo.event("push", push_payload(head, repo.remote_tip()), **env))
     assert again.scope.skipped and again.run is None
     assert len(tickets(sandbox, tracker)) == 2
 
@@ -608,8 +662,8 @@ def test_merged_pull_request_on_a_protected_branch_ends_in_a_pull_request(
     payload = {"action": "closed", "pull_request": {
         "number": 3, "merged": True, "merge_commit_sha": repo.head(),
         "base": {"ref": "main", "sha": base}, "head": {"ref": "feature", "sha": head}}}
-    result = run_action(ActionOptions(workdir=repo.work),
-                        repo.event("pull_request", payload, **env))
+    result = act(ActionOptions(workdir=repo.work),
+                 repo.event("pull_request", payload, **env))
     assert len(tickets(sandbox, tracker)) == 2
     assert result.write_back is not None and result.write_back.outcome == "pull-request"
     pulls = [i for i in sandbox.admin.github_issues() if i.get("pull_request")]
@@ -620,7 +674,8 @@ def test_merged_pull_request_on_a_protected_branch_ends_in_a_pull_request(
 
 
 def test_catch_up_heals_a_push_run_that_failed(
-        repo: Repo, sandbox: Sandbox, tracker_env: tuple[str, dict[str, str]]) -> None:
+        repo: Repo, sandbox: Sandbox, tracker_env: tuple[str, dict[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     tracker, env = tracker_env
     before = repo.head()
     repo.commit({"postmortems/2025/new.md": DOC.replace("Database", "Queue")})
@@ -628,16 +683,20 @@ def test_catch_up_heals_a_push_run_that_failed(
     # The tracker is unreachable: the run fails and links nothing.
     down = {key: "http://127.0.0.1:9" if key.endswith(("__URL", "API_URL"))
             else value for key, value in env.items()}
-    failed = run_action(ActionOptions(workdir=repo.work),
-                        repo.event("push", push_payload(before, repo.head()), **down))
-    assert failed.exit_code != 0 and tickets(sandbox, tracker) == []
+    for key, value in down.items():  # the commands read the process's environment
+        monkeypatch.setenv(key, value)
+    failed = act(ActionOptions(workdir=repo.work),
+                 repo.event("push", push_payload(before, repo.head()), **down))
+    assert failed.exit_code == 2 and tickets(sandbox, tracker) == []
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     # The next push changes something else; with catch-up it takes new.md along (and old.md,
     # which no run has pushed yet).
     later = repo.head()
     repo.commit({"README.md": "unrelated\n"})
     repo.push()
-    healed = run_action(ActionOptions(workdir=repo.work, catch_up=True),
-                        repo.event("push", push_payload(later, repo.head()), **env))
+    healed = act(ActionOptions(workdir=repo.work, catch_up=True),
+                 repo.event("push", push_payload(later, repo.head()), **env))
     assert healed.exit_code == 0, healed
     assert healed.scope.files == ("postmortems/2025/new.md", "postmortems/2025/old.md")
     assert len(tickets(sandbox, tracker)) == 4
@@ -648,6 +707,6 @@ def test_catch_up_heals_a_push_run_that_failed(
     linked = repo.head()
     repo.commit({"README.md": "again\n"})
     repo.push()
-    quiet = run_action(ActionOptions(workdir=repo.work, catch_up=True),
-                       repo.event("push", push_payload(linked, repo.head()), **env))
+    quiet = act(ActionOptions(workdir=repo.work, catch_up=True),
+                repo.event("push", push_payload(linked, repo.head()), **env))
     assert quiet.scope.files == () and len(tickets(sandbox, tracker)) == 4

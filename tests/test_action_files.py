@@ -109,7 +109,9 @@ def test_action_inputs_outputs_and_installation() -> None:
     assert action["runs"]["using"] == "composite"
     scripts = "\n".join(s.get("run", "") for s in steps(action))
     assert 'pip install --quiet --disable-pip-version-check "$ACTION_PATH"' in scripts
-    assert "pmsync\" \"${config[@]}\" action" in scripts
+    # Isolated (-I): neither the checkout (the working directory) nor PYTHONPATH is on the import
+    # path, so no module of the repository can replace pmsync's own (see test_action.py).
+    assert '"$RUNNER_TEMP/pmsync-venv/bin/python" -I -m syncer "${config[@]}" action' in scripts
     # Every input the script reads arrives through env:.
     env = {k for s in steps(action) for k in s.get("env", {})}
     assert set(re.findall(r"\$(INPUT_\w+)", scripts)) <= env
