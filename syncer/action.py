@@ -188,7 +188,7 @@ class ActionResult:
 
     @property
     def exit_code(self) -> int:
-        """0 ok; 1 items failed, problems found or the write-back failed; 2 input errors."""
+        """The command's code (:mod:`syncer.errors`), at least 1 when the write-back failed."""
         failed = self.write_back is not None and self.write_back.outcome == "failed"
         return max(self.run.exit_code if self.run else EXIT_OK, outcome_exit_code(problems=failed))
 
