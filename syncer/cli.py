@@ -315,6 +315,8 @@ def command_runner(app: AppContext) -> CommandRunner:
                 outcome = sub.invoke(ctx)
         except click.ClickException as exc:
             raise ConfigError(f"action args for {command}: {exc.format_message()}") from None
+        except click.exceptions.Exit as exc:  # --help in the args: the help was printed
+            return CommandRun(int(exc.exit_code))
         if isinstance(outcome, SyncOutcome):
             return CommandRun(outcome.exit_code, result=outcome.result)
         if isinstance(outcome, CheckOutcome):
