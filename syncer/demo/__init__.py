@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 
 from config.settings import Settings
-from syncer.errors import EXIT_OK, EXIT_PROBLEMS, InputError
+from syncer.errors import InputError, outcome_exit_code
 
 DOCUMENTS = ("2025-03-14-search-latency.md", "2025-05-02-webhook-delays.md")
 AS_OF = date(2025, 4, 15)
@@ -95,7 +95,7 @@ def run_demo(console: Console, keep: Path | None = None) -> int:
                           if not keep else f"Documents kept in {keep}.")
             if keep:
                 shutil.copytree(folder, keep, dirs_exist_ok=True)
-            return EXIT_PROBLEMS if failed else EXIT_OK
+            return outcome_exit_code(problems=failed)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
