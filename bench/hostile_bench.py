@@ -4,7 +4,7 @@ For each character of ``tests/test_hostile_input.py`` (``[``, ``<``, ``\\``, ``*
 ``(``, space, ``_``, ``~``, ``!``, ``]``, ``-``), builds that test's documents (a run of the
 character in a title, status or ticket cell, a list item, a heading, a metadata label line, a
 link) and times, each in a fresh interpreter killed after ``--timeout`` seconds, the parse and
-check (:func:`syncer.extract.extract`, :func:`syncer.check.check_document`) and the write-back of
+check (:func:`syncer.parse.extract.extract`, :func:`syncer.check.check_document`) and the write-back of
 a ticket link and a status into every item. Prints the worst case per character.
 
 Usage::
@@ -37,10 +37,10 @@ from pathlib import Path
 from config.settings import Settings
 from syncer.check import check_document
 from syncer.errors import InputError
-from syncer.extract import extract
-from syncer.normalize import Status
-from syncer.status_text import DocumentVocabulary
-from syncer.writeback import ItemChange, plan_edits, render
+from syncer.parse.extract import extract
+from syncer.parse.values import Status
+from syncer.sync.status_text import DocumentVocabulary
+from syncer.sync.edits import ItemChange, plan_edits, render
 
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "pm.md"

@@ -10,7 +10,7 @@ Generates two synthetic corpora in a temporary directory:
 and, when ``../shared/corpus`` sits beside the checkout, ``real``: 1,000 documents made by
 cycling through its 35 real postmortems (``dev/`` and ``eval/``, read in place, never copied into
 the project; each repeats about 28 times, which flatters the parser's caches); then measures, for
-each, the throughput in MB/s of :func:`syncer.extract.extract` (what every command runs) and of
+each, the throughput in MB/s of :func:`syncer.parse.extract.extract` (what every command runs) and of
 its three steps separately (``read_document``, ``parse_items``, ``parse_list_items``). Every
 timed run is the first parse in a fresh interpreter, so caches start cold as in a real run. Peak memory for the 1,000 documents is measured in a fresh interpreter
 (``ru_maxrss``, and the ``tracemalloc`` peak of the extraction alone).
@@ -213,12 +213,12 @@ def timing_child(target: Path) -> None:
     A fresh interpreter per run keeps the parser's caches cold: parsing a document a second time
     in the same process is faster than any real run, which parses each document once.
     """
-    from syncer.discovery import discover
-    from syncer.document import read_document
-    from syncer.extract import extract
-    from syncer.items import parse_items
-    from syncer.lists import parse_list_items
-    from syncer.options import parse_options
+    from syncer.markdown.document import read_document
+    from syncer.parse.discovery import discover
+    from syncer.parse.extract import extract
+    from syncer.parse.list_items import parse_list_items
+    from syncer.parse.options import parse_options
+    from syncer.parse.table_items import parse_items
 
     settings = _settings()
     if os.environ.get("PMSYNC_BENCH_STEPS") != "1":
@@ -257,7 +257,7 @@ def _child(target: Path, steps: bool) -> dict[str, float]:
 def measure(target: Path, repeat: int) -> dict[str, float | int]:
     """Throughput of extract() and of its steps over ``target`` (file or directory), best of N
     runs, each in a fresh interpreter (cold caches)."""
-    from syncer.discovery import discover
+    from syncer.parse.discovery import discover
 
     paths = discover([target])
     size = sum(p.stat().st_size for p in paths)
@@ -300,7 +300,7 @@ def memory_child(target: Path) -> None:
     """Run in a fresh interpreter: extract ``target`` once, print peak memory as JSON."""
     import tracemalloc
 
-    from syncer.extract import extract
+    from syncer.parse.extract import extract
 
     settings = _settings()
     baseline = _peak_rss_mb()

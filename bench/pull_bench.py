@@ -34,9 +34,9 @@ from sandbox_harness import (
 )
 
 from connectors.sandbox import Sandbox
-from syncer.document import read_document
-from syncer.items import parse_items
-from syncer.sync import pull, push
+from syncer.markdown.document import read_document
+from syncer.parse.table_items import parse_items
+from syncer.sync.engine import pull, push
 
 
 def linked_keys(paths: list[Path]) -> list[str]:

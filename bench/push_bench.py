@@ -41,9 +41,9 @@ from sandbox_harness import (
 from config.settings import Settings
 from connectors.registry import build_tracker
 from connectors.sandbox import Sandbox, SecondaryLimit
-from syncer.document import read_document
-from syncer.items import parse_items
-from syncer.sync import TrackerPool, push
+from syncer.markdown.document import read_document
+from syncer.parse.table_items import parse_items
+from syncer.sync.engine import TrackerPool, push
 
 
 def corpus_items(paths: list[Path]) -> list[Any]:

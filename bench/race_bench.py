@@ -32,9 +32,9 @@ def main() -> None:
     trials = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     race = _race_module().race  # type: ignore[attr-defined]
-    import syncer.writeback
+    import syncer.sync.edits
 
-    print(f"write-back from {syncer.writeback.__file__}", file=sys.stderr)
+    print(f"write-back from {syncer.sync.edits.__file__}", file=sys.stderr)
     for seed in range(seeds):
         with tempfile.TemporaryDirectory() as folder:
             print(json.dumps({"seed": seed, **asdict(race(Path(folder), trials, seed))}))

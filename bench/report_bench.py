@@ -29,15 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from config.settings import load_settings  # noqa: E402
-from syncer.extract import extract  # noqa: E402
+from syncer.parse.extract import extract  # noqa: E402
+from syncer.render.report import print_text, report_csv, report_json, report_markdown, slack_message  # noqa: E402
 from syncer.report import build_report  # noqa: E402
-from syncer.report_render import (  # noqa: E402
-    print_text,
-    report_csv,
-    report_json,
-    report_markdown,
-    slack_message,
-)
 
 AS_OF = date(2025, 6, 1)
 OWNERS = [f"@owner{n}" for n in range(40)] + ["", "Platform Team"]

@@ -42,7 +42,7 @@ HEAVY = ("jira", "github", "requests", "urllib3", "structlog", "rich", "pydantic
 # Runs the CLI in-process and reports which heavy top-level packages ended up imported.
 PROBE = (
     "import sys\n"
-    "from syncer.cli import main\n"
+    "from syncer.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
     "heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))\n"
     "print('PMSYNC-MODULES', ' '.join(heavy), file=sys.stderr)\n"

@@ -23,7 +23,7 @@ from typing import (
 )
 
 from syncer.errors import ConfigError, TrackerError
-from syncer.normalize import Status, TicketRef
+from syncer.model import Status, TicketRef
 
 FIELD_NAMES = ("title", "assignee", "due", "priority")
 FieldName = Literal["title", "assignee", "due", "priority"]

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 #: Tracker name → "module:Class". The one place a new tracker is registered.
 TRACKERS: dict[str, str] = {
-    "jira": "connectors.jira:JiraTracker",
-    "github": "connectors.github:GitHubTracker",
+    "jira": "connectors.jira.connector:JiraTracker",
+    "github": "connectors.github.connector:GitHubTracker",
 }
 
 

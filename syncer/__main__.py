@@ -1,5 +1,5 @@
 """``python -m syncer`` runs the pmsync command line."""
 
-from syncer.cli import entry
+from syncer.cli.main import entry
 
 entry()

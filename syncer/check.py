@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from syncer.items import ActionItem, Diagnostic, ParsedDocument
-from syncer.normalize import Status, parse_date
+from syncer.model import ActionItem, Diagnostic, ParsedDocument, Status
+from syncer.parse.values import parse_date
 
 CHECK_CODES = {
     "missing-owner": "error",

@@ -2,7 +2,7 @@
 
 Every expected failure is a :class:`PmsyncError`. :func:`exit_code_for` maps any exception to an
 exit code and :func:`outcome_exit_code` maps a finished run (errors it collected, problems it
-found) to one; the CLI's single exception handler (:func:`syncer.cli.main`), every command and
+found) to one; the CLI's single exception handler (:func:`syncer.cli.main.main`), every command and
 the GitHub Action use these two and nothing else. Anything that is not a :class:`PmsyncError` is a
 bug: exit 3, with the traceback shown only under ``--debug`` (which never changes a code).
 

@@ -16,8 +16,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from connectors.base import TicketState, Tracker
-from syncer.items import ActionItem, ParsedDocument
-from syncer.normalize import Status
+from syncer.model import ActionItem, ParsedDocument, Status
 
 GroupBy = Literal["owner", "postmortem", "tracker", "priority"]
 GROUP_BY: tuple[GroupBy, ...] = ("owner", "postmortem", "tracker", "priority")
@@ -373,7 +372,7 @@ def read_ticket_states(
     An item's ticket belongs to the first tracker that :meth:`~connectors.base.Tracker.owns`
     it. Tickets a tracker cannot read keep the document's status and are named in ``notes``.
     """
-    from syncer.sync import read_linked
+    from syncer.sync.engine import read_linked
 
     states: dict[ItemKey, TicketState] = {}
     notes: list[str] = []

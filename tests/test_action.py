@@ -1,4 +1,4 @@
-"""The GitHub Action's logic (``syncer.action``) on real git repositories and simulated events.
+"""The GitHub Action's logic (``syncer.action.run``) on real git repositories and simulated events.
 
 Every test works on a clone of a bare repository standing in for GitHub's copy, with event
 payloads shaped like the ones GitHub writes to ``GITHUB_EVENT_PATH``. Write-back pull requests
@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from connectors.sandbox import Sandbox
-from syncer.action import (
+from syncer.action.git import ZERO_SHA, Git
+from syncer.action.run import (
     TRAILER,
     ActionOptions,
     ActionResult,
@@ -36,9 +37,8 @@ from syncer.action import (
     split_paths,
     write_back,
 )
-from syncer.cli import AppContext, command_runner, main
+from syncer.cli.main import AppContext, command_runner, main
 from syncer.errors import ConfigError
-from syncer.gitrepo import ZERO_SHA, Git
 
 DOC = """# 2025-03-01 Database outage
 
@@ -596,7 +596,7 @@ def test_failed_pull_request_is_a_failed_write_back_without_the_token_in_it(
 
 # --- end to end: push on the sandbox trackers ---------------------------------------------
 
-TRACKERS = {"github": "connectors.github", "jira": "connectors.jira"}
+TRACKERS = {"github": "connectors.github.connector", "jira": "connectors.jira.connector"}
 
 
 def needs_connector(tracker: str) -> None:

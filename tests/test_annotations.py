@@ -9,7 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from syncer.annotations import (
+from syncer.markdown.document import parse_document
+from syncer.model import Status
+from syncer.parse.annotations import (
     heading_status,
     heading_ticket,
     inline_due,
@@ -22,8 +24,7 @@ from syncer.annotations import (
     strip_lead,
     trailing_status,
 )
-from syncer.document import parse_document
-from syncer.normalize import Status, StatusVocabulary
+from syncer.parse.values import StatusVocabulary
 
 VOCABULARY = StatusVocabulary.default()
 
@@ -269,7 +270,7 @@ _ANNOTATION_PIECES = st.sampled_from([
 @given(st.lists(_ANNOTATION_PIECES, max_size=8).map("".join))
 def test_cheap_tests_never_rule_out_a_search_that_matches(text: str) -> None:
     """Each cheap test before an annotation search lets through every text the search matches."""
-    from syncer import annotations as a
+    from syncer.parse import annotations as a
 
     if a._AS_OF.search(text):
         assert not text.isascii() or a._AS_OF_FOLDED.search(text.lower())
@@ -316,8 +317,8 @@ def test_a_text_without_brackets_needs_no_link_definitions(text: str, definition
 def test_read_title_reads_annotations_as_each_reader_alone(text: str) -> None:
     """read_title strips the title's Markdown once and reuses it where the text without code or
     URLs is the title itself: the annotation found is the one read from scratch."""
-    from syncer import annotations as a
-    from syncer.normalize import strip_markdown
+    from syncer.markdown.inline import strip_markdown
+    from syncer.parse import annotations as a
 
     unquoted = a._without_code_or_urls(text)
     reading = a.read_title(text)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syncer.cli import main
+from syncer.cli.main import main
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "2025-03-14-search-latency.md"
@@ -168,7 +168,7 @@ def test_invalid_config_names_the_setting(capsys, tmp_path: Path, monkeypatch):
 def test_help_and_check_do_not_import_tracker_clients(args: list[str]):
     # Start-up time: the tracker clients, their HTTP stack and structlog load only when needed.
     code = (
-        "import sys; from syncer.cli import main; "
+        "import sys; from syncer.cli.main import main; "
         f"code = main({args!r}); "
         "print(code, sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('jira', 'github', 'requests', 'structlog')))"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from syncer.cli import main
+from syncer.cli.main import main
 from tests.conftest import SHARED
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syncer.cli import main
+from syncer.cli.main import main
 
 
 def demo_folders() -> set[str]:

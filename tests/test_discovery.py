@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from syncer.discovery import _SKIP_DIRS, discover
 from syncer.errors import InputError
+from syncer.parse.discovery import _SKIP_DIRS, discover
 
 
 def _rglob_reference(root: Path) -> list[Path]:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from connectors.sandbox import Sandbox
-from syncer.cli import cli
+from syncer.cli.main import cli
 from syncer.errors import ConfigError, exit_code_for
 
 

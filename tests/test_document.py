@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncer.document import Lines, parse_document, read_document
 from syncer.errors import InputError
+from syncer.markdown.document import Lines, parse_document, read_document
 
 
 def doc_of(text: str | bytes, name: str = "pm.md"):
@@ -172,10 +172,10 @@ _LINE_TEXT = st.text(alphabet=" \t\r|#*_-:aAfF[]`\\x1.\u00a0\x0c", max_size=70) 
 @given(st.lists(_LINE_TEXT, max_size=12))
 def test_pre_filters_never_miss_a_line_the_exact_check_accepts(texts):
     """Each whole-text pre-filter finds every line its pass's own per-line check accepts."""
-    from syncer.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION
-    from syncer.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
-    from syncer.outline import _MAY_BE_HEADING, heading_of
-    from syncer.tables import _DELIMITER_LINE, _MAY_BE_DELIMITER
+    from syncer.markdown.outline import _MAY_BE_HEADING, heading_of
+    from syncer.markdown.tables import _DELIMITER_LINE, _MAY_BE_DELIMITER
+    from syncer.parse.annotations import _LINK_DEFINITION, _MAY_BE_LINK_DEFINITION
+    from syncer.parse.metadata import _BOLD_LABEL, _MAY_BE_LABEL, _plain_labels
 
     doc = parse_document(Path("x.md"), "\n".join(texts).encode())
     checks = [

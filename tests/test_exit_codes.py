@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from config.settings import JiraSettings
-from connectors.jira import JiraTracker
+from connectors.jira.connector import JiraTracker
 from connectors.retry import RetryPolicy, Unreachable
 from connectors.sandbox import FaultKind, FaultPlan, FaultRule, Sandbox
-from syncer.cli import main
+from syncer.cli.main import main
 from syncer.errors import (
     EXIT_INTERNAL,
     EXIT_OK,

@@ -24,25 +24,24 @@ from hypothesis import strategies as st
 import connectors
 import syncer
 from config.settings import Settings
-from syncer.annotations import _APPENDED_LINK_END_OR_SKIP
 from syncer.check import check_document
-from syncer.document import _closing_fence_pattern
 from syncer.errors import InputError
-from syncer.extract import extract
-from syncer.items import _APPENDED_LINK_OR_SKIP
-from syncer.lists import _FOOTNOTE_OR_SKIP
-from syncer.normalize import (
-    _GH_REF,
+from syncer.markdown.document import _closing_fence_pattern
+from syncer.markdown.inline import (
     _TAG_OR_SKIP,
     MD_LINK_OR_SKIP,
     PARENTHESES_OR_SKIP,
-    Status,
     search_kept,
     sub_kept,
 )
-from syncer.status_text import DocumentVocabulary
-from syncer.tables import pipe_positions
-from syncer.writeback import ItemChange, escape_cell, plan_edits, render
+from syncer.markdown.tables import pipe_positions
+from syncer.model import _APPENDED_LINK_OR_SKIP, Status
+from syncer.parse.annotations import _APPENDED_LINK_END_OR_SKIP
+from syncer.parse.extract import extract
+from syncer.parse.list_items import _FOOTNOTE_OR_SKIP
+from syncer.parse.values import _GH_REF
+from syncer.sync.edits import ItemChange, escape_cell, plan_edits, render
+from syncer.sync.status_text import DocumentVocabulary
 
 MEGABYTE = 1_000_000
 # Seconds for each of parsing and write-back of one document: linear code takes under two on a

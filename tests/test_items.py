@@ -9,17 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncer.document import Line, parse_document, read_document
-from syncer.items import (
+from syncer.markdown.document import Line, parse_document, read_document
+from syncer.markdown.tables import split_row
+from syncer.model import ActionItem, Status
+from syncer.parse.table_items import (
     DEFAULT_COLUMN_SYNONYMS,
-    ActionItem,
     ParseOptions,
     map_columns,
     normalise_header,
     parse_items,
 )
-from syncer.normalize import Status, is_placeholder
-from syncer.tables import split_row
+from syncer.parse.values import is_placeholder
 from tests.conftest import DATA
 
 SEEDS = sorted((DATA / "seeds").glob("*.md"))
@@ -126,7 +126,7 @@ def test_header_only_table_warns():
 
 def test_configured_synonyms_extend_defaults():
     from config.settings import Settings
-    from syncer.options import parse_options
+    from syncer.parse.options import parse_options
 
     settings = Settings(parse={"column_synonyms": {"title": ["Massnahme"], "owner": ["Verantwortlich"]}})
     text = "| Massnahme | Verantwortlich |\n|---|---|\n| Backup testen | Jana |\n"
@@ -157,7 +157,7 @@ _PLACEHOLDER_BITS = ["YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY", "YYYY/MM/DD", "["
 @given(st.lists(st.sampled_from(_PLACEHOLDER_BITS), max_size=16).map("".join))
 def test_placeholder_pre_filter_never_misses_a_placeholder_cell(text: str):
     """The regex that decides whether to look for placeholders finds every cell with one."""
-    from syncer.normalize import MAY_BE_PLACEHOLDER
+    from syncer.parse.values import MAY_BE_PLACEHOLDER
 
     row = split_row(Line(1, 0, text, "\n"))
     cells = row.texts if row is not None else (text.strip(),)

@@ -12,12 +12,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.check import check_document
-from syncer.document import parse_document
-from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions, parse_items
-from syncer.lists import ListEntry, is_action_heading, parse_list_items
-from syncer.normalize import Status
-from syncer.outline import build_outline
-from syncer.writeback import ItemChange, edits_for_changes, render
+from syncer.markdown.document import parse_document
+from syncer.markdown.outline import build_outline
+from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status
+from syncer.parse.list_items import ListEntry, is_action_heading, parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
+from syncer.sync.edits import ItemChange, edits_for_changes, render
 from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "data" / "lists"
@@ -526,8 +526,8 @@ def test_eval_corpus_documents_are_read_and_checked_without_errors() -> None:
 def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: str) -> None:
     """A line is read as a label line only when its plain text ends with a colon: the cheap
     test before that reading lets every such line through."""
-    from syncer.lists import _FOOTNOTE_OR_SKIP, _MAY_END_WITH_COLON
-    from syncer.normalize import strip_markdown, sub_kept
+    from syncer.markdown.inline import strip_markdown, sub_kept
+    from syncer.parse.list_items import _FOOTNOTE_OR_SKIP, _MAY_END_WITH_COLON
 
     if strip_markdown(sub_kept(_FOOTNOTE_OR_SKIP, "", text)).strip().endswith(":"):
         assert _MAY_END_WITH_COLON.search(text)
@@ -537,8 +537,8 @@ def test_label_line_pre_check_never_misses_a_line_that_ends_with_a_colon(text: s
 def test_a_line_opening_with_a_letter_other_than_a_or_f_continues_a_paragraph(text: str) -> None:
     """The shortcut in _continues: such a line is no marker, break, definition, quote, table
     row or label."""
-    from syncer.annotations import starts_with_label
-    from syncer.lists import _LINK_DEFINITION, _MARKER, _THEMATIC_BREAK
+    from syncer.parse.annotations import starts_with_label
+    from syncer.parse.list_items import _LINK_DEFINITION, _MARKER, _THEMATIC_BREAK
 
     first = text.lstrip()[:1]
     if first.isalpha() and first not in ("a", "A", "f", "F"):
@@ -557,7 +557,7 @@ _SCAN_PIECES = [
 
 
 def _scan(texts: list[str]) -> tuple[list[tuple[int, str]], list[ListEntry]]:
-    from syncer.lists import _outline_headings, scan_lines
+    from syncer.parse.list_items import _outline_headings, scan_lines
 
     doc = parse_document(Path("x.md"), "\n".join(texts).encode())
     taken = frozenset(h.line for h in _outline_headings(build_outline(doc))) | doc.hidden
@@ -594,7 +594,12 @@ _LINE_PIECES = [
 def test_scan_shortcuts_agree_with_the_patterns_they_stand_for(text: str) -> None:
     """Each cheap test in _list_marker and _label_line says what the regex behind it would
     say, or lets the line through to it."""
-    from syncer.lists import _MARKER, _MAY_END_WITH_COLON, _THEMATIC_BREAK, _may_end_with_colon
+    from syncer.parse.list_items import (
+        _MARKER,
+        _MAY_END_WITH_COLON,
+        _THEMATIC_BREAK,
+        _may_end_with_colon,
+    )
 
     assert _may_end_with_colon(text) == bool(_MAY_END_WITH_COLON.search(text))
     marker = _MARKER.match(text)
@@ -605,7 +610,7 @@ def test_scan_shortcuts_agree_with_the_patterns_they_stand_for(text: str) -> Non
 
 
 def test_the_place_above_every_heading_is_the_place_of_no_headings() -> None:
-    from syncer.lists import _TOP, _Place
+    from syncer.parse.list_items import _TOP, _Place
 
     assert _Place.of([]) == _TOP
 
@@ -627,7 +632,7 @@ def test_entries_left_out_above_the_first_action_heading_would_have_made_nothing
     """scan_lines leaves out entries above the first heading that names action items when they
     can become no item and fill in no item: the items read from what it keeps are those read
     from every entry."""
-    from syncer.lists import (
+    from syncer.parse.list_items import (
         Sections,
         _first_action_heading,
         _line_of,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from syncer.errors import InputError
-from syncer.locks import document_lock, documents_locked, lock_path
+from syncer.sync.locks import document_lock, documents_locked, lock_path
 
 
 def _hold(path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:

@@ -5,11 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from syncer.document import parse_document
-from syncer.metadata import (
-    Metadata,
-    read_metadata,
-)
+from syncer.markdown.document import parse_document
+from syncer.model import Metadata
+from syncer.parse.metadata import read_metadata
 
 
 def doc_of(text: str, name: str = "pm.md"):
@@ -46,6 +44,6 @@ def test_labels_in_tables_code_and_without_a_space_are_not_line_labels() -> None
     ("Date:x", []),
 ])
 def test_plain_labels_on_one_line(text: str, pairs: list[tuple[str, str]]) -> None:
-    from syncer.metadata import _plain_labels
+    from syncer.parse.metadata import _plain_labels
 
     assert _plain_labels(text) == pairs

@@ -4,19 +4,17 @@ from datetime import date
 
 import pytest
 
-from syncer.normalize import (
-    Status,
-    TicketRef,
+from syncer.markdown.inline import strip_markdown
+from syncer.model import Status, TicketRef, owner_handle
+from syncer.parse.values import (
     is_empty_value,
     is_placeholder,
     jira_keys,
-    owner_handle,
     parse_date,
     parse_status,
     parse_ticket,
     read_ticket,
     repair_mojibake,
-    strip_markdown,
 )
 
 

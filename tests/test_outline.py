@@ -5,8 +5,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncer.document import parse_document
-from syncer.outline import PSEUDO_LEVEL, Heading, build_outline, heading_of
+from syncer.markdown.document import parse_document
+from syncer.markdown.outline import PSEUDO_LEVEL, Heading, build_outline, heading_of
 
 
 def doc_of(text: str):

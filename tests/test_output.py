@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors.sandbox import Sandbox
-from syncer.cli import main
+from syncer.cli.main import main
 
 MARKUP_DOC = """# Incident [bold]x[/bold]
 

@@ -11,10 +11,11 @@ import pytest
 
 from config.settings import RouteRule
 from connectors.base import Failed, Marker, Stamp, TicketFields, TicketLink, TicketState
-from syncer.document import parse_document
-from syncer.items import ActionItem, parse_items
-from syncer.normalize import Status, parse_ticket
-from syncer.plan import Claim, Linking, claims, document_id, item_markers, plan_item, route
+from syncer.markdown.document import parse_document
+from syncer.model import ActionItem, Status
+from syncer.parse.table_items import parse_items
+from syncer.parse.values import parse_ticket
+from syncer.sync.plan import Claim, Linking, claims, document_id, item_markers, plan_item, route
 
 TABLE = """## Action items
 

@@ -10,9 +10,9 @@ import pytest
 
 from config.settings import Settings
 from connectors.sandbox import Sandbox
-from syncer.cli import main
-from syncer.normalize import Status
-from syncer.sync import NO_TRACKER, pull, push
+from syncer.cli.main import main
+from syncer.model import Status
+from syncer.sync.engine import NO_TRACKER, pull, push
 from tests.test_sync import env, keys, move, running, tickets  # noqa: F401 (fixtures)
 
 LISTS = """# Review: stuck deploys

@@ -7,13 +7,13 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncer.document import Document, parse_document, read_document
-from syncer.items import ActionItem, ParseOptions, parse_items
-from syncer.lists import parse_list_items
-from syncer.normalize import Status
-from syncer.status_text import DocumentVocabulary
-from syncer.sync import status_change
-from syncer.writeback import plan_edits, render
+from syncer.markdown.document import Document, parse_document, read_document
+from syncer.model import ActionItem, Status
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
+from syncer.sync.edits import plan_edits, render
+from syncer.sync.engine import status_change
+from syncer.sync.status_text import DocumentVocabulary
 from tests.conftest import DATA
 
 GOLDEN = DATA / "pull"

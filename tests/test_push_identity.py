@@ -13,9 +13,9 @@ import pytest
 from config.settings import Settings
 from connectors.base import TicketState
 from connectors.sandbox import Sandbox
-from syncer.cli import main
-from syncer.normalize import Status
-from syncer.sync import RunResult, TrackerPool, push
+from syncer.cli.main import main
+from syncer.model import Status
+from syncer.sync.engine import RunResult, TrackerPool, push
 from tests import test_sync
 from tests.test_sync import TABLE_DOC, keys, tickets, writes
 

@@ -13,9 +13,10 @@ import pytest
 
 from config.settings import load_settings
 from connectors.base import TicketFields, TicketLink, TicketState
-from syncer.cli import main
-from syncer.extract import extract
-from syncer.normalize import Status
+from syncer.cli.main import main
+from syncer.model import Status
+from syncer.parse.extract import extract
+from syncer.render.report import overdue_by_owner, report_markdown
 from syncer.report import (
     TicketStates,
     age_bucket,
@@ -23,7 +24,6 @@ from syncer.report import (
     item_key,
     severity_name,
 )
-from syncer.report_render import overdue_by_owner, report_markdown
 from tests.conftest import DATA, ROOT
 
 REPORT_DATA = Path("tests/data/report")  # relative, so outputs name files the same everywhere

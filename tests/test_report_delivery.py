@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connectors.sandbox import FaultKind, FaultPlan, FaultRule, Sandbox
-from syncer.cli import main
+from syncer.cli.main import main
 from tests.conftest import ROOT
 
 REPORT_DATA = "tests/data/report"
@@ -151,8 +151,8 @@ def test_remote_admin_reads_slack_messages(sandbox: Sandbox):
 
 
 def test_refresh_reads_ticket_states_without_writing(sandbox: Sandbox, capsys, tmp_path: Path):
-    pytest.importorskip("connectors.jira", reason="needs the Jira connector (connectors/jira.py)")
-    pytest.importorskip("connectors.github", reason="needs the GitHub connector")
+    pytest.importorskip("connectors.jira.connector", reason="needs the Jira connector (connectors/jira/connector.py)")
+    pytest.importorskip("connectors.github.connector", reason="needs the GitHub connector")
     [key] = sandbox.admin.seed_jira_issues(1, summary="Add rate limiting")
     [number] = sandbox.admin.seed_github_issues(1, title="Runbook")
     doc = tmp_path / "pm.md"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from connectors.sandbox import Sandbox
-from syncer.cli import main
+from syncer.cli.main import main
 from tests.conftest import DATA
 
 WRONG_JIRA = "wrong-jira-secret-4711"

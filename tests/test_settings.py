@@ -9,7 +9,7 @@ import pytest
 
 from config import settings as settings_module
 from config.settings import load_settings
-from syncer.cli import main
+from syncer.cli.main import main
 from syncer.errors import ConfigError
 from tests.conftest import ROOT
 

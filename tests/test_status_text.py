@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from syncer.document import parse_document
-from syncer.items import parse_items
-from syncer.normalize import Status, StatusVocabulary
-from syncer.status_text import DocumentVocabulary
+from syncer.markdown.document import parse_document
+from syncer.model import Status
+from syncer.parse.table_items import parse_items
+from syncer.parse.values import StatusVocabulary
+from syncer.sync.status_text import DocumentVocabulary
 
 
 def vocabulary(statuses: list[str]) -> DocumentVocabulary:
@@ -58,7 +59,7 @@ def test_mojibake_documents_get_their_own_mojibake_forms() -> None:
 @pytest.mark.parametrize("seen", [["✅ Done"], ["âœ… Done"], ["Yes"], ["DONE"], []])
 @pytest.mark.parametrize("status", list(Status))
 def test_annotations_read_back_as_their_status(seen: list[str], status: Status) -> None:
-    from syncer.annotations import annotation_status
+    from syncer.parse.annotations import annotation_status
 
     words = vocabulary(seen).annotation(status)
     found = annotation_status(words, StatusVocabulary.default())

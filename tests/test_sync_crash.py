@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from connectors.sandbox import Sandbox
-from syncer.document import read_document
-from syncer.items import parse_items
+from syncer.markdown.document import read_document
+from syncer.parse.table_items import parse_items
 from tests.connectors.conftest import FLAVOURS
 
 TRIALS = int(os.environ.get("PMSYNC_CRASH_TRIALS", "12"))

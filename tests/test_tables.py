@@ -5,8 +5,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.document import Line, parse_document
-from syncer.tables import find_tables, pipe_positions, split_row
+from syncer.markdown.document import Line, parse_document
+from syncer.markdown.tables import find_tables, pipe_positions, split_row
 
 
 def tables_of(text: str):

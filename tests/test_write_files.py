@@ -14,13 +14,13 @@ import pytest
 from config.settings import Settings
 from connectors.base import Draft, Outcome, Tracker
 from connectors.sandbox import Sandbox
-from syncer.cli import main
-from syncer.document import read_document
+from syncer.cli.main import main
 from syncer.errors import ConfigError, WriteConflictError
-from syncer.locks import document_lock, lock_folder, lock_path
-from syncer.sync import TrackerPool
-from syncer.sync import push as sync_push
-from syncer.writeback import write_atomic
+from syncer.markdown.document import read_document
+from syncer.sync.edits import write_atomic
+from syncer.sync.engine import TrackerPool
+from syncer.sync.engine import push as sync_push
+from syncer.sync.locks import document_lock, lock_folder, lock_path
 from tests.connectors.conftest import sandbox_settings
 from tests.test_sync import TABLE_DOC
 

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.document import read_document
 from syncer.errors import WriteConflictError
-from syncer.writeback import write_atomic
+from syncer.markdown.document import read_document
+from syncer.sync.edits import write_atomic
 
 TRIALS = int(os.environ.get("PMSYNC_RACE_TRIALS", "20"))
 DOCUMENT = b"# Postmortem\n\n| Action | Owner | Ticket |\n|---|---|---|\n| Fix it | @a |  |\n"

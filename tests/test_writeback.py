@@ -7,11 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syncer.document import parse_document, read_document
 from syncer.errors import InputError, WriteConflictError
-from syncer.items import ActionItem, parse_items
-from syncer.tables import find_tables
-from syncer.writeback import (
+from syncer.markdown.document import parse_document, read_document
+from syncer.markdown.tables import find_tables
+from syncer.model import ActionItem
+from syncer.parse.table_items import parse_items
+from syncer.sync.edits import (
     ItemChange,
     TextEdit,
     add_column,
@@ -226,8 +227,8 @@ def test_relink_replaces_the_old_link_in_the_items_own_lines_only():
     text = (f"## Action items\n\n| Action | Ticket |\n|---|---|\n| a | {old} |\n| b | {old} |\n\n"
             f"- [ ] Rotate the webhook signing secret ({old})\n")
     doc = parse_document(Path("pm.md"), text.encode())
-    from syncer.items import ParseOptions
-    from syncer.lists import parse_list_items
+    from syncer.parse.list_items import parse_list_items
+    from syncer.parse.table_items import ParseOptions
 
     items = parse_list_items(parse_items(doc), ParseOptions()).items
     assert [i.title[:6] for i in items] == ["a", "b", "Rotate"]

@@ -61,8 +61,8 @@ def run_demo(console: Console, keep: Path | None = None) -> int:
     """
     _check_keep(keep)
     from connectors.sandbox import Sandbox
-    from syncer.render import print_sync
-    from syncer.sync import pull, push
+    from syncer.render.items import print_sync
+    from syncer.sync.engine import pull, push
 
     folder = Path(tempfile.mkdtemp(prefix="pmsync-demo-"))
     try:
@@ -149,7 +149,7 @@ def _move_tickets(sandbox: Any, result: Any) -> list[str]:
 
 
 def _show_report(console: Console, paths: list[Path], settings: Settings) -> None:
-    from syncer.commands import run_report
+    from syncer.cli.commands import run_report
 
     console.rule(f"4. pmsync report --as-of {AS_OF.isoformat()}")
     run_report(paths, settings, as_of=AS_OF)

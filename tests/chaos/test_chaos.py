@@ -31,9 +31,10 @@ from typing import Any
 import pytest
 
 from connectors.sandbox import FaultKind, FaultPlan, FaultRule, Sandbox
-from syncer.document import read_document
-from syncer.items import ActionItem, ParseOptions, parse_items
-from syncer.lists import parse_list_items
+from syncer.markdown.document import read_document
+from syncer.model import ActionItem
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
 from tests.chaos.corpus import (
     DOCUMENTS,
     ITEMS,

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from connectors.base import Stamp
-from connectors.github_body import body_stamp
+from connectors.github.body import body_stamp
 from connectors.sandbox import Sandbox
-from syncer.normalize import Status
-from syncer.sync import pull
+from syncer.model import Status
+from syncer.sync.engine import pull
 from tests.chaos.corpus import ITEMS, without_owned_cells
 from tests.chaos.test_chaos import document_items
 from tests.chaos.two_clones import (

@@ -25,10 +25,10 @@ from typing import Any
 
 from config.settings import Settings
 from connectors.sandbox import Sandbox
-from syncer.document import read_document
-from syncer.items import ParseOptions, parse_items
-from syncer.lists import parse_list_items
-from syncer.sync import push
+from syncer.markdown.document import read_document
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
+from syncer.sync.engine import push
 from tests.chaos.corpus import DOCUMENTS, ITEMS
 
 LATENCY = 0.02  # seconds added to every request: the window between looking and creating

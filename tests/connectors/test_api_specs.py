@@ -29,14 +29,14 @@ from graphql import (
 )
 
 from connectors.base import AccessError, AuthError, Created, Draft, DraftContext, Marker
+from connectors.delivery.tracking_issue import upsert_tracking_issue
 from connectors.registry import build_tracker
 from connectors.sandbox import Sandbox
 from connectors.sandbox.graphql_schema import github_schema as sandbox_schema
 from connectors.sandbox.requestlog import RequestRecord
 from connectors.sandbox.seed import GITHUB_APP_READ_TOKEN, GITHUB_APP_TOKEN
-from connectors.tracking_issue import upsert_tracking_issue
-from syncer.action import Event, open_pull_request
-from syncer.normalize import Status
+from syncer.action.run import Event, open_pull_request
+from syncer.model import Status
 from tests.connectors.api_specs import SPECS, OpenAPI, github_graphql, github_rest, jira_cloud
 from tests.connectors.conftest import sandbox_settings
 

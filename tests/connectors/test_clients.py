@@ -16,11 +16,11 @@ import requests
 
 from connectors.base import AccessError, AuthError, RateLimited
 from connectors.clients import jira_message
-from connectors.github import GitHubTracker
+from connectors.delivery.tracking_issue import upsert_tracking_issue
+from connectors.github.connector import GitHubTracker
 from connectors.sandbox import FaultPlan, FaultRule, Sandbox
 from connectors.sandbox.seed import GITHUB_APP_READ_TOKEN
-from connectors.tracking_issue import upsert_tracking_issue
-from syncer.action import Event, open_pull_request
+from syncer.action.run import Event, open_pull_request
 from syncer.errors import PmsyncError
 from tests.conftest import ROOT
 from tests.connectors.conftest import sandbox_settings

@@ -33,7 +33,8 @@ from connectors.sandbox.seed import (
     GITHUB_TRIAGE_TOKEN,
 )
 from syncer.errors import exit_code_for
-from syncer.normalize import Status, parse_ticket
+from syncer.model import Status
+from syncer.parse.values import parse_ticket
 from tests.connectors.conftest import TrackerCase, sandbox_settings
 
 CONTEXT = DraftContext(Path("postmortems/2025-03-14-search.md"), 12, "Action items",

@@ -1,4 +1,4 @@
-"""GitHub-specific behaviour of :class:`connectors.github.GitHubTracker`, on the sandbox.
+"""GitHub-specific behaviour of :class:`connectors.github.connector.GitHubTracker`, on the sandbox.
 
 The contract suite covers what every tracker does; this covers pacing under the secondary limit,
 GraphQL batching, recovery from lost responses, push access, pull requests in the listing and
@@ -31,8 +31,7 @@ from connectors.base import (
     TicketLink,
 )
 from connectors.clients import github_classify as classify
-from connectors.github import GitHubTracker, web_root
-from connectors.github_body import (
+from connectors.github.body import (
     body_due,
     body_stamp,
     render_body,
@@ -40,13 +39,14 @@ from connectors.github_body import (
     with_due,
     with_stamp,
 )
+from connectors.github.connector import GitHubTracker, web_root
 from connectors.pacing import Pacer, Window
 from connectors.sandbox import FaultPlan, FaultRule, Sandbox, SecondaryLimit
 from connectors.sandbox.seed import GITHUB_APP_READ_TOKEN, GITHUB_APP_TOKEN, GITHUB_READ_TOKEN
-from syncer.cli import main
+from syncer.cli.main import main
 from syncer.errors import ConfigError
 from syncer.logs import configure_logging
-from syncer.normalize import Status, TicketRef
+from syncer.model import Status, TicketRef
 from tests.connectors.conftest import sandbox_settings
 
 CONTEXT = DraftContext(Path("postmortems/2025-03-14-search.md"), 12, "Action items",

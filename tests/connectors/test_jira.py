@@ -1,4 +1,4 @@
-"""Jira-specific behaviour of :class:`connectors.jira.JiraTracker`, against the sandbox.
+"""Jira-specific behaviour of :class:`connectors.jira.connector.JiraTracker`, against the sandbox.
 
 The contract suite covers what every tracker does; this module covers what only Jira has: bulk
 batching and request budgets, per-item bulk errors, Cloud's search endpoint and lag, workflow
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from connectors.base import AuthError, Created, Draft, DraftContext, Failed, Marker, TicketLink
-from connectors.jira import JiraTracker, _Transition, summary_text
+from connectors.jira.connector import JiraTracker, _Transition, summary_text
 from connectors.registry import build_tracker
 from connectors.sandbox import FaultPlan, FaultRule, Sandbox
 from syncer.errors import ConfigError
-from syncer.normalize import Status
+from syncer.model import Status
 from tests.connectors.conftest import sandbox_settings
 from tests.sandbox.conftest import jira_client
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from syncer.render import shorten
+from syncer.render.items import shorten
 from syncer.report import AGE_BUCKETS, STATUS_KEYS, Completion, Entry, Report, grouped
 
 #: GitHub refuses issue bodies over 65,536 characters.

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from syncer.items import ActionItem, Diagnostic
 from syncer.logs import mask_secrets
+from syncer.model import ActionItem, Diagnostic
 
 if TYPE_CHECKING:
     from syncer.doctor import TrackerReport
@@ -117,7 +117,7 @@ def _counts(result: Any) -> tuple[str, ...]:
 
 
 def sync_json(result: Any) -> dict[str, Any]:
-    """A push or pull :class:`~syncer.sync.RunResult` as one JSON object."""
+    """A push or pull :class:`~syncer.sync.engine.RunResult` as one JSON object."""
     documents = []
     for doc in result.documents:
         documents.append({

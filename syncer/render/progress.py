@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from syncer.logs import in_ci
-from syncer.sync import ProgressHook
+from syncer.sync.engine import ProgressHook
 
 
 @contextmanager

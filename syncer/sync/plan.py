@@ -34,8 +34,7 @@ from connectors.base import (
     TicketLink,
     TicketState,
 )
-from syncer.items import ActionItem, ParsedDocument
-from syncer.normalize import Status
+from syncer.model import ActionItem, ParsedDocument, Status
 
 Action = Literal["create", "update", "link", "unchanged", "skip", "conflict", "problem",
                  "external"]

@@ -2,7 +2,7 @@
 typed outcome that carries one (push, pull and check: the GitHub Action reads their results).
 
 Every code comes from :func:`syncer.errors.outcome_exit_code`; errors that stop a command are
-raised and turned into a message and a code by :func:`syncer.cli.main`.
+raised and turned into a message and a code by :func:`syncer.cli.main.main`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from config.settings import (
 )
 from syncer.check import check_document
 from syncer.errors import EXIT_OK, ConfigError, outcome_exit_code
-from syncer.extract import Extraction, extract
-from syncer.render import (
+from syncer.parse.extract import Extraction, extract
+from syncer.render.items import (
     diagnostic_json,
     diagnostic_line,
     dumps,
@@ -36,8 +36,7 @@ from syncer.render import (
     print_doctor,
     print_items,
 )
-from syncer.report import GroupBy, Report, TicketStates, build_report, read_ticket_states
-from syncer.report_render import (
+from syncer.render.report import (
     GITHUB_BODY_LIMIT,
     markdown_within,
     print_text,
@@ -46,10 +45,11 @@ from syncer.report_render import (
     report_markdown,
     slack_message,
 )
+from syncer.report import GroupBy, Report, TicketStates, build_report, read_ticket_states
 
 if TYPE_CHECKING:
     from connectors.base import Tracker
-    from syncer.sync import RunResult
+    from syncer.sync.engine import RunResult
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,8 @@ def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
              tracker: str | None = None, close_removed: bool = False, fmt: str = "text",
              verbose: bool = False) -> SyncOutcome:
     """``pmsync push``: create or update one ticket per item and write the links back."""
-    from syncer.progress import progress_hook
-    from syncer.sync import push
+    from syncer.render.progress import progress_hook
+    from syncer.sync.engine import push
 
     with progress_hook(enabled=fmt == "text") as hook:
         result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker,
@@ -129,7 +129,7 @@ def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
              check: bool = False, fmt: str = "text", verbose: bool = False) -> SyncOutcome:
     """``pmsync pull``: bring ticket statuses into the documents; ``check`` writes nothing and
     exits 1 when a document is out of date."""
-    from syncer.sync import pull
+    from syncer.sync.engine import pull
 
     result = pull(paths, settings, dry_run=dry_run or check)
     return _finish_sync(result, fmt, verbose, out_of_date=check and result.total("status") > 0)
@@ -137,7 +137,7 @@ def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
 
 def _finish_sync(result: RunResult, fmt: str, verbose: bool,
                  out_of_date: bool = False) -> SyncOutcome:
-    from syncer.render import print_sync, sync_json
+    from syncer.render.items import print_sync, sync_json
 
     if fmt == "json":
         click.echo(dumps(sync_json(result)))
@@ -246,7 +246,7 @@ def _read_states(extraction: Extraction, settings: Settings,
                  trackers: Sequence[Tracker] | None) -> TicketStates:
     if trackers is not None:
         return read_ticket_states(extraction.documents, trackers)
-    from syncer.sync import TrackerPool
+    from syncer.sync.engine import TrackerPool
 
     pool = TrackerPool(settings)
     names = pool.configured()
@@ -261,11 +261,11 @@ def _read_states(extraction: Extraction, settings: Settings,
 
 def _post(target: str, report: Report, settings: Settings) -> str:
     if target == "slack":
-        from connectors.slack import post_message
+        from connectors.delivery.slack import post_message
 
         post_message(settings, slack_message(report))
         return "posted the summary to Slack"
-    from connectors.tracking_issue import upsert_tracking_issue
+    from connectors.delivery.tracking_issue import upsert_tracking_issue
 
     body = markdown_within(report, GITHUB_BODY_LIMIT - 200,
                            document_base_url=settings.document_base_url)

@@ -11,9 +11,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from syncer.annotations import annotation_status
-from syncer.items import ActionItem
-from syncer.normalize import Status, StatusVocabulary, parse_status, repair_mojibake
+from syncer.model import ActionItem, Status
+from syncer.parse.annotations import annotation_status
+from syncer.parse.values import StatusVocabulary, parse_status, repair_mojibake
 
 DEFAULT_WORDS = {
     Status.OPEN: "Open",
@@ -93,7 +93,7 @@ class DocumentVocabulary:
 
 def as_mojibake(text: str) -> str:
     """``text`` as it reads when its UTF-8 bytes are decoded as cp1252 (``✅`` → ``âœ…``),
-    the inverse of :func:`syncer.normalize.repair_mojibake`: the five bytes cp1252 leaves
+    the inverse of :func:`syncer.parse.values.repair_mojibake`: the five bytes cp1252 leaves
     undefined become the C1 controls browsers map them to."""
     return "".join(
         bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings
-from syncer.discovery import discover
-from syncer.document import read_document
 from syncer.errors import InputError
-from syncer.items import ParsedDocument, parse_items
-from syncer.lists import parse_list_items
-from syncer.options import parse_options
+from syncer.markdown.document import read_document
+from syncer.model import ParsedDocument
+from syncer.parse.discovery import discover
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.options import parse_options
+from syncer.parse.table_items import parse_items
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise, repeat
 
-from syncer.document import Document, Line
+from syncer.markdown.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r":?-+:?")  # matched against a trimmed cell text
 # A pipe, a run of escapes (a backslash and the character it escapes), a code span between

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from config.settings import Settings
-from syncer.items import DEFAULT_COLUMN_SYNONYMS, ParseOptions
-from syncer.normalize import DEFAULT_STATUS_EMOJI, DEFAULT_STATUS_WORDS, Status, StatusVocabulary
+from syncer.model import Status
+from syncer.parse.table_items import DEFAULT_COLUMN_SYNONYMS, ParseOptions
+from syncer.parse.values import DEFAULT_STATUS_EMOJI, DEFAULT_STATUS_WORDS, StatusVocabulary
 
 
 def parse_options(settings: Settings) -> ParseOptions:

@@ -1,14 +1,14 @@
-"""The action-item model, and extraction of items from action-item tables.
+"""Action items read from tables: which tables hold action items, and what each row says.
 
-An :class:`ActionItem` carries each value next to the raw text it came from, and an *anchor* that
-tells write-back where the item lives: a table row (:class:`TableAnchor`) or a list item
-(:class:`ListAnchor`). Everything downstream (check, plan, push, pull, report) works on items and
-never needs to know which kind it has.
+A table is an action table when its header maps to an action-like column plus at least one field
+column (:func:`is_action_table`); each row becomes an :class:`~syncer.model.ActionItem` anchored
+to its cells (:class:`~syncer.model.TableAnchor`). :func:`parse_items` is the parser's entry: it
+reads the metadata, the tables and the outline; :func:`syncer.parse.list_items.parse_list_items`
+then adds the items written as lists (:mod:`syncer.parse.extract` runs both).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,30 +16,24 @@ from datetime import date
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Literal
 
-from syncer.document import Document
-from syncer.metadata import Metadata, read_metadata
-from syncer.normalize import (
+from syncer.markdown.document import Document
+from syncer.markdown.inline import PARENTHESES_OR_SKIP, link_text, strip_markdown, sub_kept
+from syncer.markdown.outline import Outline, build_outline
+from syncer.markdown.tables import Row, Table, find_tables, table_lines
+from syncer.model import ActionItem, Diagnostic, ParsedDocument, TableAnchor, TicketRef
+from syncer.parse.metadata import read_metadata
+from syncer.parse.values import (
     MAY_BE_PLACEHOLDER,
-    PARENTHESES_OR_SKIP,
     DateOrder,
-    Status,
     StatusVocabulary,
-    TicketRef,
     is_empty_value,
     is_placeholder,
-    link_text,
-    owner_handle,
     parse_date,
     parse_status,
     parse_ticket,
     read_ticket,
-    strip_markdown,
-    sub_kept,
 )
-from syncer.outline import Outline, build_outline
-from syncer.tables import Row, Table, find_tables, table_lines
 
 FIELDS = ("title", "owner", "due", "priority", "status", "ticket", "id", "tracker")
 
@@ -82,135 +76,6 @@ class ParseOptions:
     def column_lookup(self) -> dict[str, str]:
         """Field name by folded column name (built once per options, not once per table)."""
         return _column_lookup(self.column_synonyms)
-
-
-@dataclass(frozen=True, slots=True)
-class TableAnchor:
-    """Where a table item lives: its table, its row, and which cell holds which field."""
-
-    table: Table
-    row: Row
-    columns: Mapping[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class ListAnchor:
-    """Where a list item lives: its lines, and the span of its checkbox when it has one.
-
-    ``first_line`` holds the marker (or the label of a labelled paragraph); ``last_line`` is the
-    last line of the item's own text, before any nested item, where write-back appends a link.
-    """
-
-    first_line: int
-    last_line: int
-    checkbox: tuple[int, int] | None = None  # offsets of the mark character within first_line
-
-
-Anchor = TableAnchor | ListAnchor
-
-# With a ``skip`` alternative for sub_kept (see normalize.MD_LINK_OR_SKIP), which leaves the
-# "(" of a failed "](" alone (it may open the next link) and takes a run of white space that
-# opens no link at once (from wherever in the run it starts, it fails the same way).
-_APPENDED_LINK_OR_SKIP = re.compile(
-    r"\s*\(\[[^\]]*\]\([^)\s]*\)\)$|(?P<skip>\s*\(\[[^\]]*(?:\](?:\([^)\s]*\])?)?|\s+)"
-)
-_SPACES = re.compile(r"\s+")
-_NON_WORD = re.compile(r"\W+")
-
-
-@dataclass(frozen=True, slots=True)
-class ActionItem:
-    """One action item, each value beside the raw text it was read from."""
-
-    file: Path
-    line: int
-    kind: Literal["table", "list"]
-    section: str | None
-    title: str
-    anchor: Anchor
-    id: str | None = None
-    owner: str | None = None
-    due: date | None = None
-    due_raw: str | None = None
-    priority: str | None = None
-    status: Status | None = None
-    status_raw: str | None = None
-    ticket: TicketRef | None = None
-    ticket_raw: str | None = None
-    tracker: str | None = None
-    placeholders: tuple[str, ...] = ()  # fields still holding a template placeholder
-
-    @property
-    def owner_handle(self) -> str | None:
-        """The ``@handle`` in the owner text, if any."""
-        return owner_handle(self.owner) if self.owner else None
-
-    @property
-    def own_title(self) -> str:
-        """The title as people wrote it: without the link write-back appends to a list item."""
-        if self.kind != "list":
-            return self.title
-        return sub_kept(_APPENDED_LINK_OR_SKIP, "", self.title)
-
-    @property
-    def key(self) -> str:
-        """A stable key for this item within its document: its id, else a digest of its title."""
-        if self.id:
-            return "id:" + _SPACES.sub("-", self.id.strip().casefold())
-        # Write-back appends " ([KEY](url))" to a list item's text; the key must not change.
-        title = self.own_title
-        plain = _NON_WORD.sub(" ", strip_markdown(title).casefold()).strip()
-        return "t:" + hashlib.sha256(plain.encode()).hexdigest()[:12]
-
-    def to_json(self) -> dict[str, object]:
-        """The machine-readable form used by ``pmsync items --format json``."""
-        return {
-            "file": str(self.file),
-            "line": self.line,
-            "kind": self.kind,
-            "section": self.section,
-            "id": self.id,
-            "key": self.key,
-            "title": self.title,
-            "owner": self.owner,
-            "due": self.due.isoformat() if self.due else None,
-            "due_raw": self.due_raw,
-            "priority": self.priority,
-            "status": self.status.value if self.status else None,
-            "status_raw": self.status_raw,
-            "ticket": self.ticket.display() if self.ticket else self.ticket_raw,
-            "ticket_raw": self.ticket_raw,
-            "tracker": self.tracker,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """A problem or remark about one place in a document."""
-
-    file: Path
-    line: int | None
-    severity: Literal["error", "warning", "info"]
-    code: str
-    message: str
-
-    def location(self) -> str:
-        """``file:line`` (or just the file)."""
-        return f"{self.file}:{self.line}" if self.line else str(self.file)
-
-
-@dataclass(frozen=True)
-class ParsedDocument:
-    """A document with its metadata, its action items and what extraction noticed."""
-
-    doc: Document
-    metadata: Metadata
-    items: tuple[ActionItem, ...]
-    template_rows: tuple[int, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()
-    tables: tuple[Table, ...] = ()  # every table, action-item or not
-    action_tables: tuple[Table, ...] = ()
-    outline: Outline = field(default_factory=lambda: Outline(()))  # table rows never headings
 
 
 def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDocument:

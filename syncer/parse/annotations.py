@@ -1,6 +1,6 @@
 """Values written inside the free text of a list item: ``OWNER: x@``, ``(Done)``, ``due Oct 10``…
 
-A status *cell* holds nothing but a status, so :func:`syncer.normalize.parse_status` may search it
+A status *cell* holds nothing but a status, so :func:`syncer.parse.values.parse_status` may search it
 for any status word. Free text is different: "Fixed the alert", "new dashboard" or "open a ticket"
 are not statuses. Here only explicit annotations count: a checkbox (read by the list scanner), a
 status emoji at either end, a status phrase opening a parenthesis or bracket (``(Done as of …)``,
@@ -16,22 +16,20 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from syncer.document import Document
-from syncer.normalize import (
+from syncer.markdown.document import Document
+from syncer.markdown.inline import search_kept, strip_markdown
+from syncer.model import Status, TicketRef
+from syncer.parse.values import (
     MONTH_NAMES,
     DateOrder,
     DueDate,
-    Status,
     StatusMatch,
     StatusVocabulary,
-    TicketRef,
     is_placeholder,
     parse_date,
     parse_status,
     parse_ticket,
     repair_mojibake,
-    search_kept,
-    strip_markdown,
 )
 
 # Entries per memo of a pure reader of item texts: plenty for one large run.

@@ -1,7 +1,7 @@
 """The sync engine behind ``pmsync push`` and ``pmsync pull``.
 
 Data flows one way: documents are locked and read, items extracted, the tracker state gathered in
-batches, a :mod:`plan <syncer.plan>` made, executed, and each document written back as soon as
+batches, a :mod:`plan <syncer.sync.plan>` made, executed, and each document written back as soon as
 its tickets exist. This is the only module that both talks to trackers and writes files; it
 prints nothing (the commands render its :class:`RunResult`).
 """
@@ -28,9 +28,6 @@ from connectors.base import (
     Tracker,
     creation_order,
 )
-from syncer.annotations import trailing_status
-from syncer.discovery import discover
-from syncer.document import Document
 from syncer.errors import (
     EXIT_USAGE,
     ConfigError,
@@ -39,12 +36,16 @@ from syncer.errors import (
     WriteConflictError,
     exit_code_for,
 )
-from syncer.extract import Extraction, extract
-from syncer.items import ActionItem, ListAnchor, ParsedDocument, TableAnchor
-from syncer.locks import documents_locked
 from syncer.logs import get_logger
-from syncer.normalize import Status, StatusVocabulary, parse_ticket
-from syncer.plan import (
+from syncer.markdown.document import Document
+from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status, TableAnchor
+from syncer.parse.annotations import trailing_status
+from syncer.parse.discovery import discover
+from syncer.parse.extract import Extraction, extract
+from syncer.parse.values import StatusVocabulary, parse_ticket
+from syncer.sync.edits import ItemChange, check_writable, plan_edits, render, write_atomic
+from syncer.sync.locks import documents_locked
+from syncer.sync.plan import (
     OWNER,
     Claim,
     DocumentPlan,
@@ -58,8 +59,7 @@ from syncer.plan import (
     plan_item,
     route,
 )
-from syncer.status_text import DocumentVocabulary
-from syncer.writeback import ItemChange, check_writable, plan_edits, render, write_atomic
+from syncer.sync.status_text import DocumentVocabulary
 
 log = get_logger("pmsync.sync")
 
@@ -355,7 +355,7 @@ def plan_push(documents: Sequence[ParsedDocument], settings: Settings,
 
 def _decide_claims(rows: Sequence[_Gathered], documents: Sequence[ParsedDocument],
                    settings: Settings, pool: TrackerPool) -> None:
-    """Which item each linked ticket belongs to now (see :func:`syncer.plan.claims`); and a
+    """Which item each linked ticket belongs to now (see :func:`syncer.sync.plan.claims`); and a
     ticket some item links is never another item's, found by an outdated marker."""
     stamped: list[tuple[_Gathered, Linking]] = []
     for row in rows:

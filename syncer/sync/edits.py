@@ -20,12 +20,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
-from syncer.annotations import trailing_status
-from syncer.document import Document
 from syncer.errors import InputError, WriteConflictError
-from syncer.items import ActionItem, ListAnchor, TableAnchor
-from syncer.normalize import StatusVocabulary
-from syncer.tables import Cell, Row, Table, pipe_positions
+from syncer.markdown.document import Document
+from syncer.markdown.tables import Cell, Row, Table, pipe_positions
+from syncer.model import ActionItem, ListAnchor, TableAnchor
+from syncer.parse.annotations import trailing_status
+from syncer.parse.values import StatusVocabulary
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def set_checkbox(doc: Document, anchor: ListAnchor, checked: bool) -> TextEdit |
 
 def set_annotation(doc: Document, anchor: ListAnchor, words: str) -> TextEdit:
     """Set a list item's trailing status annotation (see
-    :func:`syncer.annotations.trailing_status`): its words replaced when it has one, else
+    :func:`syncer.parse.annotations.trailing_status`): its words replaced when it has one, else
     `` (words)`` added at the end of the item's text."""
     line = doc.line(anchor.last_line)
     found = trailing_status(line.text, StatusVocabulary.default())
@@ -243,7 +243,7 @@ def ticket_cell_value(existing: str, link: str) -> str:
     A blank, dash or template placeholder is replaced; any other text (``n/a DONE``, a note)
     is kept and the link follows it, so nothing a person wrote is lost.
     """
-    from syncer.normalize import is_placeholder
+    from syncer.parse.values import is_placeholder
 
     if not existing or existing in ("-", "--", "—", "–") or is_placeholder(existing):
         return link

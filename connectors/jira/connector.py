@@ -54,7 +54,7 @@ from connectors.base import (
 from connectors.clients import JiraRefusal, JiraSession, jira_classify, jira_session
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import get_logger, mask_secrets, register_secret
-from syncer.normalize import Status, TicketRef
+from syncer.model import Status, TicketRef
 
 if TYPE_CHECKING:
     import requests
@@ -409,7 +409,7 @@ class JiraTracker:
 
     def doctor(self) -> list[Finding]:
         """Configuration, authentication, project and issue type, priorities, workflow."""
-        from connectors.jira_doctor import diagnose
+        from connectors.jira.doctor import diagnose
 
         return diagnose(self)
 

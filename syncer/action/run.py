@@ -16,7 +16,7 @@ anything lives here so it can be tested with simulated event payloads and real g
    results). The process must not import code from the repository: ``action.yml`` starts it
    with ``python -I``, and ``pmsync action`` drops the working directory and ``PYTHONPATH``
    from ``sys.path`` before it imports anything more
-   (:func:`syncer.cli.keep_repository_off_import_path`).
+   (:func:`syncer.cli.main.keep_repository_off_import_path`).
 4. :func:`write_back` commits the edited documents as the bot and pushes; a rejected push is
    rebased once and retried, and if that fails too the commit goes to a pull request instead.
 5. :func:`publish` writes ``$GITHUB_OUTPUT`` and ``$GITHUB_STEP_SUMMARY``.
@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from syncer.action.git import ZERO_SHA, Git, Outcome
 from syncer.errors import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -52,10 +53,9 @@ from syncer.errors import (
     is_internal,
     outcome_exit_code,
 )
-from syncer.gitrepo import ZERO_SHA, Git, Outcome
 
 if TYPE_CHECKING:
-    from syncer.sync import DocumentResult, RunResult
+    from syncer.sync.engine import DocumentResult, RunResult
 
 COMMANDS = ("push", "pull", "check", "report")
 #: The events the Action runs on (``local`` is a run outside Actions, without an event).
@@ -160,7 +160,7 @@ class CommandRun:
         return self.result.total(outcome) if self.result is not None else 0
 
 
-#: Runs ``pmsync COMMAND ARGS -- FILES`` in this process (``syncer.cli.command_runner``).
+#: Runs ``pmsync COMMAND ARGS -- FILES`` in this process (``syncer.cli.main.command_runner``).
 CommandRunner = Callable[[str, Sequence[str], Sequence[str]], CommandRun]
 
 
@@ -326,8 +326,8 @@ def needing_tickets(git: Git, options: ActionOptions, files: Sequence[str]) -> l
     if not files:
         return []
     from config.settings import find_config_file, load_settings
-    from syncer.extract import extract
-    from syncer.plan import skipped_when_new
+    from syncer.parse.extract import extract
+    from syncer.sync.plan import skipped_when_new
 
     config = git.root / options.config_file if options.config_file else find_config_file(git.root)
     settings = load_settings(config)

@@ -6,7 +6,7 @@ extra GET per issue when an attribute is missing (``Issue.pull_request``, ``raw_
 paginated lists fetch pages where no retry layer can see them. Every request goes through
 :func:`connectors.retry.call`; PyGithub's own retries and throttling are switched off.
 
-Tickets are found again by a hidden stamp in the body (see :mod:`connectors.github_body`) and by
+Tickets are found again by a hidden stamp in the body (see :mod:`connectors.github.body`) and by
 the ``pmsync`` label, listed with the REST issue list, which is consistent, never with the
 search API, which lags behind writes.
 """
@@ -57,11 +57,11 @@ from connectors.clients import (
     github_repo_missing,
     github_write_refused,
 )
-from connectors.github_body import body_due, body_stamp, render_body, with_due, with_stamp
+from connectors.github.body import body_due, body_stamp, render_body, with_due, with_stamp
 from connectors.pacing import Pacer, Window
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import get_logger, register_secret
-from syncer.normalize import Status, TicketRef
+from syncer.model import Status, TicketRef
 
 log = get_logger("pmsync.github")
 

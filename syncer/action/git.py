@@ -1,6 +1,6 @@
 """The few git operations the GitHub Action needs, through the ``git`` command line.
 
-Only :mod:`syncer.action` uses this. Commands run with ``LC_ALL=C`` (stable messages to classify
+Only :mod:`syncer.action.run` uses this. Commands run with ``LC_ALL=C`` (stable messages to classify
 a rejected push) and never prompt for credentials.
 """
 

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-from syncer.document import ASCII_BLANKS, Document, Line
+from syncer.markdown.document import ASCII_BLANKS, Document, Line
 
 PSEUDO_LEVEL = 7
 
@@ -41,7 +41,7 @@ class Heading:
     line: int
     level: int
     text: str
-    kind: str  # "atx", "bold" or "plain" (syncer.lists adds "label" and "title")
+    kind: str  # "atx", "bold" or "plain" (syncer.parse.list_items adds "label" and "title")
 
 
 

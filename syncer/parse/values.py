@@ -1,7 +1,7 @@
 """Turn the text people write in postmortems into values: statuses, dates, owners, tickets.
 
 Every function here is pure and keeps nothing but its arguments; the raw text always travels
-beside the value it produced (see :class:`syncer.items.ActionItem`).
+beside the value it produced (see :class:`syncer.model.ActionItem`).
 """
 
 from __future__ import annotations
@@ -11,20 +11,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Literal
 
+from syncer.markdown.inline import strip_markdown
+from syncer.model import Status, TicketRef
+
 DateOrder = Literal["MDY", "DMY"]
-
-
-class Status(str, Enum):
-    """The four states pmsync tracks."""
-
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    WONT_DO = "wont_do"
 
 
 DEFAULT_STATUS_WORDS: dict[Status, tuple[str, ...]] = {
@@ -291,62 +284,6 @@ def _parse_month_names(text: str, order: DateOrder) -> tuple[int | None, int, in
     return (int(year) if year else None), _MONTHS[month.casefold()], int(day)
 
 
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)")
-
-# Linear time on hostile text (a line of "[" or "<"): a pattern searched for from every position
-# fails again and again over the same stretch ("[[[…" each scanned up to the first "]"), which
-# takes time quadratic in its length. Each pattern below is the plain one, then a ``skip``
-# alternative matching what the plain one failed on up to where it could first match again;
-# :func:`sub_kept` keeps that text as it is, so the result is the plain pattern's own. For a link:
-# every "[" before the first "]" fails as the first did, and so does every "[" before the last "]"
-# of a target that ran into white space or the end ("[](" repeated: the same target each time).
-MD_LINK_OR_SKIP = re.compile(_MD_LINK.pattern + r"|(?P<skip>!?\[[^\]]*(?:\]\((?:[^)\s]*\])?)?)")
-# "<" fails only where no ">" follows at all, or right before one ("<>").
-_TAG_OR_SKIP = re.compile(r"<[^>]+>|(?P<skip><[^>]*)")
-# "(" fails only where no ")" follows at all.
-PARENTHESES_OR_SKIP = re.compile(r"\([^)]*\)|(?P<skip>\([^)]*)")
-_AUTOLINK = re.compile(r"<([A-Za-z][\w+.-]{1,31}:[^\s<>]*)>")  # "<https://…>": its URL is its text
-
-
-def sub_kept(pattern: re.Pattern[str], replacement: str, text: str) -> str:
-    """``pattern.sub(replacement, text)``, keeping unchanged what its ``skip`` group matches."""
-
-    def replace(found: re.Match[str]) -> str:
-        return found.group(0) if found.group("skip") is not None else found.expand(replacement)
-
-    return pattern.sub(replace, text)
-
-
-def search_kept(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """``pattern.search(text)`` for a pattern with a ``skip`` group (see :func:`sub_kept`)."""
-    return next((found for found in pattern.finditer(text) if found.group("skip") is None), None)
-
-
-_MARKUP = re.compile(r"[\[<*_~`\\]")  # a character without which strip_markdown only strips
-
-
-def strip_markdown(text: str) -> str:
-    """Plain text of a Markdown fragment: links become their text, emphasis and code marks go."""
-    if _MARKUP.search(text) is None:
-        return text.strip()
-    return _strip_markup(text)
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _strip_markup(text: str) -> str:
-    text = sub_kept(MD_LINK_OR_SKIP, r"\1", text)
-    text = sub_kept(_TAG_OR_SKIP, "", _AUTOLINK.sub(r"\1", text) if "<" in text else text)
-    text = _EMPHASIS.sub("", text)
-    return text.replace("\\|", "|").strip()
-
-
-def link_text(text: str) -> str:
-    """The text of a cell that is entirely one Markdown link, else the cell unchanged."""
-    found = _MD_LINK.fullmatch(text.strip())
-    return found.group(1) if found else text.strip()
-
-
 _PLACEHOLDER = re.compile(r"^\[[^\]]+\]$")
 _PLACEHOLDER_STARTS = frozenset("[<YMDX.…")  # how every placeholder below begins
 # How every trimmed text is_placeholder accepts begins (``match`` it; it accepts more): after any
@@ -377,29 +314,6 @@ _EMPTY_VALUES = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba",
 def is_empty_value(text: str) -> bool:
     """A cell that says nothing: blank, a dash, ``n/a``, ``TBD``…"""
     return strip_markdown(text).strip().casefold().rstrip(".") in _EMPTY_VALUES
-
-
-_HANDLE = re.compile(r"(?<![\w.])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\b")
-
-
-def owner_handle(owner: str) -> str | None:
-    """The ``@handle`` written in an owner text, without the ``@``; None when there is none."""
-    found = _HANDLE.search(owner)
-    return found.group(1) if found else None
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRef:
-    """A reference to a ticket: Jira key, GitHub issue/PR number, ``b/123`` bug id, or a URL."""
-
-    kind: Literal["jira", "github", "bug", "url"]
-    key: str
-    url: str | None = None
-    repo: str | None = None
-
-    def display(self) -> str:
-        """The URL when there is one, else the key as written."""
-        return self.url or self.key
 
 
 _JIRA_KEY = re.compile(r"(?<![\w/-])([A-Z][A-Z0-9_]{1,15}-[1-9]\d{0,7})(?![\w-])")

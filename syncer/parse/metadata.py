@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
-from syncer.document import Document
-from syncer.normalize import DateOrder, is_placeholder, parse_date, strip_markdown
-from syncer.tables import Table, find_tables, table_lines
+from syncer.markdown.document import Document
+from syncer.markdown.inline import strip_markdown
+from syncer.markdown.tables import Table, find_tables, table_lines
+from syncer.model import Metadata
+from syncer.parse.values import DateOrder, is_placeholder, parse_date
 
 # The first field whose names contain a label takes it, so each label is listed once.
 _LABELS: dict[str, tuple[str, ...]] = {
@@ -39,16 +39,6 @@ _MAY_BE_LABEL = re.compile(
     r"\n(?=[^\n])(?:[^\S\n]*(?:\*\*|__|[-*+][^\S\n]+(?:\*\*|__))"
     r"|(?:[A-Z]|[^\S\n][A-Z]|[^\n][^\S\n][A-Z])[A-Za-z/ ]{1,30}:[^\S\n])"
 )
-
-
-@dataclass(frozen=True)
-class Metadata:
-    """What a document says about its incident."""
-
-    incident_id: str | None = None
-    incident_date: date | None = None
-    severity: str | None = None
-    title: str | None = None
 
 
 def read_metadata(

@@ -17,7 +17,7 @@ Which lists hold action items is decided by the headings above them:
 Nested items are items of their own, except detail bullets (``- Owner: @bob``, ``- Due: …``),
 which fill in the fields of the item they are nested in.
 
-Bold lines and plain title-like lines count as headings (see :mod:`syncer.outline`), and so do
+Bold lines and plain title-like lines count as headings (see :mod:`syncer.markdown.outline`), and so do
 short label lines ending in a colon that name an action section (``Action items:``).
 """
 
@@ -31,7 +31,12 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
-from syncer.annotations import (
+from syncer.markdown.document import Document
+from syncer.markdown.inline import PARENTHESES_OR_SKIP, link_text, strip_markdown, sub_kept
+from syncer.markdown.outline import PSEUDO_LEVEL, Heading, Outline
+from syncer.markdown.tables import table_lines
+from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status, TicketRef
+from syncer.parse.annotations import (
     Lead,
     TitleReading,
     heading_status,
@@ -45,21 +50,8 @@ from syncer.annotations import (
     title_status,
     trailing_status,
 )
-from syncer.document import Document
-from syncer.items import ActionItem, ListAnchor, ParsedDocument, ParseOptions
-from syncer.normalize import (
-    PARENTHESES_OR_SKIP,
-    Status,
-    StatusMatch,
-    TicketRef,
-    link_text,
-    parse_date,
-    parse_status,
-    strip_markdown,
-    sub_kept,
-)
-from syncer.outline import PSEUDO_LEVEL, Heading, Outline
-from syncer.tables import table_lines
+from syncer.parse.table_items import ParseOptions
+from syncer.parse.values import StatusMatch, parse_date, parse_status
 
 ACTION_HEADING = re.compile(
     r"""

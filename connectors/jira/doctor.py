@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Finding
 from syncer.errors import PmsyncError
-from syncer.normalize import Status
+from syncer.model import Status
 
 if TYPE_CHECKING:
-    from connectors.jira import JiraTracker
+    from connectors.jira.connector import JiraTracker
 
 
 def diagnose(tracker: JiraTracker) -> list[Finding]:
@@ -110,7 +110,7 @@ def _workflow(tracker: JiraTracker) -> list[Finding]:
                                                       what="list Jira statuses") or []
     resolutions = tracker.catalogue("resolution", what="list Jira resolutions")
     done = [s for s in statuses if (s.get("statusCategory") or {}).get("key") == "done"]
-    from connectors.jira import status_of
+    from connectors.jira.connector import status_of
 
     wont = [s["name"] for s in done if status_of("done", None, s["name"]) is Status.WONT_DO]
     wont += [r["name"] for r in resolutions if status_of("done", r["name"], "") is Status.WONT_DO]

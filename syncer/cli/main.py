@@ -28,8 +28,8 @@ from syncer.errors import (
 )
 
 if TYPE_CHECKING:
-    from syncer.action import CommandRunner
-    from syncer.commands import CheckOutcome, SyncOutcome
+    from syncer.action.run import CommandRunner
+    from syncer.cli.commands import CheckOutcome, SyncOutcome
 
 FORMATS_DATA = click.Choice(["text", "json"])
 
@@ -82,7 +82,7 @@ def cli(ctx: click.Context, config_file: Path | None, log_format: str, verbose: 
 @pass_app
 def items(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
     """List the action items found in PATHS (files, or directories searched for *.md)."""
-    from syncer.commands import run_items
+    from syncer.cli.commands import run_items
 
     return run_items(paths, app.settings(), fmt)
 
@@ -96,7 +96,7 @@ def items(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
 @pass_app
 def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> CheckOutcome:
     """Lint action items: owner, due date, priority, status, ids, placeholders, overdue."""
-    from syncer.commands import run_check
+    from syncer.cli.commands import run_check
 
     day = as_of.date() if as_of else date.today()
     return run_check(paths, app.settings(), fmt, day)
@@ -125,7 +125,7 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
 
     Exits 0 whether or not items are overdue, unless --fail-on-overdue.
     """
-    from syncer.commands import run_report
+    from syncer.cli.commands import run_report
 
     return run_report(
         paths, app.settings(), as_of=as_of.date() if as_of else date.today(), fmt=fmt,
@@ -156,7 +156,7 @@ def push(app: AppContext, paths: tuple[Path, ...], dry_run: bool, tracker: str |
     created by a run that was interrupted is found again by its marker, never created twice.
     Items already done or won't-do when first met get no ticket unless push.create_done is set.
     """
-    from syncer.commands import run_push
+    from syncer.cli.commands import run_push
 
     overrides = {"push": {"max_create": max_create}} if max_create is not None else {}
     return run_push(paths, app.settings(**overrides), dry_run=dry_run, tracker=tracker,
@@ -179,7 +179,7 @@ def pull(app: AppContext, paths: tuple[Path, ...], dry_run: bool, check_only: bo
     trailing annotation such as "(Won't Do)" on a list item. Exits 2 when documents name tickets
     but no tracker is configured.
     """
-    from syncer.commands import run_pull
+    from syncer.cli.commands import run_pull
 
     return run_pull(paths, app.settings(), dry_run=dry_run, check=check_only, fmt=fmt,
                     verbose=show_all)
@@ -194,7 +194,7 @@ def demo(keep: Path | None) -> int:
     Needs no credentials and no network, takes a few seconds and leaves nothing behind.
     """
     from syncer.demo import run_demo
-    from syncer.render import output_console
+    from syncer.render.items import output_console
 
     return run_demo(output_console(), keep)
 
@@ -204,7 +204,7 @@ def demo(keep: Path | None) -> int:
 @pass_app
 def config_command(app: AppContext, fmt: str) -> int:
     """Print the effective settings (secrets masked) and where each value came from."""
-    from syncer.commands import run_config
+    from syncer.cli.commands import run_config
 
     return run_config(app.config_file, fmt)
 
@@ -216,7 +216,7 @@ def config_command(app: AppContext, fmt: str) -> int:
 @pass_app
 def doctor(app: AppContext, trackers: tuple[str, ...], fmt: str) -> int:
     """Check tracker configuration, credentials, access and mappings; print what to fix."""
-    from syncer.commands import run_doctor
+    from syncer.cli.commands import run_doctor
 
     return run_doctor(app.settings(), trackers, fmt)
 
@@ -284,7 +284,7 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
     """
     import os
 
-    from syncer.action import ActionOptions, Bot, parse_args, run_action, split_paths
+    from syncer.action.run import ActionOptions, Bot, parse_args, run_action, split_paths
 
     options = ActionOptions(command, split_paths(paths), write_back, Bot(bot_name, bot_email),
                             skip_ci, parse_args(extra), app.config_file, catch_up=catch_up)
@@ -303,8 +303,8 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
 def command_runner(app: AppContext) -> CommandRunner:
     """What ``pmsync action`` runs commands with: ``pmsync COMMAND ARGS -- FILES`` in this
     process, parsed by the command's own options, its typed outcome read back."""
-    from syncer.action import CommandRun
-    from syncer.commands import CheckOutcome, SyncOutcome
+    from syncer.action.run import CommandRun
+    from syncer.cli.commands import CheckOutcome, SyncOutcome
     from syncer.errors import ConfigError
 
     def run(command: str, args: Sequence[str], files: Sequence[str]) -> CommandRun:

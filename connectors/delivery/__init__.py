@@ -1,0 +1,1 @@
+"""Where reports are delivered: a Slack webhook and a GitHub tracking issue."""

@@ -1,0 +1,1 @@
+"""The GitHub connector and the body of the issues it creates."""

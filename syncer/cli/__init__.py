@@ -1,0 +1,1 @@
+"""The ``pmsync`` command line: options in :mod:`.main`, the commands behind them in :mod:`.commands`."""

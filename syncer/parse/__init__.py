@@ -1,0 +1,1 @@
+"""Text to items: values (statuses, dates, owners, tickets), metadata, table and list items, discovery."""

@@ -1,0 +1,1 @@
+"""Results to text: item and diagnostic listings, JSON, GitHub annotations, reports, progress."""
