@@ -181,8 +181,10 @@ def test_no_op_edits_return_identical_bytes(raw: bytes):
 @given(markdown_docs())
 def test_setting_a_cell_to_its_own_text_is_a_no_op(raw: bytes):
     doc = parse_document(Path("p.md"), raw)
+    # A lone "\r" is a line ending to CommonMark but not to pmsync's line reader, so a cell can
+    # hold one; set_cell flattens it like any line break (a value must stay on its one line).
     edits = [set_cell(row, i, cell.raw.strip()) for t in find_tables(doc) for row in t.rows
-             for i, cell in enumerate(row.cells)]
+             for i, cell in enumerate(row.cells) if "\r" not in cell.raw]
     assert render(doc, edits) == raw
 
 
