@@ -28,6 +28,7 @@ from syncer.parse.values import (
     DateOrder,
     StatusVocabulary,
     is_empty_value,
+    is_fill_in,
     is_placeholder,
     parse_date,
     parse_status,
@@ -86,7 +87,7 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     outline = build_outline(doc, skip=table_lines(tables))
     diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]
     items: list[ActionItem] = []
-    templates: list[int] = []
+    templates: list[ActionItem] = []
     action_tables: list[Table] = []
     for table in tables:
         columns = _map_columns(table.header.texts, options.column_lookup)
@@ -101,12 +102,9 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
         section = _section(outline, table.first_line)
         reader = _TableReader(doc.path, table, columns, section, metadata.incident_date, options)
         for item in reader.items(diagnostics):
-            if "title" in item.placeholders:  # the title is a template's fill-in slot
-                templates.append(item.line)
-            else:
-                items.append(item)
+            (templates if is_template_row(item) else items).append(item)
     return ParsedDocument(
-        doc, metadata, tuple(items), tuple(templates), tuple(diagnostics),
+        doc, metadata, tuple(items), tuple(t.line for t in templates), tuple(diagnostics),
         tuple(tables), tuple(action_tables), outline,
     )
 
@@ -179,6 +177,20 @@ def is_action_table(columns: Mapping[str, int]) -> bool:
     return "title" in columns and any(
         f in columns for f in ("owner", "due", "status", "priority", "ticket")
     )
+
+
+def is_template_row(item: ActionItem) -> bool:
+    """Whether a table item is a template's example row rather than work: its action is a
+    fill-in (``[Action]``, ``...``, ``??``, ``TBD``, ``describe here``), or every other cell
+    that holds anything holds a placeholder, two at least (``| Add a canary | <owner> | ... |``).
+    A row with one placeholder beside real values is work whose placeholder check reports."""
+    if "title" in item.placeholders or is_fill_in(item.title):
+        return True
+    anchor = item.anchor
+    assert isinstance(anchor, TableAnchor)
+    title = anchor.columns["title"]
+    others = [text for at, text in enumerate(anchor.row.texts) if text and at != title]
+    return len(others) >= 2 and all(map(is_placeholder, others))
 
 
 def _section(outline: Outline, line: int) -> str | None:

@@ -308,12 +308,38 @@ def is_placeholder(text: str) -> bool:
     return bool(_PLACEHOLDER.match(stripped) or _PLACEHOLDER_WORDS.match(stripped))
 
 
-_EMPTY_VALUES = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unknown", "unassigned", "nobody", "todo"}
+# A template's instruction to whoever fills it in, standing where the value goes, in at most
+# five words that end with "here": a filling-in verb ("describe here", "Add the action here") or
+# the name of what goes there ("Owner name here"). "Move the runbook here" is work.
+_INSTRUCTION = re.compile(
+    r"(?=(?:\S+\s+){0,4}here\W*$)"
+    r"(?:(?:describe|enter|insert|fill\s+in|write|type|add|put|list|explain|summari[sz]e|paste)\b.*"
+    r"|(?:\w+\s+){0,2}(?:description|action|owner|name|date|details?|text|title|summary|task"
+    r"|item|link|notes?|ticket|value)s?\s+here\W*)",
+    re.IGNORECASE,
+)
+# What a template writes where nobody has decided anything yet: "?", "??", "TBD", "TODO".
+_UNDECIDED = re.compile(r"\?+|tb[dac]|to[\s-]?do", re.IGNORECASE)
+
+
+def is_fill_in(text: str) -> bool:
+    """A text that stands where a template's user is to write something: a placeholder (see
+    :func:`is_placeholder`), an instruction (``describe here``) or an undecided mark (``?``,
+    ``TBD``). As a row's or an item's *action*, it makes the row a template: there is no work
+    named yet. (As an owner or due date, ``TBD`` is a real answer; see :func:`is_empty_value`.)"""
+    if is_placeholder(text):
+        return True
+    plain = strip_markdown(text).strip()
+    return bool(_UNDECIDED.fullmatch(plain) or _INSTRUCTION.fullmatch(plain))
+
+
+_EMPTY_VALUES = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "unknown", "unassigned", "nobody", "todo"}
 
 
 def is_empty_value(text: str) -> bool:
-    """A cell that says nothing: blank, a dash, ``n/a``, ``TBD``…"""
-    return strip_markdown(text).strip().casefold().rstrip(".") in _EMPTY_VALUES
+    """A cell that says nothing: blank, a dash, ``n/a``, ``TBD``, ``?`` or ``??``…"""
+    value = strip_markdown(text).strip().casefold().rstrip(".")
+    return value in _EMPTY_VALUES or not value.strip("?")
 
 
 _JIRA_KEY = re.compile(r"(?<![\w/-])([A-Z][A-Z0-9_]{1,15}-[1-9]\d{0,7})(?![\w-])")
