@@ -153,7 +153,7 @@ def test_table_rows_are_the_lines_they_were_split_from(lines: list[str], crlf: b
     text = ("\r\n" if crlf else "\n").join(lines)
     doc = parse_document(Path("t.md"), text.encode())
     for table in find_tables(doc):
-        assert table.last_line == table.first_line + len(table.all_rows) - 1
+        assert table.last_line == table.first_line + sum(row.span for row in table.all_rows) - 1
         for row in table.all_rows:
             assert row.line.text == doc.texts[row.index]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise, repeat
+from itertools import chain, pairwise
 
 from syncer.markdown.document import Document, Line
 
@@ -54,16 +54,58 @@ class Row:
     out from the line when asked for too.
 
     Rows compare and hash by their line and texts, as if the line were stored.
+
+    A hard-wrapped row (one whose text an exported document carried on over the next lines)
+    takes ``span`` lines and its texts are those of the joined lines; :attr:`bounds`,
+    :attr:`cells` and :attr:`cell` are then those of its first line, and write-back finds a
+    cell's line with :meth:`locate`.
     """
 
     lines: Sequence[Line]
     index: int
     texts: tuple[str, ...]
+    span: int = 1  # how many lines the row takes: more than one when it is hard-wrapped
 
     @property
     def line(self) -> Line:
-        """The row's line."""
+        """The row's (first) line."""
         return self.lines[self.index]
+
+    @property
+    def last(self) -> Line:
+        """The row's last line: its first one unless the row is hard-wrapped."""
+        return self.lines[self.index + self.span - 1]
+
+    @property
+    def pieces(self) -> tuple[Row, ...]:
+        """The row line by line: itself for a one-line row; for a hard-wrapped one, a row for
+        each of its lines, whose first cell goes on with the last cell of the line before
+        unless the line opens with a pipe."""
+        if self.span == 1:
+            return (self,)
+        return tuple(
+            Row(self.lines, index, _piece_texts(self.lines[index].text))
+            for index in range(self.index, self.index + self.span)
+        )
+
+    def locate(self, index: int) -> tuple[Row, int] | None:
+        """Cell ``index`` as a cell of one of :attr:`pieces`: that piece and the cell's index in
+        it; None when a line break cuts the cell (or the row has no such cell)."""
+        if self.span == 1:
+            return (self, index) if index < self.width else None
+        pieces = self.pieces
+        opens = [number == 0 or _opens_cell(p.line.text) for number, p in enumerate(pieces)]
+        opens.append(True)  # the row's last cell ends with its last line
+        first = 0  # the row's index of the piece's first cell
+        for number, piece in enumerate(pieces):
+            last = first + piece.width - 1
+            if index <= last:
+                at = index - first
+                whole = (at > 0 or opens[number]) and (at < piece.width - 1 or opens[number + 1])
+                return (piece, at) if whole else None
+            # The piece's last cell goes on in the next piece's first, unless a pipe opens it.
+            first = last + opens[number + 1]
+        return None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Row):
@@ -113,6 +155,12 @@ class Row:
         return _cell(self.line.text, bounds[index], bounds[index + 1])
 
 
+def _opens_cell(text: str) -> bool:
+    """Whether a line of a hard-wrapped row opens with a pipe: a new cell, not the one before
+    going on."""
+    return text.lstrip()[:1] == "|"
+
+
 def _cell(text: str, left: int, right: int) -> Cell:
     """The cell between the pipes at ``left`` and ``right``."""
     start = left + 1
@@ -131,26 +179,46 @@ def _cell_text(raw: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A header row, its delimiter row, and the body rows that follow."""
+    """A header row, its delimiter row, and the body rows that follow.
+
+    Exported documents may put the header after the delimiter row, under an empty row or under
+    nothing at all: ``blank`` is that empty row, if any, and ``header`` the row after the
+    delimiter (see :attr:`header_below`).
+    """
 
     header: Row
     delimiter: Row
     rows: tuple[Row, ...]
+    blank: Row | None = None
+
+    @property
+    def header_below(self) -> bool:
+        """Whether the header comes after the delimiter row."""
+        return self.header.index > self.delimiter.index
 
     @property
     def first_line(self) -> int:
-        """Line number of the header."""
-        return self.header.index + 1
+        """Line number of the table's first line (the header's, unless it comes below)."""
+        return self.all_rows[0].index + 1
 
     @property
     def last_line(self) -> int:
-        """Line number of the last row (the delimiter for a header-only table)."""
-        return (self.rows[-1] if self.rows else self.delimiter).index + 1
+        """Line number of the last line of the last row (the header-only table's header or
+        delimiter, whichever comes last)."""
+        last = self.rows[-1] if self.rows else max(self.header, self.delimiter, key=_index)
+        return last.index + last.span
 
     @property
     def all_rows(self) -> tuple[Row, ...]:
-        """Header, delimiter and body rows, in document order."""
-        return (self.header, self.delimiter, *self.rows)
+        """Header, delimiter and body rows (and the blank row), in document order."""
+        if not self.header_below:
+            return (self.header, self.delimiter, *self.rows)
+        above = (self.blank,) if self.blank is not None else ()
+        return (*above, self.delimiter, self.header, *self.rows)
+
+
+def _index(row: Row) -> int:
+    return row.index
 
 
 def table_lines(tables: Iterable[Table]) -> frozenset[int]:
@@ -261,44 +329,113 @@ def find_tables(doc: Document) -> list[Table]:
     """Every table in the document, skipping hidden lines (code, comments, front matter)."""
     tables: list[Table] = []
     texts = doc.texts
-    hidden = doc.hidden
-    lines = doc.lines
     resume = 0  # index of the first line after the last table found
     for below in doc.indexes_starting(_MAY_BE_DELIMITER):
-        index = below - 1  # the header's
-        if index < resume or "|" not in texts[index] or not _DELIMITER_LINE.match(texts[below]):
+        if below - 1 < resume or not _DELIMITER_LINE.match(texts[below]):
             continue
-        header = _visible_texts(texts[index], index + 1 in hidden)
-        delimiter = _visible_texts(texts[index + 1], index + 2 in hidden) if header else None
-        if not (header and delimiter and _is_delimiter(delimiter)):
-            continue
-        if len(header) != len(delimiter) or _is_delimiter(header):
-            continue
-        end = _body_end(doc, index + 2)
-        body = map(_row_texts, texts[index + 2 : end])
-        rows = tuple(map(Row, repeat(lines), range(index + 2, end), body))
-        tables.append(Table(Row(lines, index, header), Row(lines, index + 1, delimiter), rows))
-        resume = end
+        table = _table_at(doc, below)
+        if table is not None:
+            tables.append(table)
+            resume = table.last_line
     return tables
 
 
-def _body_end(doc: Document, start: int) -> int:
-    """The index just past the last body row of a table whose body starts at line index ``start``.
+def _table_at(doc: Document, below: int) -> Table | None:
+    """The table whose delimiter row is line index ``below``, or None when there is none.
+
+    Its header is the row above, as Markdown has it; or, as exported documents write it, the
+    row after the delimiter when there is no row above or only an empty one.
+    """
+    texts, hidden, lines = doc.texts, doc.hidden, doc.lines
+    delimiter = _visible_texts(texts[below], below + 1 in hidden)
+    if not (delimiter and _is_delimiter(delimiter)):
+        return None
+    above = _visible_texts(texts[below - 1], below in hidden)
+    after = _visible_texts(texts[below + 1], below + 2 in hidden) if below + 1 < len(texts) else None
+    fits = [t is not None and len(t) == len(delimiter) and not _is_delimiter(t) for t in (above, after)]
+    blank = above is not None and fits[0] and not any(above)
+    if (above is None or blank) and fits[1] and after is not None and any(after):
+        header = Row(lines, below + 1, after)
+        rows = _body(doc, below + 2, header)
+        kept = Row(lines, below - 1, above) if blank and above is not None else None
+        return Table(header, Row(lines, below, delimiter), rows, kept)
+    if above is None or not fits[0]:
+        return None
+    header = Row(lines, below - 1, above)
+    return Table(header, Row(lines, below, delimiter), _body(doc, below + 1, header))
+
+
+# The most lines a hard-wrapped row is read over: beyond it, the row is not taken for one.
+_MOST_WRAPPED_LINES = 12
+
+
+def _body(doc: Document, start: int, header: Row) -> tuple[Row, ...]:
+    """The body rows of a table whose body starts at line index ``start``.
 
     The body goes on while lines are table rows: shown, not quoted, with a pipe that separates
-    cells (see :func:`_visible_texts`).
+    cells (see :func:`_visible_texts`). A row that the next lines continue (see
+    :func:`_wrapped`) is one row over those lines.
+    """
+    texts, hidden, lines = doc.texts, doc.hidden, doc.lines
+    edged = _has_edge_pipes(texts[header.index])
+    rows: list[Row] = []
+    index = start
+    while index < len(texts):
+        cells = _visible_texts(texts[index], index + 1 in hidden)
+        if cells is None:
+            break
+        wrapped = _wrapped(doc, index, header.width) if edged and len(cells) <= header.width else None
+        span, cells = wrapped or (1, cells)
+        rows.append(Row(lines, index, cells, span))
+        index += span
+    return tuple(rows)
+
+
+def _has_edge_pipes(text: str) -> bool:
+    stripped = text.strip()
+    return len(stripped) > 1 and stripped[0] == "|" and stripped[-1] == "|"
+
+
+def _wrapped(doc: Document, index: int, width: int) -> tuple[int, tuple[str, ...]] | None:
+    """A row that an exported document hard-wrapped: how many lines it takes and its cells, or
+    None when line index ``index`` is no such row.
+
+    It is one when the intent is unambiguous: the line opens with a pipe and has none at its end
+    (in a table whose rows have both); the next line opens with none, so it can only go on with
+    the row's text (later lines may open with one: the wrap fell before a pipe); the first line
+    that ends with a pipe ends the row; and the joined lines make exactly as many cells as the
+    header. A blank, hidden, quoted or heading line in between, or another count, means no.
     """
     texts, hidden = doc.texts, doc.hidden
-    end = start
-    while end < len(texts) and _visible_texts(texts[end], end + 1 in hidden) is not None:
-        end += 1
-    return end
+    text = texts[index]
+    if text.lstrip()[:1] != "|" or _closes(text):
+        return None
+    parts = [text.strip()]
+    for number in range(index + 1, min(index + _MOST_WRAPPED_LINES, len(texts))):
+        line = texts[number].strip()
+        if not line or number + 1 in hidden or line[0] in ">#" or (line[0] == "|" and len(parts) == 1):
+            return None
+        parts.append(line)
+        if _closes(line):
+            joined = cell_texts(" ".join(parts))
+            return (number - index + 1, joined) if joined and len(joined) == width else None
+    return None
 
 
-def _row_texts(text: str) -> tuple[str, ...]:
-    texts = cell_texts(text)
-    assert texts is not None, "a table row has a pipe that separates cells"
-    return texts
+def _closes(text: str) -> bool:
+    """Whether a line ends with a pipe that closes a row (not escaped, not in code)."""
+    stripped = text.strip()
+    if stripped[-1:] != "|":
+        return False
+    if "`" not in stripped and "\\" not in stripped:
+        return len(stripped) > 1  # a lone pipe opens a cell and closes none
+    found = _bounds(text)
+    return found is not None and found[1] is not None
+
+
+def _piece_texts(text: str) -> tuple[str, ...]:
+    """The cell texts of one line of a hard-wrapped row: a line with no pipe is one cell."""
+    return cell_texts(text) or (_cell_text(text),)
 
 
 def _visible_texts(text: str, hidden: bool) -> tuple[str, ...] | None:

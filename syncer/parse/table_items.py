@@ -241,6 +241,20 @@ class _TableReader:
                 return ticket, text
         return None, None
 
+    def ragged(self, row: Row) -> Diagnostic:
+        """The warning for a row without as many cells as the header; a short row that opens
+        with a pipe and lacks the closing one looks hard-wrapped (see tables._wrapped)."""
+        count, width, line = row.width, self.width, row.index + 1
+        if count < width and row.closing_pipe is None and row.line.text.lstrip()[:1] == "|":
+            return Diagnostic(
+                self.path, line, "warning", "wrapped-row",
+                f"row has {count} of the header's {width} cells and no closing pipe: it looks "
+                "hard-wrapped, but pmsync cannot tell where it ends; join it onto one line",
+            )
+        return Diagnostic(
+            self.path, line, "warning", "ragged-row", f"row has {count} cells, the header has {width}"
+        )
+
     def item(self, row: Row, diagnostics: list[Diagnostic]) -> ActionItem | None:
         """The item in ``row``; None for a row without one. Problems go to ``diagnostics``."""
         line = row.index + 1
@@ -248,10 +262,7 @@ class _TableReader:
         count = len(texts)
         width = self.width
         if count != width:
-            diagnostics.append(Diagnostic(
-                self.path, line, "warning", "ragged-row",
-                f"row has {count} cells, the header has {width}",
-            ))
+            diagnostics.append(self.ragged(row))
         if not any(texts):
             return None
         # Blanks stand in for cells a short row lacks, and one more for the missing columns.

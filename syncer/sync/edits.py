@@ -46,15 +46,26 @@ def escape_cell(value: str) -> str:
 
 
 def set_cell(row: Row, index: int, value: str) -> TextEdit:
-    """Replace one cell's content, keeping its padding and, where the value fits, its width."""
-    cell = row.cell(index)
-    if cell is None:
+    """Replace one cell's content, keeping its padding and, where the value fits, its width.
+
+    In a hard-wrapped row the cell is rewritten on the line that holds it; a cell that a line
+    break cuts is never rewritten (the row must be joined first)."""
+    located = row.locate(index)
+    cell = located[0].cell(located[1]) if located is not None else None
+    if located is None or cell is None:
+        if index < row.width:
+            raise InputError(
+                "", f"row is hard-wrapped over lines {row.line.number}-{row.last.number} inside "
+                f"cell {index + 1}: join the row onto one line so pmsync can write that cell",
+                line=row.line.number,
+            )
         raise InputError(
             "", f"row has {row.width} cells, fewer than the header: cannot set cell {index + 1}",
             line=row.line.number,
         )
-    text = _fit(cell, escape_cell(value), spaced=_spaced(row))
-    return TextEdit(row.line.start + cell.start, row.line.start + cell.end, text)
+    piece = located[0]
+    text = _fit(cell, escape_cell(value), spaced=_spaced(piece))
+    return TextEdit(piece.line.start + cell.start, piece.line.start + cell.end, text)
 
 
 def _fit(cell: Cell, value: str, spaced: bool = False) -> str:
@@ -111,7 +122,7 @@ def relink_edit(doc: Document, item: ActionItem,
     """Replace the first of ``pairs``' old texts found in the item's own lines by its new text."""
     anchor = item.anchor
     if isinstance(anchor, TableAnchor):
-        start, end = anchor.row.line.start, anchor.row.line.end
+        start, end = anchor.row.line.start, anchor.row.last.end
     else:
         start, end = doc.line(anchor.first_line).start, doc.line(anchor.last_line).end
     for old, new in pairs:
@@ -129,6 +140,7 @@ def _spaced(row: Row) -> bool:
 
 
 def _append_cell(row: Row, missing: str, cell: str) -> TextEdit:
+    row = row.pieces[-1]  # a hard-wrapped row ends on its last line
     line = row.line
     if row.closing_pipe is not None:
         at = line.start + row.closing_pipe + 1
@@ -233,7 +245,8 @@ def plan_edits(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
 
 
 def _cell_raw(row: Row, index: int) -> str:
-    cell = row.cell(index)
+    located = row.locate(index)
+    cell = located[0].cell(located[1]) if located is not None else None
     return cell.raw.strip() if cell is not None else ""
 
 

@@ -791,8 +791,8 @@ def _status_fill(item: ActionItem, state: TicketState | None,
     if "status" not in item.anchor.columns or item.status_raw:
         return None
     index = item.anchor.columns["status"]
-    cells = item.anchor.row.cells
-    if index < len(cells) and cells[index].raw.strip():
+    texts = item.anchor.row.texts
+    if index < len(texts) and texts[index]:
         return None  # a placeholder or note a person wrote; left as it is
     return vocabulary.text(state.status)
 
