@@ -143,11 +143,23 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     outline_headings = _outline_headings(parsed.outline)
     taken = frozenset(h.line for h in outline_headings) | table_lines(parsed.tables) | doc.hidden
     labels, entries = scan_lines(doc, taken, _first_action_heading(outline_headings))
-    if not entries:
-        return parsed  # nothing that could become an item (a third of the documents in docs)
     # Both lists are in line order; documents without label lines need no sorting.
     headings = sorted([*outline_headings, *labels], key=_line_of) if labels else outline_headings
-    found, templates = _read_entries(parsed, entries, Sections.of(headings), options)
+    sections = Sections.of(headings)
+    # Imported here: syncer.table_sections reads sections with this module's rules.
+    from syncer.table_sections import read_section_tables, section_warnings
+
+    parsed = read_section_tables(parsed, sections, options)
+    if entries:
+        parsed = _with_entries(parsed, entries, sections, options)
+    return section_warnings(parsed, sections, (entry.first_line for entry in entries))
+
+
+def _with_entries(
+    parsed: ParsedDocument, entries: Sequence[ListEntry], sections: Sections, options: ParseOptions
+) -> ParsedDocument:
+    """``parsed`` with the items (and template entries) that ``entries`` stand for."""
+    found, templates = _read_entries(parsed, entries, sections, options)
     if not found and not templates:
         return parsed
     items = sorted((*parsed.items, *found), key=lambda item: item.line)

@@ -87,26 +87,62 @@ def parse_items(doc: Document, options: ParseOptions | None = None) -> ParsedDoc
     outline = build_outline(doc, skip=table_lines(tables))
     diagnostics = [Diagnostic(doc.path, None, "warning", "encoding", w) for w in doc.warnings]
     items: list[ActionItem] = []
-    templates: list[ActionItem] = []
+    templates: list[int] = []
     action_tables: list[Table] = []
     for table in tables:
         columns = _map_columns(table.header.texts, options.column_lookup)
         if not is_action_table(columns):
             continue
         action_tables.append(table)
-        if not table.rows:
-            diagnostics.append(Diagnostic(
-                doc.path, table.first_line, "warning", "empty-table",
-                "action-item table has a header but no rows",
-            ))
         section = _section(outline, table.first_line)
-        reader = _TableReader(doc.path, table, columns, section, metadata.incident_date, options)
-        for item in reader.items(diagnostics):
-            (templates if is_template_row(item) else items).append(item)
+        read = read_table(doc.path, table, columns, section, metadata.incident_date, options)
+        items.extend(read.items)
+        templates.extend(read.templates)
+        diagnostics.extend(read.diagnostics)
     return ParsedDocument(
-        doc, metadata, tuple(items), tuple(t.line for t in templates), tuple(diagnostics),
+        doc, metadata, tuple(items), tuple(templates), tuple(diagnostics),
         tuple(tables), tuple(action_tables), outline,
     )
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """What one action-item table holds: its items, the lines of its template rows, and what
+    reading it noticed."""
+
+    items: tuple[ActionItem, ...]
+    templates: tuple[int, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def read_table(
+    path: Path,
+    table: Table,
+    columns: dict[str, int],
+    section: str | None,
+    incident_date: date | None,
+    options: ParseOptions,
+) -> TableRead:
+    """The items of one action-item table whose ``columns`` hold which field."""
+    diagnostics: list[Diagnostic] = []
+    if not table.rows:
+        diagnostics.append(Diagnostic(
+            path, table.first_line, "warning", "empty-table",
+            "action-item table has a header but no rows",
+        ))
+    reader = _TableReader(path, table, columns, section, incident_date, options)
+    items: list[ActionItem] = []
+    templates: list[int] = []
+    for item in reader.items(diagnostics):
+        if is_template_row(item):
+            templates.append(item.line)
+        else:
+            items.append(item)
+    if table.rows and not items and not templates:
+        diagnostics.append(Diagnostic(
+            path, table.first_line, "warning", "empty-table", "action-item table has no filled rows",
+        ))
+    return TableRead(tuple(items), tuple(templates), tuple(diagnostics))
 
 
 @lru_cache(maxsize=1024)
@@ -166,6 +202,45 @@ def names_ticket_column(name: str) -> bool:
     return any(word in _TICKET_NOUNS for word in words) and all(
         word in _TICKET_NOUNS or word in _TICKET_QUALIFIERS for word in words
     )
+
+
+# The words of a header that names the work itself, beyond the title synonyms: read only under
+# a heading that names action items (see syncer.table_sections), where "Planned change", "Fix"
+# or "What we will do" can only be the work; elsewhere a "Change" column is as likely a
+# timeline's. Words that say the work is done ("Action taken", "Changes made") name none.
+_ACTION_NOUNS = frozenset((
+    "action", "task", "todo", "fix", "improvement", "remediation", "followup", "follow", "step",
+    "work", "change", "measure", "countermeasure", "mitigation", "deliverable", "item",
+))
+_PAST_WORDS = frozenset(("taken", "done", "made", "applied", "performed", "completed", "happened"))
+
+
+@lru_cache(maxsize=1024)
+def names_action_column(name: str) -> bool:
+    """Whether a normalised header names the work to do: an action noun (``Improvement``,
+    ``Planned change``) or what we will do (``What we will do``, ``What we'll change``)."""
+    words = [_singular(word) for word in _HEADER_WORDS.findall(name)]
+    if not words or any(word in _PAST_WORDS for word in words):
+        return False
+    if words[0] == "what" and ("will" in words or "ll" in words or "do" in words):
+        return True
+    return any(word in _ACTION_NOUNS for word in words)
+
+
+def section_table_columns(headers: tuple[str, ...], lookup: Mapping[str, str]) -> dict[str, int] | None:
+    """The columns of a table that holds action items when it stands under a heading that names
+    them: a title column (a synonym, or the first header that :func:`names_action_column`)
+    and whatever else maps; None when no column names the work."""
+    columns = _map_columns(headers, lookup)
+    if "title" not in columns:
+        taken = set(columns.values())
+        named = (i for i, h in enumerate(headers)
+                 if i not in taken and names_action_column(normalise_header(h)))
+        title = next(named, None)
+        if title is None:
+            return None
+        columns["title"] = title
+    return columns
 
 
 def _singular(word: str) -> str:
