@@ -184,6 +184,7 @@ def test_table_items_are_ordinary_frozen_items():
 @pytest.mark.parametrize("header", [
     "Ticket", "Tracking bug", "Bug", "Issue", "Issue #", "issue#", "Related Issue", "Reference",
     "PR", "PR(s)", "Links", "**Tracking Bug**", "Jira / GitHub link", "Bug ID", "Pull request",
+    "Link to PR", "Issue / PR", "Tracking issues",
 ])
 def test_ticket_column_synonyms(header: str):
     text = (f"## Action items\n\n| Action item | Owner | {header} |\n|---|---|---|\n"

@@ -190,7 +190,7 @@ _TICKET_NOUNS = frozenset((
 ))
 _TICKET_QUALIFIERS = frozenset((
     "related", "linked", "request", "url", "key", "no", "number", "num", "nr", "id", "ref", "or",
-    "and", "the", "s",
+    "and", "the", "s", "to", "for",
 ))
 _HEADER_WORDS = re.compile(r"[^\W_]+")
 
