@@ -40,14 +40,15 @@ def read_section_tables(
 ) -> ParsedDocument:
     """``parsed`` with the tables its action sections make action-item tables, and the status
     sub-headings of those sections given to the table rows under them."""
-    tracked = list(parsed.action_tables)
+    tracked = parsed.action_tables  # tables that are action tables by their columns alone
     roots = {sections.root_line(t.first_line) for t in tracked}
-    known = {id(t) for t in tracked}
-    items = [_with_heading_status(item, sections) for item in parsed.items]
-    templates = list(parsed.template_rows)
+    read_tables = list(tracked)
+    items, templates = list(parsed.items), list(parsed.template_rows)
     diagnostics = list(parsed.diagnostics)
     for table in parsed.tables:
-        place = action_place(sections.enclosing(table.first_line)) if id(table) not in known else None
+        if table in tracked:
+            continue
+        place = action_place(sections.enclosing(table.first_line))
         columns = section_table_columns(table.header.texts, options.column_lookup) if place else None
         if place is None or columns is None:
             continue
@@ -59,27 +60,36 @@ def read_section_tables(
             parsed.doc.path, table, columns, heading.text if heading else None,
             parsed.metadata.incident_date, options,
         )
-        tracked.append(table)
-        items.extend(_with_heading_status(item, sections) for item in read.items)
+        read_tables.append(table)
+        items.extend(read.items)
         templates.extend(read.templates)
         diagnostics.extend(read.diagnostics)
+    statuses = {
+        t.first_line: _section_status(action_place(sections.enclosing(t.first_line)))
+        for t in read_tables
+    }
     return replace(
         parsed,
-        items=tuple(sorted(items, key=lambda item: item.line)),
+        items=tuple(sorted((_with_status(item, statuses) for item in items), key=_line_of)),
         template_rows=tuple(sorted(templates)),
         diagnostics=tuple(diagnostics),
-        action_tables=tuple(sorted(tracked, key=lambda t: t.first_line)),
+        action_tables=tuple(sorted(read_tables, key=lambda t: t.first_line)),
     )
 
 
-def _with_heading_status(item: ActionItem, sections: Sections) -> ActionItem:
-    """A table item that states no status of its own takes its status sub-heading's."""
+def _with_status(item: ActionItem, statuses: dict[int, StatusMatch | None]) -> ActionItem:
+    """A table item that states no status of its own takes the one its table's status
+    sub-heading gives (``statuses`` by the table's first line)."""
     if item.status_raw is not None or not isinstance(item.anchor, TableAnchor):
         return item
-    status = _section_status(action_place(sections.enclosing(item.anchor.table.first_line)))
+    status = statuses.get(item.anchor.table.first_line)
     if status is None:
         return item
     return replace(item, status=status.status, status_raw=status.raw)
+
+
+def _line_of(item: ActionItem) -> int:
+    return item.line
 
 
 def _section_status(place: Sequence[Heading] | None) -> StatusMatch | None:

@@ -125,3 +125,17 @@ def test_a_rows_own_status_beats_its_heading() -> None:
 def test_status_heading_outside_an_action_section_gives_no_status() -> None:
     text = "## Completed\n\n| Task | Owner |\n|---|---|\n| Raise the limit | @li |\n"
     assert only(text).status is None
+
+
+def test_action_like_tables_in_two_action_sections_are_both_read() -> None:
+    text = (
+        "## Corrective actions\n\n| Fix | Area |\n|---|---|\n| Raise the limit | db |\n\n"
+        "## Long-term work\n\n| Action | Area |\n|---|---|\n| Shard the queue | infra |\n"
+    )
+    assert rows(text) == [(5, "Raise the limit"), (11, "Shard the queue")]
+
+
+def test_status_heading_applies_to_an_action_like_table_too() -> None:
+    text = "## Follow-up work\n\n### Completed\n\n| Action | Area |\n|---|---|\n| Raise the limit | db |\n"
+    item = only(text)
+    assert (item.status, item.status_raw) == (Status.DONE, "Completed")
