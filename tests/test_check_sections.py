@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from syncer.check import check_document
-from syncer.cli import main
-from syncer.document import parse_document
-from syncer.items import Diagnostic, ParseOptions, parse_items
-from syncer.lists import parse_list_items
+from syncer.cli.main import main
+from syncer.markdown.document import parse_document
+from syncer.model import Diagnostic
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
 
 AS_OF = date(2025, 1, 1)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from syncer.document import parse_document
-from syncer.items import ActionItem, ParsedDocument, ParseOptions, parse_items
-from syncer.lists import parse_list_items
-from syncer.normalize import Status
+from syncer.markdown.document import parse_document
+from syncer.model import ActionItem, ParsedDocument, Status
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
 
 
 def parse(text: str) -> ParsedDocument:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from syncer.document import parse_document
-from syncer.items import ActionItem, ParsedDocument, ParseOptions, parse_items
-from syncer.lists import parse_list_items
-from syncer.normalize import is_fill_in
+from syncer.markdown.document import parse_document
+from syncer.model import ActionItem, ParsedDocument
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
+from syncer.parse.values import is_fill_in
 
 
 def parse(text: str) -> ParsedDocument:

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.document import parse_document
 from syncer.errors import InputError
-from syncer.items import ActionItem, ParsedDocument, ParseOptions, parse_items
-from syncer.lists import parse_list_items
-from syncer.writeback import ItemChange, plan_edits, render
+from syncer.markdown.document import parse_document
+from syncer.model import ActionItem, ParsedDocument
+from syncer.parse.list_items import parse_list_items
+from syncer.parse.table_items import ParseOptions, parse_items
+from syncer.sync.edits import ItemChange, plan_edits, render
 
 HEAD = "## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n"
 

@@ -146,8 +146,8 @@ def parse_list_items(parsed: ParsedDocument, options: ParseOptions) -> ParsedDoc
     # Both lists are in line order; documents without label lines need no sorting.
     headings = sorted([*outline_headings, *labels], key=_line_of) if labels else outline_headings
     sections = Sections.of(headings)
-    # Imported here: syncer.table_sections reads sections with this module's rules.
-    from syncer.table_sections import read_section_tables, section_warnings
+    # Imported here: syncer.parse.table_sections reads sections with this module's rules.
+    from syncer.parse.table_sections import read_section_tables, section_warnings
 
     parsed = read_section_tables(parsed, sections, options)
     if entries:

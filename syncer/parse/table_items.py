@@ -205,8 +205,8 @@ def names_ticket_column(name: str) -> bool:
 
 
 # The words of a header that names the work itself, beyond the title synonyms: read only under
-# a heading that names action items (see syncer.table_sections), where "Planned change", "Fix"
-# or "What we will do" can only be the work; elsewhere a "Change" column is as likely a
+# a heading that names action items (see syncer.parse.table_sections), where "Planned change",
+# "Fix" or "What we will do" can only be the work; elsewhere a "Change" column is as likely a
 # timeline's. Words that say the work is done ("Action taken", "Changes made") name none.
 _ACTION_NOUNS = frozenset((
     "action", "task", "todo", "fix", "improvement", "remediation", "followup", "follow", "step",
@@ -318,7 +318,7 @@ class _TableReader:
 
     def ragged(self, row: Row) -> Diagnostic:
         """The warning for a row without as many cells as the header; a short row that opens
-        with a pipe and lacks the closing one looks hard-wrapped (see tables._wrapped)."""
+        with a pipe and lacks the closing one looks hard-wrapped (see syncer.markdown.tables._wrapped)."""
         count, width, line = row.width, self.width, row.index + 1
         if count < width and row.closing_pipe is None and row.line.text.lstrip()[:1] == "|":
             return Diagnostic(

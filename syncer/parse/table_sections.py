@@ -3,7 +3,7 @@ the user when pmsync reads nothing in it.
 
 * A table whose columns name the work (``Action``, ``What we will do``, ``Improvement``) but no
   owner, due date, priority, status or ticket is an action-item table when it stands in an
-  action section (see :func:`syncer.lists.action_place`). As for lists, a document that keeps
+  action section (see :func:`syncer.parse.list_items.action_place`). As for lists, a document that keeps
   its action items in a tracked table has said where they live: such a table is then read only
   in that table's section.
 * A status sub-heading in an action section (``Completed``, ``In progress``) gives its status
@@ -17,20 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from syncer.annotations import heading_status
-from syncer.items import (
-    ActionItem,
-    Diagnostic,
-    ParsedDocument,
-    ParseOptions,
-    TableAnchor,
-    read_table,
-    section_table_columns,
-)
-from syncer.lists import Sections, action_place, is_action_heading
-from syncer.normalize import StatusMatch
-from syncer.outline import Heading
-from syncer.tables import Table
+from syncer.markdown.outline import Heading
+from syncer.markdown.tables import Table
+from syncer.model import ActionItem, Diagnostic, ParsedDocument, TableAnchor
+from syncer.parse.annotations import heading_status
+from syncer.parse.list_items import Sections, action_place, is_action_heading
+from syncer.parse.table_items import ParseOptions, read_table, section_table_columns
+from syncer.parse.values import StatusMatch
 
 SKIPPED_TABLE = "skipped-table"
 
