@@ -617,7 +617,7 @@ def test_the_place_above_every_heading_is_the_place_of_no_headings() -> None:
 
 _PRUNE_PIECES = [
     *_SCAN_PIECES, "## Action items", "# Title", "## Timeline", "Owner: @bob", "Due: 2026-05-01",
-    "  - ", "    - ", "action", "Follow", "\u00e9",
+    "  - ", "    - ", "action", "Follow", "\u00e9", "- **Work agreed**:", "- What went well:",
 ]
 
 
@@ -626,6 +626,7 @@ _PRUNE_PIECES = [
 @example(["- Action item: fix", "  - Owner: @bob", "- plain", "  - Owner: @al", "Next steps:", "- b"])
 @example(["- a", "  - Action point: x", "    - Due: 2026-05-01", "## Action items", "- c"])
 @example(["# Action items", "- a", "**Action items:**", "- b", "  - Owner: @c"])
+@example(["- a", "- **Work agreed**:", "  - b", "    - Owner: @c", "- d"])
 def test_entries_left_out_above_the_first_action_heading_would_have_made_nothing(
     texts: list[str],
 ) -> None:

@@ -3,9 +3,9 @@
 Which lists hold action items is decided by the headings above them:
 
 * A list item is read when a heading that contains it names action items: "Action items",
-  "Corrective actions", "Preventive measures", "Follow-ups", "Remediation", "Next steps",
-  "Improvements"… (:data:`ACTION_HEADING`). Such a section runs to the next heading of the same or
-  a higher level, so its sub-headings ("Detection", "Completed") stay inside it. A sub-heading that
+  "Corrective actions", "Follow-ups", "Next steps", "Planned changes", "What we will change"…
+  (:func:`is_action_heading`). Such a section runs to the next heading of the same or a higher
+  level, so its sub-headings ("Detection", "Completed") stay inside it. A sub-heading that
   names something else ("Timeline", "Lessons learned", "5 whys") takes its lists out again.
 * A document that keeps its action items in a table has already said where they live: its lists
   are read only when they sit in the same action section as such a table. Templates pair an
@@ -15,7 +15,8 @@ Which lists hold action items is decided by the headings above them:
   item wherever it is.
 
 Nested items are items of their own, except detail bullets (``- Owner: @bob``, ``- Due: …``),
-which fill in the fields of the item they are nested in.
+which fill in the fields of the item they are nested in, and label bullets (``- **Follow-ups
+agreed**:``, ``- What went well:``), which are a heading for the items nested in them.
 
 Bold lines and plain title-like lines count as headings (see :mod:`syncer.markdown.outline`), and so do
 short label lines ending in a colon that name an action section (``Action items:``).
@@ -53,12 +54,14 @@ from syncer.parse.annotations import (
 from syncer.parse.table_items import ParseOptions
 from syncer.parse.values import StatusMatch, parse_date, parse_status
 
+# A section of action items holds work still to be done, and its name says so in one of three
+# ways (see is_action_heading). Some names say it alone ("Action items", "Follow-ups", "Next
+# steps", "Remediation", "Improvements", "Looking forward").
 ACTION_HEADING = re.compile(
     r"""
     \baction[\s-]*(?:items?|points?|plan)\b
-    | \b(?:corrective|preventive|preventative|remedial|follow[\s-]*up|next|future|planned
-         |open|outstanding|pending|immediate|short[\s-]*term|medium[\s-]*term|mid[\s-]*term
-         |long[\s-]*term)\s+(?:actions?|measures?|steps|items|tasks|work)\b
+    | \b(?:immediate|short[\s-]*term|medium[\s-]*term|mid[\s-]*term|long[\s-]*term)
+         \s+(?:actions?|measures?|steps|items|tasks|work)\b
     | \bfollow[\s-]*ups?\b
     | \bremediations?\b
     | \bnext\s+steps\b
@@ -71,9 +74,32 @@ ACTION_HEADING = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# A heading that names action items but is about something else ("Follow-up timeline",
-# "Actions taken during the incident").
-_NOT_ACTION = re.compile(r"\b(?:timeline|chronology|taken|performed|during)\b", re.IGNORECASE)
+# Others name work ("tasks", "changes", "work") and say that it lies ahead ("planned", "agreed",
+# "corrective"), in either order: "Planned changes", "Work agreed in the review", "Preventive
+# and corrective work".
+_WORK = re.compile(
+    r"""\b(?:actions?|items|tasks?|work|steps|measures|changes|fixes|mitigations
+    |countermeasures|safeguards|commitments|deliverables)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_AHEAD = re.compile(
+    r"""\b(?:agreed|planned|proposed|suggested|recommended|future|next|upcoming|pending
+    |outstanding|open|remaining|corrective|preventive|preventative|remedial)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Others again say what "we" will do: "What we will change", "How we'll prevent this". Never
+# at the start of the name (that is a sentence), nor what we should *have* done.
+_WE_WILL = re.compile(
+    r"""(?<=\w\s)we(?:['’]ll|\s+will|\s+(?:are|['’]re)\s+going\s+to|\s+plan\s+to
+    |\s+intend\s+to|\s+need\s+to|\s+must|\s+should)\b(?!\s+have\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A name that says the work was done, or when, is about the incident, however it names the
+# work: "Actions taken", "Fixes applied", "Follow-up timeline", "Changes made during recovery".
+_NOT_ACTION = re.compile(
+    r"\b(?:timeline|chronology|taken|performed|undertaken|executed|applied|made|during)\b",
+    re.IGNORECASE,
+)
 # Sub-headings whose lists are never action items, even inside an action section.
 NON_ITEM_HEADING = re.compile(
     r"""
@@ -186,49 +212,98 @@ def _read_entries(
     parsed: ParsedDocument, entries: Sequence[ListEntry], sections: Sections, options: ParseOptions
 ) -> tuple[list[ActionItem], list[int]]:
     """The items the entries stand for, and the first lines of the template entries among them."""
-    table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
-    definitions = _LinkDefinitions(parsed.doc)
-    # Detail bullets below an item fill in its fields (see _with_detail).
-    found: list[ActionItem] = []
-    by_line: dict[int, int] = {}  # first line of an item -> its index in found
-    templates: list[int] = []
-    # Entries come in line order, and all those up to the next heading share what the headings
-    # above them say: the place is worked out again only past that heading.
-    place = _TOP
-    heading_lines = sections.lines
-    end = len(parsed.doc.texts) + 1
-    next_heading = heading_lines[0] if heading_lines else end
+    reader = _EntryReader(parsed, sections, options)
     for position, entry in enumerate(entries):
-        if entry.parent in by_line:
+        reader.read(entry, entries[position + 1] if position + 1 < len(entries) else None)
+    return reader.found, reader.templates
+
+
+class _EntryReader:
+    """Reads a document's entries, in line order, into its list items (see _read_entries)."""
+
+    def __init__(self, parsed: ParsedDocument, sections: Sections, options: ParseOptions) -> None:
+        self.parsed, self.sections, self.options = parsed, sections, options
+        self.table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
+        self.definitions = _LinkDefinitions(parsed.doc)
+        self.found: list[ActionItem] = []
+        self.by_line: dict[int, int] = {}  # first line of an item -> its index in found
+        self.templates: list[int] = []
+        # Entries come in line order, and all those up to the next heading share what the
+        # headings above them say: the place is worked out again only past that heading.
+        self.end = len(parsed.doc.texts) + 1
+        self._next_heading = sections.lines[0] if sections.lines else self.end
+        self._heading_place = _TOP
+        # List items nested in a label bullet ("- **Follow-ups agreed**:"), and the headings
+        # (that label first, innermost first) that the entries nested in them are under.
+        self._labelled: dict[int, list[Heading]] = {}
+
+    def read(self, entry: ListEntry, following: ListEntry | None) -> None:
+        """Read ``entry``; ``following`` is the next entry, if any."""
+        if entry.parent in self.by_line:
             detail = _DETAIL.match(entry.text)
             if detail is not None:
                 # "- Owner: @bob" under an item describes that item; it is not an item of its own.
-                index = by_line[entry.parent]
-                found[index] = _with_detail(found[index], detail, parsed, definitions, options)
-                continue
-        if entry.first_line > next_heading:
-            under = bisect_left(heading_lines, entry.first_line)
-            next_heading = heading_lines[under] if under < len(heading_lines) else end
-            place = _Place.of(sections.enclosing(entry.first_line))
-        if place.action is None and not may_hold_label(entry.text):
-            continue  # out of scope, and without a label that would bring it in
-        lead = strip_lead(entry.text, options.status_vocabulary)
-        if not _in_scope(lead, place.action, table_roots):
-            continue
+                index = self.by_line[entry.parent]
+                self.found[index] = _with_detail(
+                    self.found[index], detail, self.parsed, self.definitions, self.options
+                )
+                return
+        place = self._place(entry, following)
+        if place is None or (place.action is None and not may_hold_label(entry.text)):
+            return  # a label bullet, or out of scope and without a label that would bring it in
+        lead = strip_lead(entry.text, self.options.status_vocabulary)
+        if not _in_scope(lead, place.action, self.table_roots):
+            return
         reading = read_title(lead.title)
         if not reading.plain:
-            continue
+            return
         if reading.placeholder:
-            templates.append(entry.first_line)
-            continue
-        by_line[entry.first_line] = len(found)
-        item = _list_item(parsed, entry, lead, reading, place, definitions, options)
+            self.templates.append(entry.first_line)
+            return
+        self.by_line[entry.first_line] = len(self.found)
+        item = _list_item(self.parsed, entry, lead, reading, place, self.definitions, self.options)
         if item.ticket is None:
-            until = entries[position + 1].first_line if position + 1 < len(entries) else end
-            ticket = _later_ticket(parsed.doc, entry, until, definitions)
+            until = following.first_line if following is not None else self.end
+            ticket = _later_ticket(self.parsed.doc, entry, until, self.definitions)
             item = replace(item, ticket=ticket, ticket_raw=_ticket_raw(ticket))
-        found.append(item)
-    return found, templates
+        self.found.append(item)
+
+    def _place(self, entry: ListEntry, following: ListEntry | None) -> _Place | None:
+        """Where ``entry`` stands: under the headings above it and the label bullets it is
+        nested in. None when it is a label bullet itself, whose nested entries are its items."""
+        outer = self._labelled.get(entry.parent) if entry.parent is not None else None
+        has_children = following is not None and following.parent == entry.first_line
+        label = _bullet_label(entry) if has_children else None
+        if label is not None:
+            chain = outer if outer is not None else self.sections.enclosing(entry.first_line)
+            self._labelled[entry.first_line] = [label, *chain]
+            return None
+        if outer is None:
+            return self._under_headings(entry.first_line)
+        self._labelled[entry.first_line] = outer
+        return _Place.of(outer)
+
+    def _under_headings(self, line: int) -> _Place:
+        """The place that the headings above ``line`` make."""
+        if line > self._next_heading:
+            lines = self.sections.lines
+            under = bisect_left(lines, line)
+            self._next_heading = lines[under] if under < len(lines) else self.end
+            self._heading_place = _Place.of(self.sections.enclosing(line))
+        return self._heading_place
+
+
+def _bullet_label(entry: ListEntry) -> Heading | None:
+    """The section a list item with nested items names when it is their label, as a heading:
+    its text ends in a colon or is wholly bold, and names a section (``- **Follow-ups
+    agreed**:``, ``- Next steps:``, ``- **What went well**``)."""
+    text = entry.text
+    if entry.checkbox is not None or (":" not in text and not text.startswith(("**", "__"))):
+        return None
+    name = _label_name(text)
+    if name is None and text.startswith(("**", "__")) and text.endswith(("**", "__")):
+        name = _label_name(text + ":")
+    return Heading(entry.first_line, PSEUDO_LEVEL, name, "label") if name is not None else None
 
 
 class _Place(NamedTuple):
@@ -435,7 +510,12 @@ def _heading_ticket(inherited: Sequence[Heading]) -> TicketRef | None:
 
 
 def is_action_heading(text: str) -> bool:
-    """Whether a heading names a section of action items (see :data:`ACTION_HEADING`).
+    """Whether a heading names a section of action items: work still to be done.
+
+    The name says so alone (:data:`ACTION_HEADING`: "Action items", "Next steps"), or names
+    work and says it lies ahead ("Planned changes", "Work agreed in the review"), or says what
+    we will do ("What we will change"). A name that says the work was done or when ("Actions
+    taken", "Fixes applied", "Follow-up timeline") is about the incident: never.
 
     A section name is short: a longer heading that happens to contain "follow-up" is a title or
     a sentence ("Follow-up on the payment outage of May 3 and its impact"). Parentheses do not
@@ -457,7 +537,13 @@ def _is_action_heading(text: str) -> bool:
         return False
     if len(sub_kept(PARENTHESES_OR_SKIP, " ", plain).split()) > 6:
         return False
-    return bool(ACTION_HEADING.search(plain)) and not _NOT_ACTION.search(plain)
+    if _NOT_ACTION.search(plain):
+        return False
+    return bool(
+        ACTION_HEADING.search(plain)
+        or (_WORK.search(plain) and _AHEAD.search(plain))
+        or _WE_WILL.search(plain)
+    )
 
 
 def action_place(chain: Sequence[Heading]) -> list[Heading] | None:
@@ -598,13 +684,14 @@ def scan_lines(
     continuation line is none of the three.)
 
     Entries above ``actions_from`` (the first outline heading that names action items; label
-    lines that name them are found here) that can become nothing are left out: most lists of a
-    postmortem (impact, timeline, root cause) come before its action items, and parse_list_items
-    would make an entry of each only to pass it by. Above the first heading that names action
-    items, no line is in an action section (see action_place), so an entry there is an item
-    only by an action label (see may_hold_label) or a field of the item it is nested in (a
-    detail bullet). An entry with neither chance is left out; its nested entries can then be no
-    details of it, and are left out by the same rule. The default keeps every entry.
+    lines and label bullets that name them are found here) that can become nothing are left
+    out: most lists of a postmortem (impact, timeline, root cause) come before its action items,
+    and parse_list_items would make an entry of each only to pass it by. Above the first heading
+    or label bullet that names action items, no line is in an action section (see action_place
+    and _EntryReader._place), so an entry there is an item only by an action label (see
+    may_hold_label) or a field of the item it is nested in (a detail bullet). An entry with
+    neither chance is left out; its nested entries can then be no details of it, and are left
+    out by the same rule. The default keeps every entry.
     """
     texts = doc.texts
     labels: list[Heading] = []
@@ -618,11 +705,13 @@ def scan_lines(
         if marker is not None:
             entry = _list_entry(texts, taken, number, marker, nesting.parent(number, marker.column))
             nesting.last_line = entry.last_line
+            if number < actions_from and _names_action_items(_bullet_label(entry)):
+                actions_from = number
         elif number in taken or ":" not in text:  # every label and label line has a colon
             entry = None
         elif (label := _label_line(number, text)) is not None:
             labels.append(label)
-            if number < actions_from and is_action_heading(label.text):
+            if number < actions_from and _names_action_items(label):
                 actions_from = number
             entry = None
         elif starts_with_label(text):
@@ -636,6 +725,10 @@ def scan_lines(
             entries.append(entry)
         index = entry.last_line  # the line after the entry's paragraph
     return labels, entries
+
+
+def _names_action_items(label: Heading | None) -> bool:
+    return label is not None and is_action_heading(label.text)
 
 
 class _Marker(NamedTuple):
