@@ -72,7 +72,10 @@ _CAPITAL_WORD = re.compile(_CAPITAL_WORDS)
 _AS_OF_FOLDED = re.compile(r"as\s+of")
 _STATUS_WORDS = ("status",)
 _STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
-_GROUPS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+# Every parenthesis and bracket, also one inside another's text: "[Rotate keys (Done)](…)".
+_GROUPS = re.compile(r"(?=\(([^()]*)\)|\[([^\[\]]*)\])")
+# An emphasised span that ends the text: "_done in the dashboards repo_", "*completed May 2*."
+_LAST_EMPHASIS = re.compile(r"(?:^|\s)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1[\s.!]*$")
 _CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
 # Compiled once here: re.match(pattern_text, …) in a function looks the pattern up in re's cache
 # on every call, a noticeable cost per list item.
@@ -256,15 +259,23 @@ def inline_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None
 def title_status(reading: TitleReading, vocabulary: StatusVocabulary) -> StatusMatch | None:
     """:func:`inline_status` of the title ``reading`` was read from.
 
-    In this order: an annotation (a parenthesis, ``done as of``, capitals), ``Status: x`` in
-    the vocabulary's words, a status emoji at the end.
+    In this order: its words (see :func:`words_status`), a status emoji at the end.
     """
+    return words_status(reading, vocabulary) or _last_emoji(reading, vocabulary)
+
+
+def words_status(reading: TitleReading, vocabulary: StatusVocabulary) -> StatusMatch | None:
+    """The status the words of the title ``reading`` was read from state: an annotation (a
+    parenthesis, an emphasised span at the end, ``done as of``, capitals), else ``Status: x``
+    in the vocabulary's words. Unlike a mark (a checkbox, an emoji), words say which status."""
     if reading.annotated:
         return reading.annotated
     if reading.status_label is not None:
-        stated = parse_status(reading.status_label, vocabulary)
-        if stated:
-            return stated
+        return parse_status(reading.status_label, vocabulary)
+    return None
+
+
+def _last_emoji(reading: TitleReading, vocabulary: StatusVocabulary) -> StatusMatch | None:
     if not reading.tail.endswith(vocabulary.marks):
         return None
     for status, marks in vocabulary.emoji.items():
@@ -355,10 +366,15 @@ def _annotated_status(text: str, unquoted: str, plain_unquoted: str) -> StatusMa
     """
     if "(" in text or "[" in text:
         for found in _GROUPS.finditer(text):
-            content = strip_markdown(found.group(1) if found.group(1) is not None else found.group(2))
-            match = _PHRASE_START.match(content)
-            if match and _AFTER_PHRASE.match(match.group("rest")):
-                return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
+            content = found.group(1) if found.group(1) is not None else found.group(2)
+            stated = _opens_with_status(strip_markdown(content))
+            if stated:
+                return stated
+    if text.rstrip(" .!").endswith(("*", "_")):
+        emphasis = _LAST_EMPHASIS.search(text)
+        stated = _opens_with_status(strip_markdown(emphasis.group(2))) if emphasis else None
+        if stated:
+            return stated
     # As _may_hold does, but "as of" may have any whitespace between its words.
     if not plain_unquoted.isascii() or _AS_OF_FOLDED.search(plain_unquoted.lower()):
         as_of = _AS_OF.search(plain_unquoted)
@@ -368,6 +384,36 @@ def _annotated_status(text: str, unquoted: str, plain_unquoted: str) -> StatusMa
         capitals = _CAPITALS.search(unquoted)
         if capitals:
             return StatusMatch(_STATUS_OF[capitals.group(1).casefold()], capitals.group(1))
+    return None
+
+
+# A sentence that only states a status: "Done.", "Already completed.", "This has been fixed in
+# #12.", "It is now in progress". What may follow the status is what may follow it in an
+# annotation (see _AFTER_PHRASE) up to the end of the sentence.
+_STATEMENT = re.compile(
+    rf"""^\s*(?:(?:this|it|that)\s+(?:has|have|had|is|was)\s+(?:now\s+|already\s+)?(?:been\s+)?
+    |already\s+|now\s+)?({_PHRASE})(?![\w'’-])(?P<rest>[^.!?]*)(?:[.!?](?:\s|$)|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def status_statement(text: str) -> StatusMatch | None:
+    """The status a line under an item states when its first sentence says nothing else
+    (``Already completed.``, ``This has been done. The new keys are live.``); else None."""
+    plain = strip_markdown(text) if "*" in text or "_" in text or "[" in text else text
+    found = _STATEMENT.match(plain)
+    if found is None or not _AFTER_PHRASE.match(found.group("rest")):
+        return None
+    said = found.group(0).strip().rstrip(".!?")
+    return StatusMatch(_STATUS_OF[found.group(1).casefold()], said)
+
+
+def _opens_with_status(content: str) -> StatusMatch | None:
+    """The status an annotation's words open with, followed by nothing or by what may follow a
+    status ("Done", "done as of May 2", "in progress - see #4"); "open source tool" is none."""
+    match = _PHRASE_START.match(content)
+    if match and _AFTER_PHRASE.match(match.group("rest")):
+        return StatusMatch(_STATUS_OF[match.group(1).casefold()], content.strip())
     return None
 
 

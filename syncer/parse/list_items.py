@@ -47,9 +47,11 @@ from syncer.parse.annotations import (
     may_hold_label,
     read_title,
     starts_with_label,
+    status_statement,
     strip_lead,
     title_status,
     trailing_status,
+    words_status,
 )
 from syncer.parse.table_items import ParseOptions
 from syncer.parse.values import StatusMatch, parse_date, parse_status
@@ -226,7 +228,7 @@ class _EntryReader:
         self.table_roots = {sections.root_line(table.first_line) for table in parsed.action_tables}
         self.definitions = _LinkDefinitions(parsed.doc)
         self.found: list[ActionItem] = []
-        self.by_line: dict[int, int] = {}  # first line of an item -> its index in found
+        self.by_line: dict[int, _OpenItem] = {}  # first line of an item -> how it was read
         self.templates: list[int] = []
         # Entries come in line order, and all those up to the next heading share what the
         # headings above them say: the place is worked out again only past that heading.
@@ -239,15 +241,9 @@ class _EntryReader:
 
     def read(self, entry: ListEntry, following: ListEntry | None) -> None:
         """Read ``entry``; ``following`` is the next entry, if any."""
-        if entry.parent in self.by_line:
-            detail = _DETAIL.match(entry.text)
-            if detail is not None:
-                # "- Owner: @bob" under an item describes that item; it is not an item of its own.
-                index = self.by_line[entry.parent]
-                self.found[index] = _with_detail(
-                    self.found[index], detail, self.parsed, self.definitions, self.options
-                )
-                return
+        parent = self.by_line.get(entry.parent) if entry.parent is not None else None
+        if parent is not None and self._fills_in(parent, entry):
+            return
         place = self._place(entry, following)
         if place is None or (place.action is None and not may_hold_label(entry.text)):
             return  # a label bullet, or out of scope and without a label that would bring it in
@@ -260,13 +256,35 @@ class _EntryReader:
         if reading.placeholder:
             self.templates.append(entry.first_line)
             return
-        self.by_line[entry.first_line] = len(self.found)
-        item = _list_item(self.parsed, entry, lead, reading, place, self.definitions, self.options)
-        if item.ticket is None:
-            until = following.first_line if following is not None else self.end
-            ticket = _later_ticket(self.parsed.doc, entry, until, self.definitions)
-            item = replace(item, ticket=ticket, ticket_raw=_ticket_raw(ticket))
-        self.found.append(item)
+        written = _OpenItem(len(self.found), entry, lead, reading, place)
+        self.by_line[entry.first_line] = written
+        until = following.first_line if following is not None else self.end
+        below = _below(self.parsed.doc, entry, until, self.definitions)
+        self.found.append(_list_item(self.parsed, written, below, self.definitions, self.options))
+
+    def _fills_in(self, parent: _OpenItem, entry: ListEntry) -> bool:
+        """Whether ``entry``, nested in the item ``parent``, only states a field of it
+        (``- Owner: @bob``, ``- Already completed.``); that field of the item is filled in.
+        Such a detail bullet is no item of its own."""
+        detail = _DETAIL.match(entry.text)
+        stated = status_statement(entry.text) if detail is None else None
+        if detail is None and stated is None:
+            return False
+        item = self.found[parent.position]
+        if detail is not None:
+            item = _with_detail(item, parent, detail, self.parsed, self.definitions, self.options)
+        else:
+            status = _status(parent, self.options, stated)
+            ticket = item.ticket or _ticket(entry.text, self.definitions)
+            item = replace(
+                item,
+                status=status.status if status else None,
+                status_raw=status.raw if status else None,
+                ticket=ticket,
+                ticket_raw=_ticket_raw(ticket),
+            )
+        self.found[parent.position] = item
+        return True
 
     def _place(self, entry: ListEntry, following: ListEntry | None) -> _Place | None:
         """Where ``entry`` stands: under the headings above it and the label bullets it is
@@ -360,19 +378,41 @@ def _in_scope(lead: Lead, place: Sequence[Heading] | None, table_roots: set[int 
     return not table_roots or place[-1].line in table_roots
 
 
+class _OpenItem(NamedTuple):
+    """An entry read as an item, and what its fields are read from: detail bullets nested in it
+    come later (see _EntryReader._fills_in)."""
+
+    position: int  # in the reader's found items
+    entry: ListEntry
+    lead: Lead
+    reading: TitleReading  # what its title says
+    place: _Place
+
+
+class _Below(NamedTuple):
+    """What the lines of an item below its first line say: a status in a sentence of its own
+    (``Already completed.``), and a ticket in a later paragraph."""
+
+    status: StatusMatch | None = None
+    ticket: TicketRef | None = None
+
+
 def _list_item(
     parsed: ParsedDocument,
-    entry: ListEntry,
-    lead: Lead,
-    reading: TitleReading,
-    place: _Place,
+    written: _OpenItem,
+    below: _Below,
     definitions: _LinkDefinitions,
     options: ParseOptions,
 ) -> ActionItem:
-    """The item an entry in scope stands for; ``reading`` is what its title says."""
+    """The item an entry in scope stands for."""
+    entry, lead, reading, place = written.entry, written.lead, written.reading, written.place
     title = lead.title
-    status = _status(entry, lead, reading, place.status, options)
-    ticket = (reading.ticket if "[" not in title else _ticket(title, definitions)) or place.ticket
+    status = _status(written, options, below.status)
+    ticket = (
+        (reading.ticket if "[" not in title else _ticket(title, definitions))
+        or place.ticket
+        or below.ticket
+    )
     due = (
         parse_date(reading.due_raw, parsed.metadata.incident_date, options.date_order)
         if reading.due_raw is not None
@@ -400,32 +440,53 @@ def _ticket_raw(ticket: TicketRef | None) -> str | None:
     return (ticket.url or ticket.key) if ticket else None
 
 
-def _later_ticket(
-    doc: Document, entry: ListEntry, until: int, definitions: _LinkDefinitions
-) -> TicketRef | None:
-    """The first ticket in the item's later paragraphs: the lines after its first paragraph and
-    before line ``until`` (the next entry) that are still indented under it, past blank lines,
-    images and code blocks (whose contents do not count)."""
+def _below(doc: Document, entry: ListEntry, until: int, definitions: _LinkDefinitions) -> _Below:
+    """What the item's lines below its first line say (see :class:`_Below`): the lines that
+    continue its first paragraph, and its later paragraphs before line ``until`` (the next
+    entry). A status sentence there opens with a capital, as a sentence does: "Completed.", not
+    the "done." that ends a wrapped "when the migration is done.".
+    """
     texts = doc.texts
+    status: StatusMatch | None = None
+    for text in texts[entry.first_line:entry.last_line]:
+        status = _stated_on(text)
+        if status is not None:
+            break
     if entry.last_line >= min(until - 1, len(texts)):
-        return None  # the usual item: the next entry follows on the next line
+        return _Below(status)  # the usual item: the next entry follows on the next line
+    ticket: TicketRef | None = None
+    for text in _later_lines(doc, entry, until):
+        status = status or _stated_on(text)
+        ticket = ticket or _ticket(text, definitions)
+    return _Below(status, ticket)
+
+
+def _stated_on(text: str) -> StatusMatch | None:
+    """The status a line of an item below its first states, opening a sentence."""
+    stripped = text.strip()
+    return status_statement(stripped) if stripped[:1].isupper() else None
+
+
+def _later_lines(doc: Document, entry: ListEntry, until: int) -> list[str]:
+    """The visible lines of the item's later paragraphs: the lines after its first paragraph
+    and before line ``until`` that are still indented under it, past blank lines, images and
+    code blocks (whose contents do not count)."""
+    texts = doc.texts
     marker = _MARKER.match(texts[entry.first_line - 1])
     if marker is None:
-        return None  # a labelled paragraph: nothing is indented under it
+        return []  # a labelled paragraph: nothing is indented under it
     column = len(marker.group("indent").expandtabs(4))
+    lines: list[str] = []
     for number in range(entry.last_line + 1, min(until, len(texts) + 1)):
         text = texts[number - 1]
         if not text.strip():
             continue
         expanded = text.expandtabs(4)
         if len(expanded) - len(expanded.lstrip()) <= column:
-            return None  # the item ended: a line not indented past its marker
-        if number in doc.hidden:
-            continue
-        ticket = _ticket(text, definitions)
-        if ticket is not None:
-            return ticket
-    return None
+            break  # the item ended: a line not indented past its marker
+        if number not in doc.hidden:
+            lines.append(text)
+    return lines
 
 
 def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
@@ -439,6 +500,7 @@ def _ticket(text: str, definitions: _LinkDefinitions) -> TicketRef | None:
 
 def _with_detail(
     item: ActionItem,
+    parent: _OpenItem,
     label: re.Match[str],
     parsed: ParsedDocument,
     definitions: _LinkDefinitions,
@@ -458,8 +520,9 @@ def _with_detail(
         due = parse_date(plain, parsed.metadata.incident_date, options.date_order)
         return replace(item, due=due.value if due else None, due_raw=plain)
     if name == "status":
-        # A stated status beats one inherited from a sub-heading; the item's checkbox beats both.
-        if isinstance(item.anchor, ListAnchor) and item.anchor.checkbox is not None:
+        # A stated status beats an unticked checkbox, a sub-heading's status and the item's own
+        # words; a ticked checkbox and a trailing annotation (see _status) beat it.
+        if parent.entry.checked or trailing_status(item.title, options.status_vocabulary):
             return item
         stated = parse_status(plain, options.status_vocabulary)
         return replace(item, status=stated.status if stated else None, status_raw=plain)
@@ -477,20 +540,26 @@ _UNCHECKED = StatusMatch(Status.OPEN, "[ ]")
 
 
 def _status(
-    entry: ListEntry,
-    lead: Lead,
-    reading: TitleReading,
-    inherited: StatusMatch | None,
-    options: ParseOptions,
+    written: _OpenItem, options: ParseOptions, below: StatusMatch | None
 ) -> StatusMatch | None:
-    """The item's own status first (a trailing annotation, then a checkbox, an emoji, an
-    annotation), else its sub-heading's."""
-    trailing = trailing_status(lead.title, options.status_vocabulary)
+    """The item's own status first, else its sub-heading's; ``below`` is the status a line under
+    its first states (see _Below), after what its own words say.
+
+    Its own: a trailing annotation (pull writes it: the last word on the item), a ticked
+    checkbox; else what its words say (see words_status) beats an unticked checkbox, while an
+    emoji, a mark like the checkbox, does not: ``- [ ] Rotate keys (in progress)`` is in
+    progress, ``- [ ] ✅ Rotate keys`` open.
+    """
+    entry, lead, reading = written.entry, written.lead, written.reading
+    vocabulary = options.status_vocabulary
+    trailing = trailing_status(lead.title, vocabulary)
     if trailing is not None:
         return trailing.match
+    if entry.checked:
+        return _CHECKED
     if entry.checked is not None:
-        return _CHECKED if entry.checked else _UNCHECKED
-    return lead.status or title_status(reading, options.status_vocabulary) or inherited
+        return words_status(reading, vocabulary) or below or _UNCHECKED
+    return lead.status or title_status(reading, vocabulary) or below or written.place.status
 
 
 def _heading_status(inherited: Sequence[Heading]) -> StatusMatch | None:

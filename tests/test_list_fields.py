@@ -1,0 +1,120 @@
+"""What a list item says beyond the usual annotations: a status in other shapes (and over an
+unticked checkbox), an owner in a leading tag or a trailing parenthesis, and tickets in later
+paragraphs and reference-style links.
+
+Every example is made up for these tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings
+from syncer.extract import extract
+from syncer.items import ActionItem
+
+Read = Callable[[str], list[ActionItem]]
+
+
+@pytest.fixture
+def read(tmp_path: Path) -> Read:
+    """Parse a document given as text; its action items, table and list, in line order."""
+
+    def items(text: str) -> list[ActionItem]:
+        path = tmp_path / "pm.md"
+        path.write_text(text, encoding="utf-8")
+        extraction = extract([path], Settings())
+        assert not extraction.errors
+        return list(extraction.documents[0].items)
+
+    return items
+
+
+# --- class 9: an explicit status in the text beats an unticked checkbox ---------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "raw"),
+    [
+        ("- [ ] Rotate the keys (in progress, two of five done)", "in_progress",
+         "in progress, two of five done"),
+        ("- [ ] Rotate the keys WIP", "in_progress", "WIP"),
+        ("- [ ] Rotate the keys. Status: won't do", "wont_do", "won't do"),
+        ("- [ ] Rotate the keys _done in the secrets repo_", "done", "done in the secrets repo"),
+        ("- Rotate the keys *completed on 2024-03-02*.", "done", "completed on 2024-03-02"),
+        ("- [ ] [Rotate the keys (Done)](https://github.com/o/r/issues/4)", "done", "Done"),
+        ("- [ ] Rotate the keys", "open", "[ ]"),
+        # A trailing annotation is the last word on the item (pull writes it): it beats a tick too.
+        ("- [x] Rotate the keys (in progress)", "in_progress", "in progress"),
+        ("- [x] Rotate the keys, WIP", "done", "[x]"),
+        ("- Rotate the keys with *open* tooling", None, None),
+        ("- Rotate the keys, *in* the vault", None, None),
+    ],
+)
+def test_explicit_status_in_the_text(
+    read: Read, line: str, status: str | None, raw: str | None
+) -> None:
+    (item,) = read(f"## Action items\n\n{line}\n")
+    assert (item.status, item.status_raw) == (status, raw)
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "  - Already completed.",
+        "  - This has been done. The new keys are in the vault.",
+        "\n  Already done as of 2024-03-02.",
+        "  Completed.",
+    ],
+)
+def test_a_status_line_under_the_item(read: Read, detail: str) -> None:
+    text = f"## Action items\n\n- [ ] Rotate the keys\n{detail}\n- [ ] Audit the vault\n"
+    found = read(text)
+    assert [(item.title, item.status) for item in found] == [
+        ("Rotate the keys" + (" Completed." if detail == "  Completed." else ""), "done"),
+        ("Audit the vault", "open"),
+    ]
+
+
+def test_a_child_that_does_something_is_an_item_not_a_status(read: Read) -> None:
+    text = "## Action items\n\n- Rotate the keys\n  - Completed the audit of the vault first\n"
+    assert [(item.line, item.status) for item in read(text)] == [(3, None), (4, None)]
+
+
+# --- classes 3 and 4: references in later paragraphs and reference-style links ---------------
+
+
+def test_ticket_in_a_later_paragraph_after_a_quote_and_a_reference_link(read: Read) -> None:
+    text = (
+        "## Action items\n\n"
+        "1. Cap the batch size\n\n"
+        "   > The old limit was never enforced.\n\n"
+        "   See [the tracking issue][cap].\n"
+        "2. Second item\n\n"
+        "[cap]: https://github.com/o/r/issues/31\n"
+    )
+    found = read(text)
+    assert [(item.line, item.ticket.key if item.ticket else None) for item in found] == [
+        (3, "#31"), (8, None),
+    ]
+
+
+def test_reference_style_links_of_every_form(read: Read) -> None:
+    text = (
+        "## Action items\n\n"
+        "- [OPS-7]: add a retry budget\n"
+        "- Cap retries [in the client][client-fix]\n"
+        "- Cap retries in the server ([#8][])\n"
+        "- Watch the queue <https://github.com/o/r/issues/9>\n\n"
+        "[client-fix]:\n"
+        "   https://github.com/o/r/pull/10\n"
+        "[#8]: https://github.com/o/r/issues/8 \"the server fix\"\n"
+    )
+    found = read(text)
+    assert [item.ticket.display() if item.ticket else None for item in found] == [
+        "OPS-7", "https://github.com/o/r/pull/10", "https://github.com/o/r/issues/8",
+        "https://github.com/o/r/issues/9",
+    ]
