@@ -84,6 +84,63 @@ def test_a_child_that_does_something_is_an_item_not_a_status(read: Read) -> None
     assert [(item.line, item.status) for item in read(text)] == [(3, None), (4, None)]
 
 
+# --- class 10: owners in a leading tag or a trailing parenthesis; status_raw without marks ---
+
+
+@pytest.mark.parametrize(
+    ("line", "owner"),
+    [
+        ("- [Platform] Investigate the disk alerts", "Platform"),
+        ("- [Data team] Backfill the lost rows", "Data team"),
+        ("- [ ] [SRE] Page on consumer lag", "SRE"),
+        ("- Set up a review with the vendor (Priya to set up a meeting)", "Priya"),
+        ("- Check the replica lag (Tomas will check with the DBAs).", "Tomas"),
+        ("- Discuss the cache design (Ana call for meeting)", "Ana"),
+        ("- Rotate the keys (@lee to follow up)", "@lee"),
+        ("- [WIP] Rotate the keys", None),
+        ("- [P1] Rotate the keys", None),
+        ("- [OPS-12] Rotate the keys", None),
+        ("- [1] Rotate the keys", None),
+        ("- [Rotate the keys](https://example.com/runbook)", None),
+        ("- Rotate the keys (Kubernetes only)", None),
+        ("- Rotate the keys (See the runbook)", None),
+        ("- Rotate the keys (Done)", None),
+        ("- [Optional] Rotate the keys", None),
+        ("- [Owner] Rotate the keys", None),
+        ("- [TBD] Rotate the keys", None),
+        ("- Rotate the keys (This will be done next week)", None),
+        ("- Rotate the keys (Vault is deprecated)", None),
+        ("- [Platform] Rotate the keys. Owner: @kim", "@kim"),
+    ],
+)
+def test_owner_in_a_leading_tag_or_a_trailing_parenthesis(
+    read: Read, line: str, owner: str | None
+) -> None:
+    (item,) = read(f"## Action items\n\n{line}\n")
+    assert item.owner == owner
+
+
+def test_a_leading_tag_that_is_a_defined_reference_is_a_link_not_an_owner(read: Read) -> None:
+    text = "## Action items\n\n- [Runbook] Update it\n\n[runbook]: https://example.com/runbook\n"
+    (item,) = read(text)
+    assert item.owner is None
+
+
+@pytest.mark.parametrize(
+    ("line", "raw"),
+    [
+        ("- Rotate the keys **DONE**", "DONE"),
+        ("- Rotate the keys (**Done**)", "Done"),
+        ("- Rotate the keys (_in progress_)", "in progress"),
+        ("- Rotate the keys. **Status:** _won't do_", "won't do"),
+        ("- Rotate the keys. Status: _won't do_ as the vendor rotates them", "won't do"),
+    ],
+)
+def test_status_raw_has_no_emphasis_marks(read: Read, line: str, raw: str) -> None:
+    (item,) = read(f"## Action items\n\n{line}\n")
+    assert item.status_raw == raw
+
+
 # --- classes 3 and 4: references in later paragraphs and reference-style links ---------------
 
 

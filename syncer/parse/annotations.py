@@ -5,7 +5,10 @@ for any status word. Free text is different: "Fixed the alert", "new dashboard" 
 are not statuses. Here only explicit annotations count: a checkbox (read by the list scanner), a
 status emoji at either end, a status phrase opening a parenthesis or bracket (``(Done as of …)``,
 ``[FIXED](…)``), ``done as of <date>``, a status word in capitals (``DONE``, ``TODO``) and
-``Status: x``. Owners and due dates likewise need their label (``Owner:``, ``due``, ``by``).
+``Status: x``. Owners and due dates likewise need their label (``Owner:``, ``due``, ``by``), or
+a shape that says who does it: a handle in parentheses, a trailing parenthesis in which a name
+is followed by a verb (``(Priya to set up a meeting)``), a leading tag (``[Platform] …``, see
+:func:`leading_tag`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from syncer.parse.values import (
     DueDate,
     StatusMatch,
     StatusVocabulary,
+    is_empty_value,
     is_placeholder,
     parse_date,
     parse_status,
@@ -71,7 +75,7 @@ _CAPITALS = re.compile(rf"(?<![\w-])({_CAPITAL_WORDS})(?![\w-])")
 _CAPITAL_WORD = re.compile(_CAPITAL_WORDS)
 _AS_OF_FOLDED = re.compile(r"as\s+of")
 _STATUS_WORDS = ("status",)
-_STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:\*\*|__)?\s*([^.;,()\[\]*_]+)", re.IGNORECASE)
+_STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:[*_]{1,2}\s*)?([^.;,()\[\]*_]+)", re.IGNORECASE)
 # Every parenthesis and bracket, also one inside another's text: "[Rotate keys (Done)](…)".
 _GROUPS = re.compile(r"(?=\(([^()]*)\)|\[([^\[\]]*)\])")
 # An emphasised span that ends the text: "_done in the dashboards repo_", "*completed May 2*."
@@ -117,6 +121,36 @@ _OWNER_WORDS = ("owner", "assignee", "dri", "assigned", "owned")
 _HANDLE = r"@[A-Za-z0-9][\w-]*"
 _OWNER_PAREN = re.compile(rf"\(\s*({_HANDLE}(?:\s*,\s*{_HANDLE})*)\s*\)")
 _OWNER_DASH = re.compile(rf"(?:—|–|--|\s-)\s*({_HANDLE})\s*[.)]?\s*$")
+# A parenthesis that ends the item and says who will do what: "(Priya to set up a meeting)",
+# "(Tomas will check)", "(Ana call for meeting)", "(@lee following up)". The name is a handle or
+# one or two capitalised words; what follows it is a verb of doing, so "(Kubernetes only)" and
+# "(See the runbook)" name nobody.
+_OWNER_DOES = re.compile(
+    rf"""\(\s*(?P<name>{_HANDLE}|(?-i:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?))\s+
+    (?:to|will|would|shall|['’]ll|can|(?:is|are)\s+(?:\w+ing|on\s+it|responsible|the\s+owner)
+    |owns?|leads?|drives?|handles?|calls?|checks?|schedules?|reviews?|follows?\s+up|takes?
+    |sets?\s+up|writes?|drafts?|coordinates?|organi[sz]es?|investigates?|owning|leading|driving
+    |handling|calling|checking|scheduling|reviewing|following|taking|setting|writing|drafting
+    |coordinating|organi[sz]ing|investigating|working|looking)\b[^()]*\)[\s.]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Capitalised words that open a sentence, not a name: "(This will be done next week)".
+_NOT_NAMES = frozenset({
+    "this", "that", "these", "those", "it", "we", "they", "he", "she", "you", "i", "there",
+    "which", "who", "what", "the", "a", "an", "all", "some", "each", "someone", "somebody",
+    "nobody", "everyone", "one", "see", "note", "needs", "need", "also", "still",
+})
+# A tag that opens an item: "[Platform] Investigate …", "[Data team] Backfill …". One to three
+# words of letters; not a link ("[x](…)", "[x][…]") nor a reference definition ("[x]: …").
+_LEADING_TAG = re.compile(r"^\[(?P<tag>[^\W\d_][\w&/+.'’ -]{0,29})\](?![(\[:])\s+\S")
+# Tags that say what kind of work an item is, or how urgent, rather than who does it; and the
+# slots of templates ("[Owner] [Action]").
+_NOT_OWNER_TAGS = frozenset({
+    "optional", "stretch", "stretch goal", "nice to have", "bug", "docs", "idea", "question",
+    "proposal", "draft", "maybe", "later", "blocker", "urgent", "critical", "high", "medium",
+    "low", "minor", "major", "follow-up", "followup", "action", "action item", "owner", "name",
+    "team", "who", "assignee", "person", "dri",
+})
 
 _DATE_TEXT = (
     rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
@@ -453,7 +487,8 @@ def heading_status(text: str) -> StatusMatch | None:
 
 
 def inline_owner(text: str) -> str | None:
-    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)`` or a trailing ``— @x``."""
+    """The owner an item names: ``Owner: @x``, ``OWNER: x@``, ``(@x)``, a trailing ``— @x`` or a
+    trailing parenthesis saying who will do it (``(Priya to set up a meeting)``)."""
     return read_title(text).owner
 
 
@@ -464,13 +499,45 @@ def _owner(text: str) -> str | None:
             value = (found.group("value") or found.group("value2")).strip().rstrip(".,;")
             link = _WHOLE_LINK.fullmatch(value)
             return link.group(1) if link else value
+    return _owner_handle(text) or _owner_who_does(text)
+
+
+def _owner_handle(text: str) -> str | None:
+    """A handle in parentheses (``(@x)``) or after a dash at the end (``— @x``)."""
     if "@" not in text:
-        return None  # the other two forms name a handle
+        return None  # both forms name a handle
     paren = _OWNER_PAREN.search(text)
     if paren:
         return paren.group(1)
     dash = _OWNER_DASH.search(text.rstrip())
     return dash.group(1) if dash else None
+
+
+def _owner_who_does(text: str) -> str | None:
+    """The person a parenthesis that ends ``text`` says will do the work (see _OWNER_DOES)."""
+    if not text.rstrip(" \t.").endswith(")"):
+        return None
+    found = _OWNER_DOES.search(text)
+    if found is None or found.group("name").casefold() in _NOT_NAMES:
+        return None
+    name = found.group("name")
+    return None if _STATUS_OF.get(name.casefold()) else name
+
+
+def leading_tag(title: str) -> str | None:
+    """The tag that opens an item's title when it may name its owner (``[Platform] …``): not a
+    status (``[WIP]``), priority, ticket (``[OPS-12]``), placeholder or kind of work
+    (``[Optional]``). Whether it is a reference-style link is for the caller to say."""
+    found = _LEADING_TAG.match(title) if title.startswith("[") else None
+    if found is None:
+        return None
+    tag = found.group("tag").strip()
+    folded = tag.casefold()
+    if len(tag.split()) > 3 or folded in _NOT_OWNER_TAGS or folded in _STATUS_OF:
+        return None
+    if _PRIORITY.match(tag + " ") or parse_ticket(tag) or is_empty_value(tag):
+        return None
+    return tag
 
 
 def inline_due(

@@ -43,9 +43,11 @@ from syncer.parse.annotations import (
     heading_status,
     heading_ticket,
     inline_ticket,
+    leading_tag,
     link_definitions,
     may_hold_label,
     read_title,
+    resolve_reference_links,
     starts_with_label,
     status_statement,
     strip_lead,
@@ -425,7 +427,7 @@ def _list_item(
         section=place.section,
         title=title,
         anchor=ListAnchor(entry.first_line, entry.last_line, entry.checkbox),
-        owner=reading.owner,
+        owner=reading.owner or _tag_owner(title, definitions),
         due=due.value if due else None,
         due_raw=reading.due_raw,
         priority=lead.priority,
@@ -434,6 +436,16 @@ def _list_item(
         ticket=ticket,
         ticket_raw=_ticket_raw(ticket),
     )
+
+
+def _tag_owner(title: str, definitions: _LinkDefinitions) -> str | None:
+    """The owner a tag that opens the title names (``[Platform] Investigate …``, see
+    leading_tag), unless the tag is a reference-style link to a definition in the document."""
+    tag = leading_tag(title)
+    if tag is None:
+        return None
+    shortcut = f"[{tag}]"
+    return tag if resolve_reference_links(shortcut, definitions()) == shortcut else None
 
 
 def _ticket_raw(ticket: TicketRef | None) -> str | None:
