@@ -55,6 +55,8 @@ def lines_and_titles(found: list[ActionItem]) -> list[tuple[int, str]]:
         "**Agreed tasks**",
         "Planned changes:",
         "## How we will prevent this",
+        "## What will we do differently?",
+        "## Future plans",
     ],
 )
 def test_sections_named_for_future_work_hold_items(read: Read, heading: str) -> None:
@@ -77,6 +79,12 @@ def test_sections_named_for_future_work_hold_items(read: Read, heading: str) -> 
         "## Open questions",
         "## Recovery steps",
         "## What we should have done",
+        "## We will keep you posted",
+        "## Rollback plan",
+        "## Work in progress",
+        "## Proposed timeline",
+        # What was done to keep it from coming back, as often as what will be done.
+        "## Short-term (prevent a recurrence)",
     ],
 )
 def test_sections_about_what_was_done_hold_no_items(read: Read, heading: str) -> None:

@@ -83,7 +83,7 @@ ACTION_HEADING = re.compile(
 # and corrective work".
 _WORK = re.compile(
     r"""\b(?:actions?|items|tasks?|work|steps|measures|changes|fixes|mitigations
-    |countermeasures|safeguards|commitments|deliverables)\b""",
+    |countermeasures|safeguards|commitments|deliverables|plans?)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 _AHEAD = re.compile(
@@ -91,11 +91,13 @@ _AHEAD = re.compile(
     |outstanding|open|remaining|corrective|preventive|preventative|remedial)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Others again say what "we" will do: "What we will change", "How we'll prevent this". Never
-# at the start of the name (that is a sentence), nor what we should *have* done.
+# Others again say what "we" will do: "What we will change", "How we'll prevent this", "What
+# will we do differently". Never at the start of the name (that is a sentence), nor what we
+# should *have* done.
 _WE_WILL = re.compile(
-    r"""(?<=\w\s)we(?:['’]ll|\s+will|\s+(?:are|['’]re)\s+going\s+to|\s+plan\s+to
-    |\s+intend\s+to|\s+need\s+to|\s+must|\s+should)\b(?!\s+have\b)""",
+    r"""(?<=\w\s)(?:we(?:['’]ll|\s+will|\s+(?:are|['’]re)\s+going\s+to|\s+plan\s+to
+    |\s+intend\s+to|\s+need\s+to|\s+must|\s+should)|(?:will|should|must)\s+we)\b
+    (?!\s+have\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A name that says the work was done, or when, is about the incident, however it names the
