@@ -78,8 +78,7 @@ _STATUS_WORDS = ("status",)
 _STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:[*_]{1,2}\s*)?([^.;,()\[\]*_]+)", re.IGNORECASE)
 # Every parenthesis and bracket, also one inside another's text: "[Rotate keys (Done)](…)".
 _GROUPS = re.compile(r"(?=\(([^()]*)\)|\[([^\[\]]*)\])")
-# An emphasised span that ends the text: "_done in the dashboards repo_", "*completed May 2*."
-_LAST_EMPHASIS = re.compile(r"(?:^|\s)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1[\s.!]*$")
+
 _CODE_OR_URL = re.compile(r"`[^`]*`|https?://\S+")
 # Compiled once here: re.match(pattern_text, …) in a function looks the pattern up in re's cache
 # on every call, a noticeable cost per list item.
@@ -404,9 +403,9 @@ def _annotated_status(text: str, unquoted: str, plain_unquoted: str) -> StatusMa
             stated = _opens_with_status(strip_markdown(content))
             if stated:
                 return stated
-    if text.rstrip(" .!").endswith(("*", "_")):
-        emphasis = _LAST_EMPHASIS.search(text)
-        stated = _opens_with_status(strip_markdown(emphasis.group(2))) if emphasis else None
+    emphasis = _last_emphasis(text)
+    if emphasis:
+        stated = _opens_with_status(strip_markdown(emphasis))
         if stated:
             return stated
     # As _may_hold does, but "as of" may have any whitespace between its words.
@@ -440,6 +439,25 @@ def status_statement(text: str) -> StatusMatch | None:
         return None
     said = found.group(0).strip().rstrip(".!?")
     return StatusMatch(_STATUS_OF[found.group(1).casefold()], said)
+
+
+def _last_emphasis(text: str) -> str | None:
+    """The words of an emphasised span that ends ``text`` (before dots, "!" and white space):
+    "_done in the dashboards repo_", "*completed May 2*."; its opening mark is the last one
+    before its closing mark, and opens a word (found without a regex search, which would try
+    every position and every length on a line of many marks)."""
+    body = text.rstrip(" \t.!")
+    mark = next((m for m in ("**", "__", "*", "_") if body.endswith(m)), None)
+    if mark is None:
+        return None
+    end = len(body) - len(mark)
+    start = body.rfind(mark, 0, end)
+    if start < 0 or (start > 0 and not body[start - 1].isspace()):
+        return None
+    words = body[start + len(mark):end]
+    if not words or words[0].isspace() or words[-1].isspace():
+        return None
+    return words
 
 
 def _opens_with_status(content: str) -> StatusMatch | None:
@@ -517,7 +535,7 @@ def _owner_who_does(text: str) -> str | None:
     """The person a parenthesis that ends ``text`` says will do the work (see _OWNER_DOES)."""
     if not text.rstrip(" \t.").endswith(")"):
         return None
-    found = _OWNER_DOES.search(text)
+    found = _OWNER_DOES.match(text, text.rfind("("))  # no parenthesis nests in the last one
     if found is None or found.group("name").casefold() in _NOT_NAMES:
         return None
     name = found.group("name")
