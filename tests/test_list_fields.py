@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from syncer.extract import extract
-from syncer.items import ActionItem
+from syncer.model import ActionItem
+from syncer.parse.extract import extract
 
 Read = Callable[[str], list[ActionItem]]
 

@@ -318,6 +318,11 @@ def _last_emoji(reading: TitleReading, vocabulary: StatusVocabulary) -> StatusMa
     return None
 
 
+# What a list item's checkbox says (immutable, so every checked item can share one).
+CHECKED = StatusMatch(Status.DONE, "[x]")
+UNCHECKED = StatusMatch(Status.OPEN, "[ ]")
+
+
 class TrailingStatus(NamedTuple):
     """A status annotation that ends an item's text, and where its words are in that text."""
 

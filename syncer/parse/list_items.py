@@ -36,8 +36,10 @@ from syncer.markdown.document import Document
 from syncer.markdown.inline import PARENTHESES_OR_SKIP, link_text, strip_markdown, sub_kept
 from syncer.markdown.outline import PSEUDO_LEVEL, Heading, Outline
 from syncer.markdown.tables import table_lines
-from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status, TicketRef
+from syncer.model import ActionItem, ListAnchor, ParsedDocument, TicketRef
 from syncer.parse.annotations import (
+    CHECKED,
+    UNCHECKED,
     Lead,
     TitleReading,
     heading_status,
@@ -548,11 +550,6 @@ def _with_detail(
     return item
 
 
-# What a checkbox says (immutable, so every checked item can share one).
-_CHECKED = StatusMatch(Status.DONE, "[x]")
-_UNCHECKED = StatusMatch(Status.OPEN, "[ ]")
-
-
 def _status(
     written: _OpenItem, options: ParseOptions, below: StatusMatch | None
 ) -> StatusMatch | None:
@@ -570,9 +567,9 @@ def _status(
     if trailing is not None:
         return trailing.match
     if entry.checked:
-        return _CHECKED
+        return CHECKED
     if entry.checked is not None:
-        return words_status(reading, vocabulary) or below or _UNCHECKED
+        return words_status(reading, vocabulary) or below or UNCHECKED
     return lead.status or title_status(reading, vocabulary) or below or written.place.status
 
 

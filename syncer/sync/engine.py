@@ -39,7 +39,7 @@ from syncer.errors import (
 from syncer.logs import get_logger
 from syncer.markdown.document import Document
 from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status, TableAnchor
-from syncer.parse.annotations import trailing_status
+from syncer.parse.annotations import UNCHECKED, trailing_status
 from syncer.parse.discovery import discover
 from syncer.parse.extract import Extraction, extract
 from syncer.parse.values import StatusVocabulary, parse_ticket
@@ -1003,11 +1003,15 @@ def _list_status_change(item: ActionItem, anchor: ListAnchor, status: Status,
                         vocabulary: DocumentVocabulary) -> ItemChange:
     """A list item says its status by its checkbox where that can (ticked for done, cleared
     for open and in progress), and otherwise by a trailing annotation, ``(Won't Do)``, which
-    wins over its checkbox, sub-heading and other words; an annotation it has is kept current."""
+    wins over its checkbox, sub-heading and other words; an annotation it has is kept current.
+    Words that state a status (``(in progress, 2 of 5)``) beat a cleared box: when they are what
+    the item was read from, only an annotation says it is open."""
     checked: bool | None = None
     if anchor.checkbox is not None and status is not Status.WONT_DO:
         checked = status is Status.DONE
     box_says = None if checked is None else (Status.DONE if checked else Status.OPEN)
+    box_overruled = checked is False and item.status_raw != UNCHECKED.raw
     annotated = trailing_status(item.title, StatusVocabulary.default()) is not None
-    words = vocabulary.annotation(status) if annotated or box_says is not status else None
+    needed = annotated or box_says is not status or box_overruled
+    words = vocabulary.annotation(status) if needed else None
     return ItemChange(item, checked=checked, annotation=words)
