@@ -57,6 +57,11 @@ def lines_and_titles(found: list[ActionItem]) -> list[tuple[int, str]]:
         "## How we will prevent this",
         "## What will we do differently?",
         "## Future plans",
+        "## Repair items",
+        "## Post-incident tasks",
+        "## Longer-term work",
+        "## Tasks",
+        "## Open work items",
     ],
 )
 def test_sections_named_for_future_work_hold_items(read: Read, heading: str) -> None:

@@ -66,8 +66,9 @@ from syncer.parse.values import StatusMatch, parse_date, parse_status
 ACTION_HEADING = re.compile(
     r"""
     \baction[\s-]*(?:items?|points?|plan)\b
-    | \b(?:immediate|short[\s-]*term|medium[\s-]*term|mid[\s-]*term|long[\s-]*term)
+    | \b(?:immediate|(?:short|medium|mid|long)(?:er)?[\s-]*term)
          \s+(?:actions?|measures?|steps|items|tasks|work)\b
+    | \bwork\s+items\b
     | \bfollow[\s-]*ups?\b
     | \bremediations?\b
     | \bnext\s+steps\b
@@ -76,7 +77,7 @@ ACTION_HEADING = re.compile(
     | ^improving\b
     | \b(?:looking|going|moving)\s+(?:forward|ahead)\b
     | \bwhat(?:'s|\s+is)?\s+next\b
-    | ^actions?$
+    | ^(?:actions?|tasks)$
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -90,7 +91,8 @@ _WORK = re.compile(
 )
 _AHEAD = re.compile(
     r"""\b(?:agreed|planned|proposed|suggested|recommended|future|next|upcoming|pending
-    |outstanding|open|remaining|corrective|preventive|preventative|remedial)\b""",
+    |outstanding|open|remaining|corrective|preventive|preventative|remedial|repair
+    |post[\s-]*(?:incident|mortem))\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # Others again say what "we" will do: "What we will change", "How we'll prevent this", "What
