@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
+from syncer.markdown.document import read_document
 from syncer.model import ActionItem
 from syncer.parse.extract import extract
+from syncer.sync.edits import ItemChange, plan_edits, render
 
 Read = Callable[[str], list[ActionItem]]
 
@@ -175,3 +177,14 @@ def test_reference_style_links_of_every_form(read: Read) -> None:
         "OPS-7", "https://github.com/o/r/pull/10", "https://github.com/o/r/issues/8",
         "https://github.com/o/r/issues/9",
     ]
+
+
+def test_pull_rewrites_the_words_of_an_emphasised_annotation_and_keeps_the_marks(
+    read: Read, tmp_path: Path
+) -> None:
+    text = "## Action items\n\n- Rotate the keys (**Done**)\n"
+    (item,) = read(text)
+    assert (item.status, item.status_raw) == ("done", "Done")
+    doc = read_document(tmp_path / "pm.md")
+    edits = plan_edits(doc, [ItemChange(item, annotation="Open")])
+    assert render(doc, edits).decode() == "## Action items\n\n- Rotate the keys (**Open**)\n"

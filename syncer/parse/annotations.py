@@ -324,7 +324,8 @@ UNCHECKED = StatusMatch(Status.OPEN, "[ ]")
 
 
 class TrailingStatus(NamedTuple):
-    """A status annotation that ends an item's text, and where its words are in that text."""
+    """A status annotation that ends an item's text, and where its words are in that text
+    (inside its parenthesis and any emphasis marks)."""
 
     match: StatusMatch
     start: int  # of the words inside the parentheses
@@ -356,7 +357,11 @@ def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus |
         status = annotation_status(found[2], vocabulary) if found else None
     if found is None or status is None:
         return None
-    return TrailingStatus(status, found[0], found[1])
+    # The words between the emphasis marks, if any: pull rewrites them and keeps the marks.
+    start, end, content = found
+    inner = content.strip().strip("*_").strip()
+    start += content.index(inner)
+    return TrailingStatus(status, start, start + len(inner))
 
 
 def _last_group(text: str, end: int) -> tuple[int, int, str] | None:
@@ -373,15 +378,17 @@ def _last_group(text: str, end: int) -> tuple[int, int, str] | None:
 def annotation_status(content: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
     """The status a status annotation's words say: a status emoji, an inline status phrase
     (:data:`INLINE_STATUS_WORDS`), or an emoji and the phrase that agrees with it; else None
-    (``(see the runbook)`` is no status annotation)."""
-    plain = repair_mojibake(content.strip())
+    (``(see the runbook)`` is no status annotation). Emphasis around them does not count:
+    ``(**Done**)`` says ``Done``."""
+    stated = content.strip().strip("*_").strip()
+    plain = repair_mojibake(stated)
     mark = _leading_emoji(plain, vocabulary) if plain else None
     words = plain[len(mark[1]):].lstrip("\ufe0f").strip() if mark else plain
     said = _STATUS_OF.get(words.casefold())
     if mark is not None and (not words or said is mark[0]):
-        return StatusMatch(mark[0], content.strip())
+        return StatusMatch(mark[0], stated)
     if mark is None and said is not None:
-        return StatusMatch(said, content.strip())
+        return StatusMatch(said, stated)
     return None
 
 
