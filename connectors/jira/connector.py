@@ -52,6 +52,7 @@ from connectors.base import (
     one_line,
 )
 from connectors.clients import JiraRefusal, JiraSession, jira_classify, jira_session
+from connectors.jira.statuses import status_of
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import get_logger, mask_secrets, register_secret
 from syncer.model import Status, TicketRef
@@ -74,9 +75,6 @@ CATALOGUE_PAGE = 100
 SEARCH_FIELDS = ("summary", "status", "resolution", "resolutiondate", "updated", "assignee",
                  "duedate", "priority", "labels")
 STANDARD_PRIORITIES = ("Highest", "High", "Medium", "Low", "Lowest")
-WONT_DO_WORDS = ("won't", "wont", "duplicate", "cannot reproduce", "can't reproduce",
-                 "incomplete", "declined", "rejected", "obsolete", "cancel", "abandon",
-                 "not a bug", "not needed", "invalid")
 _ACCOUNT_ID = re.compile(r"^(?:[0-9a-zA-Z]{24}|\d+:[0-9a-f-]{36})$")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9]\d*$")
 _MISSING_KEY = re.compile(r"An issue with key '([^']+)' does not exist")
@@ -117,14 +115,6 @@ def summary_text(title: str) -> str:
 def label_text(text: str) -> str:
     """A Jira label from free text: no spaces (Jira rejects them), at most 255 characters."""
     return re.sub(r"\s+", "-", text.strip())[:255]
-
-
-def status_of(category: str, resolution: str | None, status_name: str) -> Status:
-    """pmsync's status from Jira's status category and resolution (names differ per workflow)."""
-    if category == "done":
-        said = (resolution or status_name).lower().replace("’", "'")
-        return Status.WONT_DO if any(w in said for w in WONT_DO_WORDS) else Status.DONE
-    return Status.IN_PROGRESS if category == "indeterminate" else Status.OPEN
 
 
 def jira_datetime(value: object) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import Finding
+from connectors.jira.statuses import status_of
 from syncer.errors import PmsyncError
 from syncer.model import Status
 
@@ -110,8 +111,6 @@ def _workflow(tracker: JiraTracker) -> list[Finding]:
                                                       what="list Jira statuses") or []
     resolutions = tracker.catalogue("resolution", what="list Jira resolutions")
     done = [s for s in statuses if (s.get("statusCategory") or {}).get("key") == "done"]
-    from connectors.jira.connector import status_of
-
     wont = [s["name"] for s in done if status_of("done", None, s["name"]) is Status.WONT_DO]
     wont += [r["name"] for r in resolutions if status_of("done", r["name"], "") is Status.WONT_DO]
     findings = [Finding("transitions to done", bool(done),

@@ -193,7 +193,7 @@ def demo(keep: Path | None) -> int:
 
     Needs no credentials and no network, takes a few seconds and leaves nothing behind.
     """
-    from syncer.demo import run_demo
+    from syncer.cli.demo import run_demo
     from syncer.render.items import output_console
 
     return run_demo(output_console(), keep)

@@ -112,7 +112,7 @@ def _check_keep(keep: Path | None) -> None:
 
 def _copy_documents(folder: Path) -> list[Path]:
     paths = []
-    source = resources.files("syncer.demo")
+    source = resources.files("syncer.cli.demo")
     for name in DOCUMENTS:
         target = folder / name
         target.write_bytes(source.joinpath(name).read_bytes())
