@@ -248,7 +248,8 @@ class Failed:
     link: TicketLink | None = None
 
 
-Outcome = Created | Failed
+#: What became of one draft a connector was asked to create: a ticket, or the tracker's refusal.
+CreateOutcome = Created | Failed
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ class Tracker(Protocol):
         ...
 
     def create(self, drafts: Sequence[Draft],
-               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+               on_outcome: Callable[[int, CreateOutcome], None] | None = None) -> list[CreateOutcome]:
         """Create one ticket per draft, in order; one outcome per draft.
 
         ``on_outcome(index, outcome)`` is called as soon as each draft's outcome is known, so a

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from config.settings import Settings
-from connectors.base import Draft, Outcome, Tracker
+from connectors.base import CreateOutcome, Draft, Tracker
 from connectors.sandbox import Sandbox
 from syncer.cli.main import main
 from syncer.errors import ConfigError, WriteConflictError
@@ -203,8 +203,8 @@ class EditingTracker:
         return getattr(self.tracker, name)
 
     def create(self, drafts: Sequence[Draft],
-               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
-        def edited(index: int, outcome: Outcome) -> None:
+               on_outcome: Callable[[int, CreateOutcome], None] | None = None) -> list[CreateOutcome]:
+        def edited(index: int, outcome: CreateOutcome) -> None:
             with open(self.path, "ab") as handle:
                 handle.write(b"A line written while pmsync ran.\n")
             if on_outcome is not None:

@@ -32,13 +32,13 @@ from connectors.base import (
     AccessError,
     AuthError,
     Created,
+    CreateOutcome,
     Draft,
     Failed,
     FieldName,
     Finding,
     Marker,
     Notice,
-    Outcome,
     RateLimited,
     Stamp,
     TicketFields,
@@ -454,15 +454,15 @@ class GitHubTracker:
     # --- Tracker: creating ----------------------------------------------------------------
 
     def create(self, drafts: Sequence[Draft],
-               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+               on_outcome: Callable[[int, CreateOutcome], None] | None = None) -> list[CreateOutcome]:
         """One issue per draft, paced under the secondary limit; never two for one marker."""
         if not drafts:
             return []
         self._require_push()
         self.find([d.marker for d in drafts])
-        outcomes: list[Outcome] = []
+        outcomes: list[CreateOutcome] = []
 
-        def record(outcome: Outcome) -> None:
+        def record(outcome: CreateOutcome) -> None:
             if on_outcome is not None:
                 on_outcome(len(outcomes), outcome)
             outcomes.append(outcome)
@@ -484,7 +484,7 @@ class GitHubTracker:
                 self._check_label_kept(outcome.state.link, draft)
         return outcomes
 
-    def _create_one(self, draft: Draft) -> Outcome:
+    def _create_one(self, draft: Draft) -> CreateOutcome:
         fields, first_notices = self.desired(draft)
         notices = list(first_notices)
         milestone = self._milestone_number()

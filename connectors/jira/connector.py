@@ -34,13 +34,13 @@ from connectors.base import (
     AccessError,
     AuthError,
     Created,
+    CreateOutcome,
     Draft,
     Failed,
     FieldName,
     Finding,
     Marker,
     Notice,
-    Outcome,
     RateLimited,
     Stamp,
     TicketFields,
@@ -278,9 +278,9 @@ class JiraTracker:
         return found
 
     def create(self, drafts: Sequence[Draft],
-               on_outcome: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+               on_outcome: Callable[[int, CreateOutcome], None] | None = None) -> list[CreateOutcome]:
         """Bulk-create one issue per draft (50 per request) after looking their markers up."""
-        outcomes: dict[int, Outcome] = {}
+        outcomes: dict[int, CreateOutcome] = {}
         existing = self.find([d.marker for d in drafts])
         pending: list[tuple[int, Draft]] = []
         for index, draft in enumerate(drafts):
@@ -628,10 +628,10 @@ class JiraTracker:
 
     # --- create --------------------------------------------------------------------------
 
-    def _create_batch(self, batch: Sequence[tuple[int, Draft]]) -> dict[int, Outcome]:
+    def _create_batch(self, batch: Sequence[tuple[int, Draft]]) -> dict[int, CreateOutcome]:
         """One bulk request (more only when its outcome is unknown: then the markers are looked
         up first and only the missing drafts are sent again)."""
-        outcomes: dict[int, Outcome] = {}
+        outcomes: dict[int, CreateOutcome] = {}
         todo = list(batch)
         for _ in range(CREATE_ROUNDS):
             if not todo:
@@ -680,8 +680,8 @@ class JiraTracker:
         return self._call(send, what="create Jira issues", idempotent=False)
 
     def _bulk_outcomes(self, todo: Sequence[tuple[int, Draft]],
-                       answer: Mapping[str, Any]) -> dict[int, Outcome]:
-        outcomes: dict[int, Outcome] = {}
+                       answer: Mapping[str, Any]) -> dict[int, CreateOutcome]:
+        outcomes: dict[int, CreateOutcome] = {}
         errors = {int(e.get("failedElementNumber", -1)): e for e in answer.get("errors") or []}
         created = list(answer.get("issues") or [])
         for entry in created:

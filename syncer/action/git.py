@@ -22,7 +22,7 @@ class GitError(PmsyncError):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class GitResult:
     """What a git command did: its exit code and its output, standard error apart."""
 
     code: int
@@ -45,13 +45,13 @@ class Git:
         self.env = {**(env if env is not None else os.environ), "LC_ALL": "C",
                     "GIT_TERMINAL_PROMPT": "0"}
 
-    def run(self, *args: str, env: Mapping[str, str] | None = None) -> Outcome:
+    def run(self, *args: str, env: Mapping[str, str] | None = None) -> GitResult:
         """Run ``git ARGS`` in the working tree; never raises for a non-zero exit."""
         done = subprocess.run(
             ["git", *args], cwd=self.root, capture_output=True, text=True,
             env={**self.env, **(env or {})}, check=False,
         )
-        return Outcome(done.returncode, done.stdout, done.stderr)
+        return GitResult(done.returncode, done.stdout, done.stderr)
 
     def out(self, *args: str) -> str:
         """The output of ``git ARGS``; a failure is a :class:`GitError` quoting git."""

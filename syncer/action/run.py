@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from syncer.action.git import ZERO_SHA, Git, Outcome
+from syncer.action.git import ZERO_SHA, Git, GitResult
 from syncer.errors import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -538,7 +538,7 @@ def _pull_request_instead(git: Git, event: Event, options: ActionOptions,
     return WriteBack("pull-request", files, git.head(), head_branch, url, reason)
 
 
-def _last_line(outcome: Outcome) -> str:
+def _last_line(outcome: GitResult) -> str:
     """The server's reason for a refusal (``remote:`` lines), else git's own last word."""
     lines = [line.strip() for line in (outcome.err + outcome.out).splitlines() if line.strip()]
     remote = [line[7:].strip() for line in lines if line.startswith("remote:")]
