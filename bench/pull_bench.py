@@ -36,7 +36,8 @@ from sandbox_harness import (
 from connectors.sandbox import Sandbox
 from syncer.markdown.document import read_document
 from syncer.parse.table_items import parse_items
-from syncer.sync.engine import pull, push
+from syncer.sync.pull import pull
+from syncer.sync.push import push
 
 
 def linked_keys(paths: list[Path]) -> list[str]:

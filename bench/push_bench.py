@@ -43,7 +43,8 @@ from connectors.registry import build_tracker
 from connectors.sandbox import Sandbox, SecondaryLimit
 from syncer.markdown.document import read_document
 from syncer.parse.table_items import parse_items
-from syncer.sync.engine import TrackerPool, push
+from syncer.sync.push import push
+from syncer.sync.trackers import TrackerPool
 
 
 def corpus_items(paths: list[Path]) -> list[Any]:

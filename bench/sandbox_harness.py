@@ -22,7 +22,7 @@ from config.settings import Settings, load_settings
 from connectors.base import Tracker
 from connectors.sandbox import PrimaryLimits, Sandbox
 from syncer.logs import configure_logging
-from syncer.sync.engine import TrackerPool
+from syncer.sync.trackers import TrackerPool
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -61,9 +61,9 @@ def run(flavour: str, trials: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    import syncer.sync.engine
+    import syncer.sync.push
 
-    print(f"pmsync from {Path(syncer.sync.engine.__file__).parent.parent}", file=sys.stderr)
+    print(f"pmsync from {Path(syncer.sync.push.__file__).parent.parent}", file=sys.stderr)
     trials = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for flavour in sys.argv[2:] or list(FLAVOURS):
         print(json.dumps({"flavour": flavour, "summary": run(flavour, trials)}), flush=True)

@@ -372,7 +372,7 @@ def read_ticket_states(
     An item's ticket belongs to the first tracker that :meth:`~connectors.base.Tracker.owns`
     it. Tickets a tracker cannot read keep the document's status and are named in ``notes``.
     """
-    from syncer.sync.engine import read_linked
+    from syncer.sync.gather import read_linked
 
     states: dict[ItemKey, TicketState] = {}
     notes: list[str] = []

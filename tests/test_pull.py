@@ -12,7 +12,9 @@ from config.settings import Settings
 from connectors.sandbox import Sandbox
 from syncer.cli.main import main
 from syncer.model import Status
-from syncer.sync.engine import NO_TRACKER, pull, push
+from syncer.sync.pull import pull
+from syncer.sync.push import push
+from syncer.sync.trackers import NO_TRACKER
 from tests.test_sync import env, keys, move, running, tickets  # noqa: F401 (fixtures)
 
 LISTS = """# Review: stuck deploys

@@ -11,7 +11,8 @@ import pytest
 from config.settings import Settings
 from connectors.sandbox import Sandbox
 from syncer.model import Status
-from syncer.sync.engine import pull, push
+from syncer.sync.pull import pull
+from syncer.sync.push import push
 from tests.test_pull import move_to, read_back, write
 from tests.test_sync import env, running  # noqa: F401 (fixtures)
 

@@ -12,7 +12,7 @@ from syncer.model import ActionItem, Status
 from syncer.parse.list_items import parse_list_items
 from syncer.parse.table_items import ParseOptions, parse_items
 from syncer.sync.edits import plan_edits, render
-from syncer.sync.engine import status_change
+from syncer.sync.pull import status_change
 from syncer.sync.status_text import DocumentVocabulary
 from tests.conftest import DATA
 

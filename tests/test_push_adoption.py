@@ -16,7 +16,7 @@ from syncer.cli.main import main
 from syncer.markdown.document import read_document
 from syncer.model import Status
 from syncer.parse.table_items import parse_items
-from syncer.sync.engine import push
+from syncer.sync.push import push
 from tests import test_sync
 from tests.connectors.conftest import sandbox_settings
 from tests.test_sync import tickets, writes
@@ -90,7 +90,7 @@ def test_create_done_creates_closed_tickets(env: tuple[str, Sandbox, Settings],
 
     assert result.total("created") == 4 and result.total("skipped") == 0
     made = {i.item.title: i.link for i in result.documents[0].items}
-    from syncer.sync.engine import TrackerPool
+    from syncer.sync.trackers import TrackerPool
 
     tracker = TrackerPool(settings).get(name)
     done, wont = made["Delete the old core dumps"], made["Buy bigger disks"]

@@ -15,7 +15,9 @@ from connectors.base import TicketState
 from connectors.sandbox import Sandbox
 from syncer.cli.main import main
 from syncer.model import Status
-from syncer.sync.engine import RunResult, TrackerPool, push
+from syncer.sync.push import push
+from syncer.sync.results import RunResult
+from syncer.sync.trackers import TrackerPool
 from tests import test_sync
 from tests.test_sync import TABLE_DOC, keys, tickets, writes
 

@@ -17,7 +17,9 @@ from syncer.markdown.document import read_document
 from syncer.markdown.tables import pipe_positions
 from syncer.model import Status
 from syncer.parse.table_items import parse_items
-from syncer.sync.engine import RunResult, pull, push
+from syncer.sync.pull import pull
+from syncer.sync.push import push
+from syncer.sync.results import RunResult
 from tests.conftest import DATA
 from tests.connectors.conftest import FLAVOURS, sandbox_settings
 
@@ -342,7 +344,7 @@ def test_removed_items_are_reported_then_closed_on_request(
 
     closed, _ = push([doc], settings, close_removed=True)
     assert closed.documents[0].removed[0].closed
-    from syncer.sync.engine import TrackerPool
+    from syncer.sync.trackers import TrackerPool
 
     pool = TrackerPool(settings)
     state = pool.get(name).read([closed.documents[0].removed[0].link])[gone]
@@ -367,8 +369,8 @@ def test_push_without_any_tracker_configured_is_a_config_error(
 def test_ticket_of_an_interrupted_run_is_linked_and_given_the_documents_status(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
-    from syncer.sync.engine import TrackerPool
     from syncer.sync.plan import document_id, item_markers, make_draft
+    from syncer.sync.trackers import TrackerPool
 
     name, sandbox, settings = env
     doc = tmp_path / "pm.md"

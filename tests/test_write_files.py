@@ -18,9 +18,9 @@ from syncer.cli.main import main
 from syncer.errors import ConfigError, WriteConflictError
 from syncer.markdown.document import read_document
 from syncer.sync.edits import write_atomic
-from syncer.sync.engine import TrackerPool
-from syncer.sync.engine import push as sync_push
 from syncer.sync.locks import document_lock, lock_folder, lock_path
+from syncer.sync.push import push as sync_push
+from syncer.sync.trackers import TrackerPool
 from tests.connectors.conftest import sandbox_settings
 from tests.test_sync import TABLE_DOC
 

@@ -55,7 +55,7 @@ from syncer.errors import (
 )
 
 if TYPE_CHECKING:
-    from syncer.sync.engine import DocumentResult, RunResult
+    from syncer.sync.results import DocumentResult, RunResult
 
 COMMANDS = ("push", "pull", "check", "report")
 #: The events the Action runs on (``local`` is a run outside Actions, without an event).

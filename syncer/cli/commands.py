@@ -49,7 +49,7 @@ from syncer.report import GroupBy, Report, TicketStates, build_report, read_tick
 
 if TYPE_CHECKING:
     from connectors.base import Tracker
-    from syncer.sync.engine import RunResult
+    from syncer.sync.results import RunResult
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
              verbose: bool = False) -> SyncOutcome:
     """``pmsync push``: create or update one ticket per item and write the links back."""
     from syncer.render.progress import progress_hook
-    from syncer.sync.engine import push
+    from syncer.sync.push import push
 
     with progress_hook(enabled=fmt == "text") as hook:
         result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker,
@@ -129,7 +129,7 @@ def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
              check: bool = False, fmt: str = "text", verbose: bool = False) -> SyncOutcome:
     """``pmsync pull``: bring ticket statuses into the documents; ``check`` writes nothing and
     exits 1 when a document is out of date."""
-    from syncer.sync.engine import pull
+    from syncer.sync.pull import pull
 
     result = pull(paths, settings, dry_run=dry_run or check)
     return _finish_sync(result, fmt, verbose, out_of_date=check and result.total("status") > 0)
@@ -246,7 +246,7 @@ def _read_states(extraction: Extraction, settings: Settings,
                  trackers: Sequence[Tracker] | None) -> TicketStates:
     if trackers is not None:
         return read_ticket_states(extraction.documents, trackers)
-    from syncer.sync.engine import TrackerPool
+    from syncer.sync.trackers import TrackerPool
 
     pool = TrackerPool(settings)
     names = pool.configured()

@@ -358,7 +358,7 @@ def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus |
     if found is None or status is None:
         return None
     # The words between the emphasis marks, if any: pull rewrites them and keeps the marks.
-    start, end, content = found
+    start, _, content = found
     inner = content.strip().strip("*_").strip()
     start += content.index(inner)
     return TrailingStatus(status, start, start + len(inner))

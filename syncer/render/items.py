@@ -117,7 +117,7 @@ def _counts(result: Any) -> tuple[str, ...]:
 
 
 def sync_json(result: Any) -> dict[str, Any]:
-    """A push or pull :class:`~syncer.sync.engine.RunResult` as one JSON object."""
+    """A push or pull :class:`~syncer.sync.results.RunResult` as one JSON object."""
     documents = []
     for doc in result.documents:
         documents.append({

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from syncer.logs import in_ci
-from syncer.sync.engine import ProgressHook
+from syncer.sync.results import ProgressHook
 
 
 @contextmanager

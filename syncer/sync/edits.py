@@ -23,8 +23,9 @@ from typing import BinaryIO
 from syncer.errors import InputError, WriteConflictError
 from syncer.markdown.document import Document
 from syncer.markdown.tables import Cell, Row, Table, pipe_positions
-from syncer.model import ActionItem, ListAnchor, TableAnchor
+from syncer.model import ActionItem, ListAnchor, ParsedDocument, TableAnchor
 from syncer.parse.annotations import trailing_status
+from syncer.parse.extract import Extraction
 from syncer.parse.values import StatusVocabulary
 
 
@@ -312,6 +313,20 @@ def check_writable(path: Path) -> None:
         raise InputError(path, f"its folder {folder} is not writable: pmsync writes a temporary "
                          "file beside the document and renames it; make the folder writable; "
                          "nothing was sent to the tracker")
+
+
+def writable_only(extraction: Extraction) -> Extraction:
+    """The documents pmsync can write back; the others become errors before any tracker call."""
+    documents: list[ParsedDocument] = []
+    errors = list(extraction.errors)
+    for parsed in extraction.documents:
+        try:
+            check_writable(parsed.doc.path)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        documents.append(parsed)
+    return Extraction(tuple(documents), tuple(errors))
 
 
 def _may_write(path: Path, mode: int) -> bool:

@@ -19,7 +19,7 @@ from connectors.base import Stamp
 from connectors.github.body import body_stamp
 from connectors.sandbox import Sandbox
 from syncer.model import Status
-from syncer.sync.engine import pull
+from syncer.sync.pull import pull
 from tests.chaos.corpus import ITEMS, without_owned_cells
 from tests.chaos.test_chaos import document_items
 from tests.chaos.two_clones import (

@@ -28,7 +28,7 @@ from connectors.sandbox import Sandbox
 from syncer.markdown.document import read_document
 from syncer.parse.list_items import parse_list_items
 from syncer.parse.table_items import ParseOptions, parse_items
-from syncer.sync.engine import push
+from syncer.sync.push import push
 from tests.chaos.corpus import DOCUMENTS, ITEMS
 
 LATENCY = 0.02  # seconds added to every request: the window between looking and creating

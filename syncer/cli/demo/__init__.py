@@ -62,7 +62,8 @@ def run_demo(console: Console, keep: Path | None = None) -> int:
     _check_keep(keep)
     from connectors.sandbox import Sandbox
     from syncer.render.items import print_sync
-    from syncer.sync.engine import pull, push
+    from syncer.sync.pull import pull
+    from syncer.sync.push import push
 
     folder = Path(tempfile.mkdtemp(prefix="pmsync-demo-"))
     try:
