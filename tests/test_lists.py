@@ -15,7 +15,8 @@ from syncer.check import check_document
 from syncer.markdown.document import parse_document
 from syncer.markdown.outline import build_outline
 from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status
-from syncer.parse.list_items import ListEntry, is_action_heading, parse_list_items
+from syncer.parse.list_items import ListEntry, parse_list_items
+from syncer.parse.sections import is_action_heading
 from syncer.parse.table_items import ParseOptions, parse_items
 from syncer.sync.edits import ItemChange, edits_for_changes, render
 from tests.conftest import SHARED
@@ -634,13 +635,13 @@ def test_entries_left_out_above_the_first_action_heading_would_have_made_nothing
     can become no item and fill in no item: the items read from what it keeps are those read
     from every entry."""
     from syncer.parse.list_items import (
-        Sections,
         _first_action_heading,
         _line_of,
         _outline_headings,
         _read_entries,
         scan_lines,
     )
+    from syncer.parse.sections import Sections
 
     doc = parse_document(Path("x.md"), "\n".join(texts).encode())
     parsed = parse_items(doc)

@@ -21,7 +21,7 @@ from syncer.markdown.outline import Heading
 from syncer.markdown.tables import Table
 from syncer.model import ActionItem, Diagnostic, ParsedDocument, TableAnchor
 from syncer.parse.annotations import heading_status
-from syncer.parse.list_items import Sections, action_place, is_action_heading
+from syncer.parse.sections import Sections, action_place, is_action_heading
 from syncer.parse.table_items import ParseOptions, read_table, section_table_columns
 from syncer.parse.values import StatusMatch
 
