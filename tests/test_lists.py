@@ -593,16 +593,13 @@ _LINE_PIECES = [
 @example("Next steps:\u2003")
 @example("\u00a0**Action item:** x")
 def test_scan_shortcuts_agree_with_the_patterns_they_stand_for(text: str) -> None:
-    """Each cheap test in _list_marker and _label_line says what the regex behind it would
-    say, or lets the line through to it."""
+    """The cheap test in _list_marker says what the regex behind it would say, or lets the
+    line through to it."""
     from syncer.parse.list_items import (
         _MARKER,
-        _MAY_END_WITH_COLON,
         _THEMATIC_BREAK,
-        _may_end_with_colon,
     )
 
-    assert _may_end_with_colon(text) == bool(_MAY_END_WITH_COLON.search(text))
     marker = _MARKER.match(text)
     if marker is not None and _THEMATIC_BREAK.match(text):
         # A break that looks like a list item repeats its marker right after it.

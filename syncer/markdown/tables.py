@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import accumulate, chain, pairwise
 
 from syncer.markdown.document import Document, Line
 
 _DELIMITER_CELL = re.compile(r":?-+:?")  # matched against a trimmed cell text
-# A pipe, a run of escapes (a backslash and the character it escapes), a code span between
-# single backticks (the common kind, skipped in one step) or a run of backticks.
-_PIPE_ESCAPE_OR_CODE = re.compile(r"\||(?:\\[\s\S])+|(?P<span>`[^`]+`(?!`))|`+")
+# A run of escapes (a backslash and the character it escapes), a code span between single
+# backticks (the common kind, taken in one step) or a run of backticks.
+_ESCAPE_OR_CODE = re.compile(r"(?:\\[\s\S])+|(?P<span>`[^`]+`(?!`))|`+")
 _DELIMITER_LINE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
 # A line that could be a delimiter row: a dash, and besides it only characters that are neither
 # word characters nor line breaks (a superset of the white space, pipes, colons and dashes a
@@ -234,33 +234,12 @@ def split_row(line: Line) -> Row | None:
 
 
 def cell_texts(text: str) -> tuple[str, ...] | None:
-    """The trimmed text of each cell of a table line; None when it has no cell-separating pipe.
-
-    Most lines hold neither a backtick nor a backslash, and then every pipe separates cells: one
-    split of the text between the outer pipes, trimmed in C. (A single pipe that is the line's
-    only character opens a cell and closes none, as in :func:`_bounds`.)
-    """
-    if "`" in text or "\\" in text:
-        return _code_aware_texts(text)
-    if "|" not in text:
-        return None
-    stripped = text.strip()
-    start = 1 if stripped[0] == "|" else 0
-    stop = -1 if stripped[-1] == "|" and len(stripped) > 1 else len(stripped)
-    return tuple(map(str.strip, stripped[start:stop].split("|")))
-
-
-def _code_aware_texts(text: str) -> tuple[str, ...] | None:
+    """The trimmed text of each cell of a table line (:attr:`Cell.text` of each of a row's
+    :attr:`Row.cells`); None when it has no cell-separating pipe."""
     found = _bounds(text)
     if found is None:
         return None
-    bounds = found[0]
-    inner = text[bounds[0] + 1 : bounds[-1]]
-    if inner.count("|") == len(bounds) - 2:
-        # Every pipe between the outer ones separates cells, so no cell holds an escaped pipe
-        # either: the plain split is exact.
-        return tuple(map(str.strip, inner.split("|")))
-    return tuple(_cell_text(text[left + 1 : right]) for left, right in pairwise(bounds))
+    return tuple(_cell_text(text[left + 1 : right]) for left, right in pairwise(found[0]))
 
 
 def _bounds(text: str) -> tuple[tuple[int, ...], int | None] | None:
@@ -282,43 +261,45 @@ def _bounds(text: str) -> tuple[tuple[int, ...], int | None] | None:
 
 def pipe_positions(text: str) -> list[int]:
     """Offsets of the pipes that separate cells: not escaped, not inside a code span."""
-    if "`" not in text and "\\" not in text:
-        if "|" not in text:
-            return []
-        positions = []
-        at = text.find("|")
-        while at != -1:
-            positions.append(at)
-            at = text.find("|", at + 1)
-        return positions
-    # Only backslashes, backticks and pipes matter: jump from one to the next.
-    positions = []
+    pipes = [end - 1 for end in accumulate(len(part) + 1 for part in text.split("|")[:-1])]
+    covered = _escapes_and_code(text) if pipes else []
+    if not covered:
+        return pipes
+    kept: list[int] = []
+    spans = iter(covered)
+    start, end = next(spans)
+    for pipe in pipes:
+        while pipe >= end:
+            start, end = next(spans, (len(text), len(text) + 1))
+        if pipe < start:
+            kept.append(pipe)
+    return kept
+
+
+def _escapes_and_code(text: str) -> list[tuple[int, int]]:
+    """The spans of a line, in order, where a pipe separates no cells: runs of escapes (a
+    backslash and the character it escapes) and code spans."""
+    spans = []
     i = 0
-    search = _PIPE_ESCAPE_OR_CODE.search
+    search = _ESCAPE_OR_CODE.search
     unclosed: set[int] = set()  # lengths of the backtick runs that nothing further on closes
     while (found := search(text, i)) is not None:
         i = found.start()
-        char = text[i]
-        if char == "\\":
+        if text[i] == "\\" or found.group("span") is not None:
+            spans.append((i, found.end()))
             i = found.end()
             continue
-        if char == "`":
-            if found.group("span") is not None:
-                i = found.end()
-                continue
-            run = found.end() - i
-            close = -1 if run in unclosed else text.find("`" * run, i + run)
-            while close != -1 and text[close + run : close + run + 1] == "`":
-                close = text.find("`" * run, close + run + 1)
-            if close != -1:
-                i = close + run
-                continue
-            unclosed.add(run)  # a line of lone backticks would search it to its end each time
-            i += run
+        run = found.end() - i
+        close = -1 if run in unclosed else text.find("`" * run, i + run)
+        while close != -1 and text[close + run : close + run + 1] == "`":
+            close = text.find("`" * run, close + run + 1)
+        if close != -1:
+            spans.append((i, close + run))
+            i = close + run
             continue
-        positions.append(i)
-        i += 1
-    return positions
+        unclosed.add(run)  # a line of lone backticks would search it to its end each time
+        i += run
+    return spans
 
 
 def _is_delimiter(texts: tuple[str, ...]) -> bool:

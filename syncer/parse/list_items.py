@@ -74,7 +74,6 @@ _CHECKBOX = re.compile(r"\[([ xX])\](?=[ \t]|$)")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 # The first characters, after white space, of the lines that end a paragraph in _continues: a
 # thematic break, a link definition, a quote, a table row.
-_ENDS_PARAGRAPH = frozenset("-*_=[>|")
 # A line whose plain text (see _label_line) may end with a colon. Making it plain only deletes
 # characters: emphasis marks, whitespace at the ends, and links, footnotes and tags in part or
 # whole. So the last character of the line that is not whitespace or a mark is either that colon,
@@ -542,24 +541,10 @@ def _outline_headings(outline: Outline) -> list[Heading]:
 
 def _label_line(number: int, text: str) -> Heading | None:
     """A short line ending in a colon that names a section: a heading in all but form."""
-    if text[:1] in (" ", "\t", "|", ">") or not _may_end_with_colon(text):
+    if text[:1] in (" ", "\t", "|", ">") or _MAY_END_WITH_COLON.search(text) is None:
         return None
     name = _label_name(text)
     return Heading(number, PSEUDO_LEVEL, name, "label") if name is not None else None
-
-
-def _may_end_with_colon(text: str) -> bool:
-    """Whether ``_MAY_END_WITH_COLON`` matches ``text``, read from the end of the line.
-
-    A regex search tries every position of the line. The pattern asks for one of ``:)^>``
-    followed by white space and marks only, so it matches exactly when the character before the
-    white space and marks that end the line is one of those. ``rstrip`` takes off spaces, tabs
-    and marks; should other white space stop it, the regex decides.
-    """
-    last = text.rstrip(" \t*_~`")[-1:]
-    if last.isspace():
-        return _MAY_END_WITH_COLON.search(text) is not None
-    return last in (":", ")", "^", ">")
 
 
 @lru_cache(maxsize=8192)
@@ -757,8 +742,6 @@ def _continues(text: str) -> bool:
     Continuation lines may be indented or not ("lazy"); a thematic break, a link definition, a
     quote or a table row ends the paragraph.
     """
-    if text.lstrip()[:1] not in _ENDS_PARAGRAPH:
-        return True  # none of the tests below can match: the usual line, at once
     return (
         not _THEMATIC_BREAK.match(text)
         and not _LINK_DEFINITION.match(text)
