@@ -1,4 +1,4 @@
-"""The GitHub Action's logic (``syncer.action.run``) on real git repositories and simulated events.
+"""The GitHub Action's logic (``syncer.action``) on real git repositories and simulated events.
 
 Every test works on a clone of a bare repository standing in for GitHub's copy, with event
 payloads shaped like the ones GitHub writes to ``GITHUB_EVENT_PATH``. Write-back pull requests
@@ -21,22 +21,14 @@ from typing import Any
 import pytest
 
 from connectors.sandbox import Sandbox
+from syncer.action.event import Event, read_event
 from syncer.action.git import ZERO_SHA, Git
-from syncer.action.run import (
-    TRAILER,
-    ActionOptions,
-    ActionResult,
-    Event,
-    Scope,
-    find_scope,
-    format_outputs,
-    glob_regex,
-    matching,
-    read_event,
-    run_action,
-    split_paths,
-    write_back,
-)
+from syncer.action.options import TRAILER, ActionOptions, split_paths
+from syncer.action.publish import format_outputs
+from syncer.action.results import ActionResult
+from syncer.action.run import run_action
+from syncer.action.scope import Scope, find_scope, glob_regex, matching
+from syncer.action.writeback import write_back
 from syncer.cli.main import AppContext, command_runner, main
 from syncer.errors import ConfigError
 

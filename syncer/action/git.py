@@ -1,7 +1,8 @@
 """The few git operations the GitHub Action needs, through the ``git`` command line.
 
-Only :mod:`syncer.action.run` uses this. Commands run with ``LC_ALL=C`` (stable messages to classify
-a rejected push) and never prompt for credentials.
+Only the Action uses this (:mod:`~syncer.action.scope`, :mod:`~syncer.action.writeback`).
+Commands run with ``LC_ALL=C`` (stable messages to classify a rejected push) and never prompt for
+credentials.
 """
 
 from __future__ import annotations

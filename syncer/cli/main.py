@@ -28,7 +28,7 @@ from syncer.errors import (
 )
 
 if TYPE_CHECKING:
-    from syncer.action.run import CommandRunner
+    from syncer.action.results import CommandRunner
     from syncer.cli.commands import CheckOutcome, SyncOutcome
 
 FORMATS_DATA = click.Choice(["text", "json"])
@@ -284,7 +284,8 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
     """
     import os
 
-    from syncer.action.run import ActionOptions, Bot, parse_args, run_action, split_paths
+    from syncer.action.options import ActionOptions, Bot, parse_args, split_paths
+    from syncer.action.run import run_action
 
     options = ActionOptions(command, split_paths(paths), write_back, Bot(bot_name, bot_email),
                             skip_ci, parse_args(extra), app.config_file, catch_up=catch_up)
@@ -303,7 +304,7 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
 def command_runner(app: AppContext) -> CommandRunner:
     """What ``pmsync action`` runs commands with: ``pmsync COMMAND ARGS -- FILES`` in this
     process, parsed by the command's own options, its typed outcome read back."""
-    from syncer.action.run import CommandRun
+    from syncer.action.results import CommandRun
     from syncer.cli.commands import CheckOutcome, SyncOutcome
     from syncer.errors import ConfigError
 

@@ -35,7 +35,8 @@ from connectors.sandbox import Sandbox
 from connectors.sandbox.graphql_schema import github_schema as sandbox_schema
 from connectors.sandbox.requestlog import RequestRecord
 from connectors.sandbox.seed import GITHUB_APP_READ_TOKEN, GITHUB_APP_TOKEN
-from syncer.action.run import Event, open_pull_request
+from syncer.action.event import Event
+from syncer.action.writeback import open_pull_request
 from syncer.model import Status
 from tests.connectors.api_specs import SPECS, OpenAPI, github_graphql, github_rest, jira_cloud
 from tests.connectors.conftest import sandbox_settings

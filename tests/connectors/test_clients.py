@@ -20,7 +20,8 @@ from connectors.delivery.tracking_issue import upsert_tracking_issue
 from connectors.github.connector import GitHubTracker
 from connectors.sandbox import FaultPlan, FaultRule, Sandbox
 from connectors.sandbox.seed import GITHUB_APP_READ_TOKEN
-from syncer.action.run import Event, open_pull_request
+from syncer.action.event import Event
+from syncer.action.writeback import open_pull_request
 from syncer.errors import PmsyncError
 from tests.conftest import ROOT
 from tests.connectors.conftest import sandbox_settings

@@ -1,0 +1,55 @@
+"""The Action's inputs (``action.yml``, the ``pmsync action`` options), and the bot identity and
+commit trailer that mark the write-back commits pmsync makes itself."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syncer.errors import PmsyncError
+
+COMMANDS = ("push", "pull", "check", "report")
+WRITE_BACK_MODES = ("commit", "pull-request", "none")
+DEFAULT_PATHS = ("postmortems/**/*.md",)
+#: The trailer of every write-back commit: an event whose head commit has it is skipped (no loop).
+TRAILER = "Pmsync-Write-Back: true"
+
+
+@dataclass(frozen=True)
+class Bot:
+    """Who write-back commits are made as."""
+
+    name: str = "pmsync[bot]"
+    email: str = "pmsync[bot]@users.noreply.github.com"
+
+
+@dataclass(frozen=True)
+class ActionOptions:
+    """The inputs of the Action (``pmsync action`` options)."""
+
+    command: str = "push"
+    paths: tuple[str, ...] = DEFAULT_PATHS
+    write_back: str = "commit"
+    bot: Bot = field(default_factory=Bot)
+    skip_ci: bool = False
+    args: tuple[str, ...] = ()
+    config_file: Path | None = None
+    workdir: Path = Path(".")
+    catch_up: bool = False  # push: also every matching postmortem with items still unticketed
+
+
+def split_paths(values: Sequence[str]) -> tuple[str, ...]:
+    """Globs from options that may each hold several, one a line or comma-separated."""
+    found = [part.strip() for value in values for part in re.split(r"[\n,]", value)]
+    return tuple(part for part in found if part) or DEFAULT_PATHS
+
+
+def parse_args(value: str) -> tuple[str, ...]:
+    """Extra arguments for the pmsync command, split as a shell would (nothing is run by one)."""
+    try:
+        return tuple(shlex.split(value))
+    except ValueError as exc:
+        raise PmsyncError(f"action args {value!r}: {exc}") from None
