@@ -495,7 +495,8 @@ def _jira_issue_summary(store: JiraStore, issue: JiraIssue) -> dict[str, Any]:
         "assignee": users[issue.assignee].name if issue.assignee in users else None,
         "duedate": issue.duedate,
         "properties": dict(issue.properties),
-        "comments": list(issue.comments),
+        "comments": [comment.body for comment in issue.comments],
+        "comment_properties": [comment.properties for comment in issue.comments],
         "remoteLinks": [
             {"id": link.id, "globalId": link.global_id, "object": link.object}
             for link in issue.remote_links
@@ -517,7 +518,7 @@ def _github_issue_summary(issue: Any) -> dict[str, Any]:
         "milestone": issue.milestone,
         "pull_request": issue.is_pull_request,
         "user": issue.user,
-        "comments": [body for _, _, body, _ in issue.comments],
+        "comments": [comment.body for comment in issue.comments],
         **({"head": issue.head_ref, "base": issue.base_ref} if issue.is_pull_request else {}),
     }
 

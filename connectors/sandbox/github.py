@@ -19,6 +19,7 @@ from typing import Any, Literal
 from connectors.sandbox.faults import Fault, FaultKind
 from connectors.sandbox.github_limits import RateLimiter, RateWindow, SecondaryLimit
 from connectors.sandbox.github_model import (
+    GitHubComment,
     GitHubIssue,
     GitHubRepo,
     GitHubStore,
@@ -270,7 +271,11 @@ class GitHubService:
         add("POST", f"{repo}/issues", self.create_issue)
         add("GET", f"{repo}/issues/{{number}}", self.get_issue)
         add("PATCH", f"{repo}/issues/{{number}}", self.edit_issue)
+        add("GET", f"{repo}/issues/{{number}}/comments", self.list_comments)
+        add("GET", "/repositories/{repo_id}/issues/{number}/comments", self.list_comments)
         add("POST", f"{repo}/issues/{{number}}/comments", self.create_comment)
+        add("GET", f"{repo}/issues/comments/{{comment_id}}", self.get_comment)
+        add("PATCH", f"{repo}/issues/comments/{{comment_id}}", self.edit_comment)
         add("GET", f"{repo}/issues/{{number}}/labels", self.issue_labels)
         add("POST", f"{repo}/issues/{{number}}/labels", self.add_issue_labels)
         add("PUT", f"{repo}/issues/{{number}}/labels", self.set_issue_labels)
@@ -442,13 +447,44 @@ class GitHubService:
         self.store.edit_issue(repo, issue, call.viewer.login, call.request.json())
         return Response.json(200, call.render.issue(repo, issue))
 
+    def list_comments(self, call: Call) -> Response:
+        """``GET …/issues/{number}/comments``: oldest first, ``since``, ``Link`` pagination."""
+        repo = self._repo(call, ("issues", "read", "issues/comments#list-issue-comments"))
+        issue = self._issue(call, repo)
+        since = _parse_since(call.request.param("since"))
+        selected = [c for c in issue.comments if since is None or int(c.updated_at) >= since]
+        link_path = f"{self.prefix}/repositories/{repo.id}/issues/{issue.number}/comments"
+        page, links = _paginate(call.request, selected, link_path)
+        headers = {"Link": links} if links else {}
+        return Response.json(200, [call.render.comment(repo, issue, c) for c in page], headers)
+
     def create_comment(self, call: Call) -> Response:
         """``POST …/issues/{number}/comments`` → 201 with the comment."""
         repo = self._repo(call, ("issues", "write", "issues/comments#create-an-issue-comment"))
         issue = self._issue(call, repo)
-        self.store.add_comment(issue, call.viewer.login, call.request.json())
-        body = call.render.comment(repo, issue, issue.comments[-1])
+        comment = self.store.add_comment(issue, call.viewer.login, call.request.json())
+        body = call.render.comment(repo, issue, comment)
         return Response.json(201, body, {"Location": body["url"]})
+
+    def get_comment(self, call: Call) -> Response:
+        """``GET …/issues/comments/{comment_id}``."""
+        repo = self._repo(call, ("issues", "read", "issues/comments#get-an-issue-comment"))
+        issue, comment = self._comment(call, repo)
+        return Response.json(200, call.render.comment(repo, issue, comment))
+
+    def edit_comment(self, call: Call) -> Response:
+        """``PATCH …/issues/comments/{comment_id}`` → 200 with the comment."""
+        repo = self._repo(call, ("issues", "write", "issues/comments#update-an-issue-comment"))
+        issue, comment = self._comment(call, repo)
+        self.store.edit_comment(comment, call.request.json())
+        return Response.json(200, call.render.comment(repo, issue, comment))
+
+    def _comment(self, call: Call, repo: GitHubRepo) -> tuple[GitHubIssue, GitHubComment]:
+        raw = call.params["comment_id"]
+        found = self.store.find_comment(repo, int(raw)) if raw.isdigit() else None
+        if found is None:
+            raise GitHubError(404, "Not Found", f"{DOCS}/issues/comments#get-an-issue-comment")
+        return found
 
     # --- handlers: pull requests (records only: the sandbox has no git data) -------------
 

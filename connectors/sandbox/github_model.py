@@ -100,8 +100,19 @@ class GitHubIssue:
     head_ref: str | None = None
     base_ref: str | None = None
     draft: bool = False
-    #: Comments, oldest first: ``(id, author login, body, created_at)``.
-    comments: list[tuple[int, str, str, float]] = field(default_factory=list)
+    #: Comments, oldest first.
+    comments: list[GitHubComment] = field(default_factory=list)
+
+
+@dataclass
+class GitHubComment:
+    """One issue (or pull request conversation) comment."""
+
+    id: int
+    login: str
+    body: str
+    created_at: float
+    updated_at: float
 
 
 @dataclass
@@ -181,18 +192,28 @@ class GitHubStore:
             "comment": 1200000000,
         }
 
-    def add_comment(self, issue: GitHubIssue, login: str, payload: Any) -> int:
-        """Comment on ``issue``; the comment's id. A comment touches the issue's ``updated_at``."""
-        body = payload.get("body") if isinstance(payload, dict) else None
-        if not isinstance(body, str) or not body.strip():
-            raise ValidationFailed(
-                {"resource": "IssueComment", "field": "body", "code": "missing_field"}
-            )
-        comment_id = self._new_id("comment")
+    def add_comment(self, issue: GitHubIssue, login: str, payload: Any) -> GitHubComment:
+        """Comment on ``issue``. A comment touches the issue's ``updated_at``."""
+        body = _comment_body(payload)
         now = self.clock.now()
-        issue.comments.append((comment_id, login, body, now))
+        comment = GitHubComment(self._new_id("comment"), login, body, now, now)
+        issue.comments.append(comment)
         issue.updated_at = now
-        return comment_id
+        return comment
+
+    def edit_comment(self, comment: GitHubComment, payload: Any) -> None:
+        """Replace a comment's body (``PATCH …/issues/comments/{id}``)."""
+        comment.body = _comment_body(payload)
+        comment.updated_at = self.clock.now()
+
+    @staticmethod
+    def find_comment(repo: GitHubRepo, comment_id: int) -> tuple[GitHubIssue, GitHubComment] | None:
+        """The comment with ``comment_id`` in ``repo``, with its issue."""
+        for issue in repo.issues.values():
+            for comment in issue.comments:
+                if comment.id == comment_id:
+                    return issue, comment
+        return None
 
     def _new_id(self, kind: str) -> int:
         self._next_id[kind] += 1
@@ -495,3 +516,12 @@ def _check_text(title: str, body: Any) -> None:
                 "message": f"body is too long (maximum is {BODY_LIMIT} characters)",
             }
         )
+
+
+def _comment_body(payload: Any) -> str:
+    body = payload.get("body") if isinstance(payload, dict) else None
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationFailed(
+            {"resource": "IssueComment", "field": "body", "code": "missing_field"}
+        )
+    return body

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from connectors.sandbox.github_model import (
+    GitHubComment,
     GitHubIssue,
     GitHubLabel,
     GitHubRepo,
@@ -131,22 +132,22 @@ class GitHubRenderer:
             "closed_at": github_time(milestone.closed_at),
         }
 
-    def comment(self, repo: GitHubRepo, issue: GitHubIssue,
-                comment: tuple[int, str, str, float]) -> dict[str, Any]:
-        """An issue comment as ``POST …/issues/{n}/comments`` answers it."""
-        comment_id, login, body, created = comment
+    def comment(self, repo: GitHubRepo, issue: GitHubIssue, comment: GitHubComment
+                ) -> dict[str, Any]:
+        """An issue comment as ``…/issues/{n}/comments`` and ``…/issues/comments/{id}`` show it."""
         issue_url = f"{self.repo_url(repo)}/issues/{issue.number}"
+        kind = "pull" if issue.is_pull_request else "issues"
         return {
-            "id": comment_id,
-            "node_id": node_id("IC", comment_id),
-            "url": f"{self.repo_url(repo)}/issues/comments/{comment_id}",
-            "html_url": f"{self.web_root}/{repo.full_name}/issues/{issue.number}"
-                        f"#issuecomment-{comment_id}",
+            "id": comment.id,
+            "node_id": node_id("IC", comment.id),
+            "url": f"{self.repo_url(repo)}/issues/comments/{comment.id}",
+            "html_url": f"{self.web_root}/{repo.full_name}/{kind}/{issue.number}"
+                        f"#issuecomment-{comment.id}",
             "issue_url": issue_url,
-            "body": body,
-            "user": self.user(login),
-            "created_at": github_time(created),
-            "updated_at": github_time(created),
+            "body": comment.body,
+            "user": self.user(comment.login),
+            "created_at": github_time(comment.created_at),
+            "updated_at": github_time(comment.updated_at),
             "author_association": "MEMBER",
         }
 

@@ -20,7 +20,13 @@ from typing import Any
 
 from connectors.sandbox.clock import Clock
 from connectors.sandbox.faults import Fault, FaultKind
-from connectors.sandbox.jira_model import FieldErrors, JiraIssue, JiraStore, JiraUser
+from connectors.sandbox.jira_model import (
+    FieldErrors,
+    JiraIssue,
+    JiraStore,
+    JiraUser,
+    comment_body,
+)
 from connectors.sandbox.jira_render import FieldSelection, JiraRenderer
 from connectors.sandbox.jql import CompiledQuery, JqlError, compile_query, parse_jql
 from connectors.sandbox.server import BadRequestBody, Request, Response, RouteMatch, Router
@@ -290,6 +296,9 @@ class JiraService:
         add("GET", "issue/{issueIdOrKey}/properties/{propertyKey}", self.get_property)
         add("PUT", "issue/{issueIdOrKey}/properties/{propertyKey}", self.set_property)
         add("DELETE", "issue/{issueIdOrKey}/properties/{propertyKey}", self.delete_property)
+        add("GET", "issue/{issueIdOrKey}/comment", self.list_comments)
+        add("POST", "issue/{issueIdOrKey}/comment", self.add_comment)
+        add("GET", "issue/{issueIdOrKey}/comment/{id}", self.get_comment)
         add("GET", "issue/{issueIdOrKey}/remotelink", self.get_remote_links)
         add("POST", "issue/{issueIdOrKey}/remotelink", self.add_remote_link)
         if self.store.flavour == "cloud":
@@ -515,10 +524,52 @@ class JiraService:
             )
         if resolution is None and transition.resolution is not None:
             resolution = self.store.catalogue.resolution({"name": transition.resolution})
-        comments = _added_comments(body.get("update"))
+        comments = _added_comments(body.get("update"), render.api_version)
         self.store.move_to_status(issue, transition.to_status, resolution)
-        issue.comments.extend(comments)
+        for comment in comments:
+            self.store.add_comment(issue, user.account_id, {"body": comment}, render.api_version)
         return Response.empty(204)
+
+    # --- handlers: comments --------------------------------------------------------------
+
+    def list_comments(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
+        """``GET /issue/{key}/comment``: a page of comments (``startAt``, ``maxResults``,
+        ``orderBy`` created or -created). ``expand=properties`` adds each comment's properties:
+        Cloud's page for this operation names only ``renderedBody``, but Jira answers it here as
+        on ``POST /comment/list`` (Server documents it; JSM's ``sd.public.comment`` is read so)."""
+        issue = self._issue(params)
+        start = _int_or_none(request.param("startAt")) or 0
+        limit = max(0, min(_int_or_none(request.param("maxResults")) or 100, 100))
+        order = request.param("orderBy") or "created"
+        if order.lstrip("+-") != "created":
+            raise JiraError(400, f"Invalid orderBy parameter: {order}")
+        listed = sorted(issue.comments, key=lambda c: (c.created, c.id),
+                        reverse=order.startswith("-"))
+        expand = "properties" in (request.param("expand") or "").split(",")
+        page = [render.comment(issue, c, expand) for c in listed[start:start + limit]]
+        return Response.json(200, {"startAt": start, "maxResults": limit,
+                                   "total": len(listed), "comments": page})
+
+    def add_comment(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
+        """``POST /issue/{key}/comment`` → 201 with the comment."""
+        issue = self._issue(params)
+        comment = self.store.add_comment(issue, user.account_id, request.json(),
+                                         render.api_version)
+        return Response.json(201, render.comment(issue, comment))
+
+    def get_comment(
+        self, request: Request, params: dict[str, str], render: JiraRenderer, user: JiraUser
+    ) -> Response:
+        """``GET /issue/{key}/comment/{id}``."""
+        issue = self._issue(params)
+        comment = next((c for c in issue.comments if str(c.id) == params["id"]), None)
+        if comment is None:
+            raise JiraError(404, f"Can not find a comment for the id: {params['id']}.")
+        return Response.json(200, render.comment(issue, comment))
 
     # --- handlers: properties and remote links -------------------------------------------
 
@@ -740,7 +791,7 @@ class _SearchArgs:
         )
 
 
-def _added_comments(update: Any) -> list[Any]:
+def _added_comments(update: Any, api_version: str) -> list[Any]:
     """The bodies of ``update: {comment: [{add: {body: …}}]}`` in an edit or transition."""
     if update is None:
         return []
@@ -750,9 +801,9 @@ def _added_comments(update: Any) -> list[Any]:
     bodies = []
     for operation in operations:
         added = operation.get("add") if isinstance(operation, Mapping) else None
-        if not isinstance(added, Mapping) or not added.get("body"):
+        if not isinstance(added, Mapping):
             raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
-        bodies.append(added["body"])
+        bodies.append(comment_body(added.get("body"), api_version))
     return bodies
 
 

@@ -307,6 +307,18 @@ class RemoteLink:
 
 
 @dataclass
+class JiraComment:
+    """One comment; ``body`` as written (a string on API v2, a document on v3)."""
+
+    id: int
+    author: str  # the author's account id
+    body: Any
+    created: float
+    updated: float
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class JiraIssue:
     """One issue; ``description`` keeps whatever form it was written in (string or ADF)."""
 
@@ -335,8 +347,8 @@ class JiraIssue:
     #: The epic or parent issue's key (Cloud ``parent``; Server's "Epic Link" field).
     parent: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
-    #: Comment bodies, oldest first, as written (a string on API v2, a document on v3).
-    comments: list[Any] = field(default_factory=list)
+    #: Comments, oldest first.
+    comments: list[JiraComment] = field(default_factory=list)
 
 
 class FieldErrors(Exception):
@@ -378,6 +390,7 @@ class JiraStore:
         self._next_issue_id = 10001
         self._next_project_id = 10000
         self._next_link_id = 10000
+        self._next_comment_id = 10000
         #: Custom fields an admin made required on create: field id → field name.
         self.required_fields: dict[str, str] = {}
 
@@ -623,6 +636,24 @@ class JiraStore:
             issue.resolved = None
         self.touch(issue)
 
+    def add_comment(self, issue: JiraIssue, author: str, payload: Any, api_version: str
+                    ) -> JiraComment:
+        """Comment on ``issue`` (``body`` a string on v2, a document on v3; optional
+        ``properties``, as ``POST …/comment`` takes them). A comment counts as an edit."""
+        body = comment_body(payload.get("body") if isinstance(payload, Mapping) else None,
+                            api_version)
+        properties = payload.get("properties") or []
+        if not isinstance(properties, list) or not all(
+                isinstance(p, Mapping) and isinstance(p.get("key"), str) for p in properties):
+            raise FieldErrors({"properties": "Properties must be a list of {key, value}."})
+        now = self.clock.now()
+        comment = JiraComment(self._next_comment_id, author, body, now, now,
+                              {p["key"]: p.get("value") for p in properties})
+        self._next_comment_id += 1
+        issue.comments.append(comment)
+        self.touch(issue)
+        return comment
+
     def add_remote_link(
         self, issue: JiraIssue, payload: Mapping[str, Any]
     ) -> tuple[RemoteLink, bool]:
@@ -760,6 +791,16 @@ def _parse_summary(raw: Any) -> Any:
     if len(raw) > 255:
         return _Invalid("Summary must be less than 255 characters.")
     return raw
+
+
+def comment_body(raw: Any, api_version: str) -> Any:
+    """A comment body as this API version takes it (raises FieldErrors as Jira answers)."""
+    if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+        raise FieldErrors({"comment": "Comment body can not be empty!"})
+    body = _parse_rich_text(raw, api_version)
+    if isinstance(body, _Invalid):
+        raise FieldErrors({"comment": body.message})
+    return body
 
 
 def _parse_rich_text(raw: Any, api_version: str) -> Any:

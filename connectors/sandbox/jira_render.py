@@ -16,6 +16,7 @@ from connectors.sandbox.jira_model import (
     EPIC_LINK_FIELD,
     Description,
     IssueType,
+    JiraComment,
     JiraIssue,
     JiraProject,
     JiraStore,
@@ -143,6 +144,8 @@ def text_from_adf(node: Mapping[str, Any]) -> str:
         return str(node.get("text", ""))
     if node.get("type") == "hardBreak":
         return "\n"
+    if node.get("type") == "mention":  # how API v2 shows a mention written in ADF
+        return f"[~accountid:{(node.get('attrs') or {}).get('id', '')}]"
     children = [text_from_adf(child) for child in node.get("content", [])]
     separator = "\n\n" if node.get("type") == "doc" else ""
     return separator.join(children)
@@ -468,14 +471,32 @@ class JiraRenderer:
             "duedate": issue.duedate,
             "votes": {"self": f"{issue_url}/votes", "votes": 0, "hasVoted": False},
             "comment": {
-                "comments": [],
+                "comments": [self.comment(issue, c) for c in issue.comments],
                 "self": f"{issue_url}/comment",
-                "maxResults": 0,
-                "total": 0,
+                "maxResults": len(issue.comments),
+                "total": len(issue.comments),
                 "startAt": 0,
             },
             "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
         }
+
+    def comment(self, issue: JiraIssue, comment: JiraComment, properties: bool = False
+                ) -> dict[str, Any]:
+        """A comment as ``…/issue/{key}/comment`` shows it (``properties`` when expanded)."""
+        author = self.user(self.store.users.get(comment.author))
+        body: dict[str, Any] = {
+            "self": self.api(f"issue/{issue.id}/comment/{comment.id}"),
+            "id": str(comment.id),
+            "author": author,
+            "body": self.rich_text(comment.body),
+            "updateAuthor": author,
+            "created": jira_time(comment.created),
+            "updated": jira_time(comment.updated),
+            "jsdPublic": True,
+        }
+        if properties:
+            body["properties"] = [{"key": k, "value": v} for k, v in comment.properties.items()]
+        return body
 
     def field_list(self) -> list[dict[str, Any]]:
         """``GET /field``: system fields, then the epic link (Server) and required custom ones."""
