@@ -253,6 +253,33 @@ CreateOutcome = Created | Failed
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A comment on a ticket as pmsync reads it back.
+
+    ``tag`` is the hidden marker pmsync put on its own comments (a hidden line in a GitHub
+    body, the ``pmsync`` comment property on Jira), None on everyone else's; pmsync finds its
+    comments again by it, never by their text.
+    """
+
+    id: str
+    author: str | None  # GitHub login, Jira accountId (Cloud) or user name (Server)
+    created: datetime | None
+    text: str  # as the tracker shows it: GitHub Markdown, Jira wiki markup (API v2)
+    tag: str | None = None
+
+
+#: What a comment tag may hold (it is stored in an HTML comment and a JSON property).
+COMMENT_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/@+-]{0,199}$")
+
+
+def check_comment_tag(tag: str) -> str:
+    """``tag`` when it is a valid comment tag; ValueError otherwise (a bug in the caller)."""
+    if not COMMENT_TAG.match(tag):
+        raise ValueError(f"invalid comment tag {tag!r}")
+    return tag
+
+
+@dataclass(frozen=True)
 class Finding:
     """One result of ``pmsync doctor``: what was checked, whether it is fine, and how to fix it."""
 
@@ -339,6 +366,22 @@ class Tracker(Protocol):
 
     def set_status(self, state: TicketState, status: Status) -> TicketState:
         """Move a ticket to ``status`` (Jira: by a transition chosen by target category)."""
+        ...
+
+    def comments(self, link: TicketLink) -> list[Comment]:
+        """Every comment on the ticket, oldest first, by a consistent read (never a search):
+        a comment posted just before is listed."""
+        ...
+
+    def comment(self, link: TicketLink, text: str, *, tag: str,
+                mention: str | None = None) -> Comment:
+        """Post ``text`` (plain text, paragraphs split by blank lines) on the ticket, carrying
+        the hidden ``tag``; ``mention`` is a tracker identity (GitHub login, Jira accountId on
+        Cloud, user name on Server) the comment mentions first, so the person is notified.
+
+        Never posts twice: a post whose outcome is unknown is settled by listing the comments
+        for ``tag``, and raises :class:`TrackerError` when it is not there (the next run posts).
+        """
         ...
 
     def doctor(self) -> list[Finding]:

@@ -101,3 +101,19 @@ def with_stamp(body: str | None, stamp: Stamp) -> str:
         return text[: found.start()] + comment + text[found.end() :]
     separator = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
     return text + separator + comment + "\n"
+
+
+_TAG_LINE = re.compile(r"^<!-- pmsync-comment:([^\s>]+) -->[ \t]*$", re.MULTILINE)
+
+
+def comment_markdown(text: str, tag: str, mention: str | None = None) -> str:
+    """A comment's body: ``@login`` first (GitHub notifies a mentioned login), the text, and
+    the hidden tag line pmsync finds its own comments by."""
+    lead = f"@{mention} " if mention else ""
+    return f"{lead}{text.strip()}\n\n<!-- pmsync-comment:{tag} -->\n"
+
+
+def comment_tag(body: str | None) -> str | None:
+    """The tag of a comment pmsync wrote (its last tag line), None for anyone else's."""
+    found = _TAG_LINE.findall(body or "")
+    return found[-1] if found else None

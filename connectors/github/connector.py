@@ -31,6 +31,7 @@ from connectors.base import (
     PMSYNC_LABEL,
     AccessError,
     AuthError,
+    Comment,
     Created,
     CreateOutcome,
     Draft,
@@ -44,6 +45,7 @@ from connectors.base import (
     TicketFields,
     TicketLink,
     TicketState,
+    check_comment_tag,
     duplicate_comment,
     one_line,
 )
@@ -57,7 +59,15 @@ from connectors.clients import (
     github_repo_missing,
     github_write_refused,
 )
-from connectors.github.body import body_due, body_stamp, render_body, with_due, with_stamp
+from connectors.github.body import (
+    body_due,
+    body_stamp,
+    comment_markdown,
+    comment_tag,
+    render_body,
+    with_due,
+    with_stamp,
+)
 from connectors.pacing import Pacer, Window
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import get_logger, register_secret
@@ -145,6 +155,14 @@ def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _comment(data: dict[str, Any]) -> Comment:
+    body = str(data.get("body") or "")
+    user = data.get("user")
+    author = str(user["login"]) if isinstance(user, dict) and user.get("login") else None
+    return Comment(str(data["id"]), author, _parse_time(data.get("created_at")), body,
+                   comment_tag(body))
 
 
 def _iso(moment: float) -> str:
@@ -759,6 +777,43 @@ class GitHubTracker:
         if stamp is not None:
             payload["body"] = with_stamp(current.body, replace(stamp, duplicate_of=kept.link.url))
         return self._patch(number, state.link, payload)
+
+    # --- Tracker: comments ---------------------------------------------------------------
+
+    def comments(self, link: TicketLink) -> list[Comment]:
+        """The issue's comments, oldest first, page by page (the list is consistent)."""
+        number = self._issue_number(link)
+        url = f"/repos/{self.repo}/issues/{number}/comments"
+        return [_comment(data) for data in
+                self._pages(url, {"per_page": 100}, f"list comments of {link.key}")]
+
+    def comment(self, link: TicketLink, text: str, *, tag: str,
+                mention: str | None = None) -> Comment:
+        """Post a comment (paced like a create: GitHub counts it as content creation)."""
+        number = self._issue_number(link)
+        body = comment_markdown(text, check_comment_tag(tag), mention)
+        path = f"/repos/{self.repo}/issues/{number}/comments"
+        try:
+            _, data = self._call(functools.partial(self._paced_post, {"body": body}, path),
+                                 f"comment on {link.key}", idempotent=False)
+        except retry.OutcomeUnknown:
+            posted = [c for c in self.comments(link) if c.tag == tag]
+            if posted:
+                return posted[-1]
+            raise TrackerError(f"{link.key}: GitHub did not confirm the comment and it is not "
+                               "there; the next run posts it") from None
+        except GithubException as exc:
+            if exc.status in (403, 404):
+                raise self._write_refused(exc) from None
+            raise TrackerError(f"{link.key}: GitHub refused the comment "
+                               f"({exc.status} {github_message(exc)})") from None
+        return _comment(data)
+
+    def _issue_number(self, link: TicketLink) -> int:
+        number = self._number(link)
+        if number is None:
+            raise TrackerError(f"{link.key} is not an issue of {self.repo}")
+        return number
 
     def _patch(self, number: int, link: TicketLink, payload: dict[str, Any]) -> TicketState:
         try:

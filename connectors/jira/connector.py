@@ -33,6 +33,7 @@ from connectors.base import (
     PMSYNC_LABEL,
     AccessError,
     AuthError,
+    Comment,
     Created,
     CreateOutcome,
     Draft,
@@ -46,12 +47,14 @@ from connectors.base import (
     TicketFields,
     TicketLink,
     TicketState,
+    check_comment_tag,
     creation_order,
     document_label,
     duplicate_comment,
     one_line,
 )
 from connectors.clients import JiraRefusal, JiraSession, jira_classify, jira_session
+from connectors.jira.comments import comment_payload, comment_tag
 from connectors.jira.statuses import status_of
 from syncer.errors import ConfigError, TrackerError
 from syncer.logs import get_logger, mask_secrets, register_secret
@@ -69,6 +72,7 @@ PROPERTY_KEY = "pmsync"
 BULK_LIMIT = 50  # Jira's cap on POST /issue/bulk
 PAGE_SIZE = 100  # the most /search/jql returns per page with fields
 RECONCILE_LIMIT = 50  # the most ids /search/jql reconciles
+COMMENT_PAGE = 100  # comments per page of GET /issue/{key}/comment
 CREATE_ROUNDS = 4  # bulk attempts per batch whose outcome stays unknown before giving up
 #: Entries per page of ``priority/search`` and ``resolution/search`` (Jira allows up to 100).
 CATALOGUE_PAGE = 100
@@ -396,6 +400,45 @@ class JiraTracker:
         if fetched is None:
             raise TrackerError(f"Jira issue {key} disappeared while {doing}")
         return self._state(fetched)
+
+    def comments(self, link: TicketLink) -> list[Comment]:
+        """The issue's comments oldest first, with their properties (pmsync's tag), page by
+        page (``GET /issue/{key}/comment`` reads the issue itself: no search lag)."""
+        found: list[Comment] = []
+        while True:
+            params = {"startAt": len(found), "maxResults": COMMENT_PAGE, "orderBy": "created",
+                      "expand": "properties"}
+            page = self._request("GET", f"issue/{link.key}/comment", params=params,
+                                 what=f"list comments of Jira issue {link.key}") or {}
+            listed = [c for c in page.get("comments") or [] if isinstance(c, dict)]
+            found += [self._comment(raw) for raw in listed]
+            if not listed or len(found) >= int(page.get("total") or 0):
+                return found
+
+    def comment(self, link: TicketLink, text: str, *, tag: str,
+                mention: str | None = None) -> Comment:
+        """Post a comment with the tag in its ``pmsync`` property; on Cloud through API v3, so
+        the mention is an ADF mention of the accountId (see :mod:`connectors.jira.comments`)."""
+        payload = comment_payload(text, check_comment_tag(tag), mention, self.flavour)
+        try:
+            raw = self._request("POST", f"issue/{link.key}/comment", body=payload,
+                                idempotent=False, api="3" if self.flavour == "cloud" else "2",
+                                what=f"comment on Jira issue {link.key}")
+        except retry.OutcomeUnknown:
+            posted = [c for c in self.comments(link) if c.tag == tag]
+            if posted:
+                return posted[-1]
+            raise TrackerError(f"Jira issue {link.key}: the comment was not confirmed and is "
+                               "not there; the next run posts it") from None
+        return replace(self._comment(raw), tag=tag)
+
+    def _comment(self, raw: Mapping[str, Any]) -> Comment:
+        author = raw.get("author") or {}
+        who = author.get("accountId") if self.flavour == "cloud" else author.get("name")
+        body = raw.get("body")
+        return Comment(str(raw["id"]), str(who) if who else None,
+                       jira_datetime(raw.get("created")), body if isinstance(body, str) else "",
+                       comment_tag(raw))
 
     def doctor(self) -> list[Finding]:
         """Configuration, authentication, project and issue type, priorities, workflow."""

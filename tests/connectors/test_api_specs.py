@@ -101,6 +101,8 @@ def github_session(sandbox: Sandbox) -> None:
     tracker.set_status(states[1], Status.DONE)
     tracker.set_status(states[2], Status.WONT_DO)
     tracker.set_status(states[2], Status.OPEN)
+    tracker.comment(states[0].link, "Due in 3 days.", tag="remind/2026-11-30", mention="alice")
+    tracker.comments(states[0].link)
     missing = type(states[0].link)("github", f"{sandbox.github_repo}#999", "")
     tracker.read([s.link for s in states] + [missing])
     sandbox.admin.seed_github_issues(100, labels=["pmsync"])
@@ -250,6 +252,9 @@ def jira_session(sandbox: Sandbox) -> None:
     tracker.set_status(states[2], Status.WONT_DO)
     tracker.set_status(states[2], Status.OPEN)
     tracker.read([s.link for s in states])
+    tracker.comment(states[0].link, "Due in 3 days.", tag="remind/2026-11-30",
+                    mention=states[0].fields.assignee)
+    tracker.comments(states[0].link)
     build_tracker("jira", settings).find([draft(1).marker, draft(9).marker])
     tracker.desired(draft(4, owner="Nobody Here"))
     with pytest.raises(AuthError):

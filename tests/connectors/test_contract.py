@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import requests
 
 from connectors.base import (
     AccessError,
@@ -21,6 +22,7 @@ from connectors.base import (
     DraftContext,
     Failed,
     Marker,
+    TicketLink,
     Tracker,
     duplicate_comment,
 )
@@ -216,6 +218,80 @@ def test_owner_mapped_through_owners_setting(tracker_case: TrackerCase) -> None:
     assert fields.assignee is not None and not notices
     [outcome] = created(tracker.create([draft(1, owner="Alice Example")]))
     assert outcome.state.fields.assignee == fields.assignee
+
+
+def foreign_comment(case: TrackerCase, link: TicketLink, text: str) -> None:
+    """A comment a person writes through the API (no pmsync tag)."""
+    sandbox = case.sandbox
+    if case.name == "github":
+        number = link.key.rsplit("#", 1)[1]
+        response = requests.post(
+            f"{sandbox.github_api_url}/repos/{sandbox.github_repo}/issues/{number}/comments",
+            json={"body": text}, headers={"Authorization": f"token {sandbox.github_token}"},
+            timeout=10)
+    else:
+        auth = (sandbox.jira_email, sandbox.jira_token) if case.flavour == "jira-cloud" else None
+        headers = {} if auth else {"Authorization": f"Bearer {sandbox.jira_token}"}
+        response = requests.post(f"{sandbox.jira_url}/rest/api/2/issue/{link.key}/comment",
+                                 json={"body": text}, auth=auth, headers=headers, timeout=10)
+    assert response.status_code == 201, response.text
+
+
+def alice(case: TrackerCase) -> Tracker:
+    """A connector that maps the owner Alice to her tracker identity."""
+    jira = "alice@example.com" if case.flavour == "jira-cloud" else "alice"
+    return case.build(owners={"Alice": {"jira": jira, "github": "alice"}})
+
+
+def test_comments_are_listed_oldest_first_with_pmsyncs_hidden_tag(
+        tracker_case: TrackerCase) -> None:
+    tracker = alice(tracker_case)
+    [outcome] = created(tracker.create([draft(1, owner="Alice")]))
+    link, assignee = outcome.state.link, outcome.state.fields.assignee
+    assert assignee is not None and tracker.comments(link) == []
+    first = tracker.comment(link, "Due in 3 days.", tag="remind/2026-11-30", mention=assignee)
+    foreign_comment(tracker_case, link, "On it.")
+    tracker.comment(link, "Overdue.\n\nSecond paragraph.", tag="remind/2026-12-07")
+    listed = tracker_case.build().comments(link)  # a fresh connector: nothing cached
+    assert [c.tag for c in listed] == ["remind/2026-11-30", None, "remind/2026-12-07"]
+    assert listed[0].id == first.id and first.tag == "remind/2026-11-30"
+    assert "Due in 3 days." in listed[0].text and "On it." in listed[1].text
+    assert listed[0].created is not None and listed[0].author == listed[2].author
+    [ticket] = tracker_case.tickets()
+    assert len(ticket["comments"]) == 3
+
+
+def test_a_comment_mentions_the_assignee_as_the_tracker_notifies(
+        tracker_case: TrackerCase) -> None:
+    tracker = alice(tracker_case)
+    [outcome] = created(tracker.create([draft(1, owner="Alice")]))
+    assignee = outcome.state.fields.assignee
+    tracker.comment(outcome.state.link, "Due in 3 days.", tag="remind/x", mention=assignee)
+    [ticket] = tracker_case.tickets()
+    [body] = ticket["comments"]
+    if tracker_case.name == "github":  # a visible @login, the tag in a hidden HTML comment
+        assert body.startswith("@alice Due in 3 days.")
+        assert "<!-- pmsync-comment:remind/x -->" in body
+    elif tracker_case.flavour == "jira-cloud":  # ADF (API v3) with a mention of the accountId
+        first = body["content"][0]["content"][0]
+        assert first == {"type": "mention", "attrs": {"id": assignee}}
+        assert ticket["comment_properties"] == [{"pmsync": {"tag": "remind/x"}}]
+    else:  # Server: wiki markup by user name
+        assert body == "[~alice] Due in 3 days."
+        assert ticket["comment_properties"] == [{"pmsync": {"tag": "remind/x"}}]
+    assert "remind/x" in [c.tag for c in tracker.comments(outcome.state.link)]
+
+
+def test_a_comment_whose_answer_is_lost_is_posted_once(tracker_case: TrackerCase) -> None:
+    tracker = tracker_case.tracker
+    [outcome] = created(tracker.create([draft(1)]))
+    route = "*/comments" if tracker_case.name == "github" else "*/comment"
+    tracker_case.sandbox.admin.set_faults(FaultPlan([FaultRule(
+        "lost_response", method="POST", route=route, nth=(1,))]))
+    posted = tracker.comment(outcome.state.link, "Overdue.", tag="remind/lost")
+    assert posted.tag == "remind/lost"
+    [ticket] = tracker_case.tickets()
+    assert len(ticket["comments"]) == 1
 
 
 def test_owns_recognises_its_references(tracker_case: TrackerCase) -> None:
