@@ -382,3 +382,41 @@ def test_ghes_has_no_secondary_limit_by_default() -> None:
         for n in range(85):
             repo.create_issue(f"n{n}")
         assert len(sandbox.admin.github_issues()) == 85
+
+
+def test_issue_comments_are_listed_paged_and_edited_in_place(sandbox: Sandbox) -> None:
+    repo = github_client(sandbox, per_page=2).get_repo(sandbox.github_repo)
+    issue = repo.create_issue("Rotate the pager")
+    for n in range(5):
+        issue.create_comment(f"note {n}")
+    listed = list(issue.get_comments())  # PyGithub follows the Link: next pages
+    assert [c.body for c in listed] == [f"note {n}" for n in range(5)]
+    assert listed[0].user.login == "pmsync-bot"
+    listed[1].edit("note 1, edited")
+    again = repo.get_issue(issue.number).get_comment(listed[1].id)
+    assert again.body == "note 1, edited" and again.updated_at >= again.created_at
+    assert [c.body for c in issue.get_comments()][1] == "note 1, edited"
+    with pytest.raises(GithubException) as refused:
+        issue.create_comment("")
+    assert refused.value.status == 422
+    with pytest.raises(UnknownObjectException):
+        issue.get_comment(999)
+
+
+def test_pull_request_conversation_comments_are_issue_comments(sandbox: Sandbox) -> None:
+    repo = github_client(sandbox).get_repo(sandbox.github_repo)
+    pull = repo.create_pull(title="Add a postmortem", body="", head="pm", base="main")
+    pull.as_issue().create_comment("plan")
+    [comment] = list(repo.get_issue(pull.number).get_comments())
+    assert comment.body == "plan" and f"/pull/{pull.number}#issuecomment-" in comment.html_url
+
+
+def test_a_read_only_installation_may_list_comments_but_not_post(sandbox: Sandbox) -> None:
+    repo = github_client(sandbox).get_repo(sandbox.github_repo)
+    issue = repo.create_issue("Rotate the pager")
+    issue.create_comment("note")
+    reader = github_client(sandbox, GITHUB_APP_READ_TOKEN).get_repo(sandbox.github_repo)
+    assert [c.body for c in reader.get_issue(issue.number).get_comments()] == ["note"]
+    with pytest.raises(GithubException) as refused:
+        reader.get_issue(issue.number).create_comment("more")
+    assert refused.value.status == 403

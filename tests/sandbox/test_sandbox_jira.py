@@ -377,3 +377,44 @@ def test_each_flavour_refuses_the_other_flavours_auth_scheme(any_flavour: Sandbo
     else:
         session.auth = (any_flavour.jira_email, any_flavour.jira_token)
     assert session.get(url).status_code == 401
+
+
+def test_comments_are_paged_with_their_properties(any_flavour: Sandbox) -> None:
+    client = jira_client(any_flavour)
+    key = client.create_issue(fields=_task("Rotate the pager")).key
+    for n in range(3):
+        client.add_comment(key, f"note {n}")
+    assert [c.body for c in client.comments(key)] == ["note 0", "note 1", "note 2"]
+    session = raw_session(any_flavour, "jira")
+    url = f"{any_flavour.jira_url}/rest/api/2/issue/{key}/comment"
+    posted = session.post(url, json={"body": "tagged", "properties": [
+        {"key": "pmsync", "value": {"tag": "remind/x"}}]}, timeout=10)
+    assert posted.status_code == 201 and "properties" not in posted.json()
+    page = session.get(url, params={"startAt": 2, "maxResults": 1, "orderBy": "-created",
+                                    "expand": "properties"}, timeout=10).json()
+    assert (page["startAt"], page["maxResults"], page["total"]) == (2, 1, 4)
+    [comment] = page["comments"]
+    assert comment["body"] == "note 1" and comment["properties"] == []
+    newest = session.get(url, params={"orderBy": "-created", "expand": "properties"},
+                         timeout=10).json()["comments"][0]
+    assert newest["properties"] == [{"key": "pmsync", "value": {"tag": "remind/x"}}]
+    assert "properties" not in session.get(url, timeout=10).json()["comments"][0]
+    empty = session.post(url, json={"body": "  "}, timeout=10)
+    assert empty.status_code == 400 and "comment" in empty.json()["errors"]
+
+
+def test_cloud_v3_comments_take_adf_and_v2_shows_mentions_as_wiki_markup(
+        sandbox: Sandbox) -> None:
+    client = jira_client(sandbox)
+    key = client.create_issue(fields=_task("Rotate the pager")).key
+    me = client.myself()["accountId"]
+    session = raw_session(sandbox, "jira")
+    v3 = f"{sandbox.jira_url}/rest/api/3/issue/{key}/comment"
+    assert session.post(v3, json={"body": "plain text"}, timeout=10).status_code == 400
+    doc = {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+        {"type": "mention", "attrs": {"id": me}}, {"type": "text", "text": " due soon"}]}]}
+    answer = session.post(v3, json={"body": doc}, timeout=10)
+    assert answer.status_code == 201 and answer.json()["body"] == doc
+    assert answer.json()["author"]["accountId"] == me
+    [comment] = client.comments(key)  # the jira client reads API v2
+    assert comment.body == f"[~accountid:{me}] due soon"
