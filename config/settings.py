@@ -100,6 +100,8 @@ class OwnerIdentity(BaseModel):
 
     jira: str | None = None
     github: str | None = None
+    #: The Slack member id (``U…``) ``report --post slack`` mentions for this owner.
+    slack: str | None = None
 
 
 class ParseSettings(BaseModel):
@@ -133,6 +135,15 @@ class SlackSettings(BaseModel):
             return None
         http_url(value.get_secret_value())  # the message never repeats the secret
         return SecretStr(value.get_secret_value().strip())
+
+
+class RemindSettings(BaseModel):
+    """``pmsync remind``: when an open item's ticket gets a reminder comment, and how often."""
+
+    #: Remind this many days before the due date (0: only once it is due).
+    days_before: int = Field(default=3, ge=0)
+    #: At most one reminder per ticket in each window of this many days.
+    every_days: int = Field(default=7, ge=1)
 
 
 class PushSettings(BaseModel):
@@ -182,6 +193,7 @@ class Settings(BaseSettings):
     report: ReportSettings = Field(default_factory=ReportSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     push: PushSettings = Field(default_factory=PushSettings)
+    remind: RemindSettings = Field(default_factory=RemindSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
 

@@ -113,6 +113,18 @@ def test_slack_post_is_recorded_and_webhook_url_never_printed(sandbox: Sandbox, 
     assert sandbox.slack_webhook_url not in out + err
 
 
+def test_slack_mentions_owners_mapped_to_slack_ids(sandbox: Sandbox, capsys, monkeypatch):
+    monkeypatch.setenv("PMSYNC_OWNERS", '{"@alice": {"slack": "U0ALICE"}, "Bob": {"slack": "U0BOB"}}')
+    code, _, err = run(capsys, "report", "--as-of", "2025-04-01", "--post", "slack",
+                       REPORT_DATA)
+    assert code == 0, err
+    [message] = sandbox.admin.slack_messages()
+    text = message["payload"]["text"]
+    assert "Write the failover runbook — <@U0ALICE>, 121 days overdue" in text
+    assert "Fix the pager rotation — <@U0BOB>," in text  # "@bob" matches the owner "Bob"
+    assert "@alice" not in text.replace("<@U0ALICE>", "")
+
+
 def test_slack_refusal_is_one_line_without_the_url(sandbox: Sandbox, capsys, monkeypatch):
     monkeypatch.setenv("PMSYNC_SLACK__WEBHOOK_URL", f"{sandbox.url}/_sandbox/slack/gone/secret1")
     code, out, err = run(capsys, "report", "--format", "json", "--post", "slack", REPORT_DATA)

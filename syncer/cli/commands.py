@@ -149,6 +149,25 @@ def _finish_sync(result: RunResult, fmt: str, verbose: bool,
                                                  problems=result.failed or out_of_date))
 
 
+def run_remind(paths: Sequence[Path], settings: Settings, *, as_of: date,
+               dry_run: bool = False, fmt: str = "text") -> int:
+    """``pmsync remind``: one comment per window on each open, due-soon or overdue item's
+    ticket; exit 1 when a reminder could not be posted, 2 when a document cannot be read."""
+    from syncer.remind import remind
+    from syncer.render.remind import print_reminders, reminders_json
+
+    extraction = extract(paths, settings)
+    if extraction.errors:  # nothing is posted while a document cannot be read
+        _report_errors(extraction)
+        return outcome_exit_code(extraction.errors)
+    result = remind(extraction.documents, settings, as_of=as_of, dry_run=dry_run)
+    if fmt == "json":
+        click.echo(dumps(reminders_json(result)))
+    else:
+        print_reminders(output_console(), result)
+    return outcome_exit_code(problems=result.failed > 0)
+
+
 def run_config(config_file: Path | None, fmt: str) -> int:
     """``pmsync config``: the effective settings, secrets masked, with where each came from."""
     path = resolve_config_file(config_file)
@@ -263,7 +282,8 @@ def _post(target: str, report: Report, settings: Settings) -> str:
     if target == "slack":
         from connectors.delivery.slack import post_message
 
-        post_message(settings, slack_message(report))
+        slack_ids = {name: who.slack for name, who in settings.owners.items() if who.slack}
+        post_message(settings, slack_message(report, slack_ids=slack_ids))
         return "posted the summary to Slack"
     from connectors.delivery.tracking_issue import upsert_tracking_issue
 

@@ -136,6 +136,29 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="List the reminders due and whether each was already posted; post nothing.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to remind for (default: today).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@pass_app
+def remind(app: AppContext, paths: tuple[Path, ...], dry_run: bool, as_of: Any,
+           fmt: str) -> int:
+    """Comment on the ticket of each open item in PATHS that is overdue or due soon.
+
+    The comment mentions the ticket's assignee (GitHub @login; Jira a mention of the user).
+    One reminder per ticket per window of remind.every_days days (default 7; windows start on
+    Mondays), found again by a hidden tag, so runs can repeat safely. Items due within
+    remind.days_before days (default 3) or overdue are reminded; done tickets never.
+    """
+    from syncer.cli.commands import run_remind
+
+    day = as_of.date() if as_of else date.today()
+    return run_remind(paths, app.settings(), as_of=day, dry_run=dry_run, fmt=fmt)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop; nothing is created or written.")
 @click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
               help="Tracker for items that name none (default: the tracker setting).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -322,8 +322,26 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_message(report: Report, top: int = 5) -> dict[str, Any]:
-    """A compact summary for a Slack incoming webhook: the headline and the oldest overdue."""
+def _slack_mentions(slack_ids: Mapping[str, str]) -> Callable[[str | None], str]:
+    """How an owner appears in a Slack message: ``<@U123>`` when mapped, else escaped text."""
+    by_name = {name.strip().lstrip("@").casefold(): uid for name, uid in slack_ids.items()}
+
+    def mention(owner: str | None) -> str:
+        if not owner:
+            return "no owner"
+        uid = by_name.get(owner.strip().lstrip("@").casefold())
+        return f"<@{uid}>" if uid else _slack_escape(owner)
+
+    return mention
+
+
+def slack_message(report: Report, top: int = 5,
+                  slack_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A compact summary for a Slack incoming webhook: the headline and the oldest overdue.
+
+    ``slack_ids`` maps owners (as documents write them, ``@`` optional, any case) to Slack
+    member ids: those owners are mentioned (``<@U123>``), so Slack notifies them."""
+    mention = _slack_mentions(slack_ids or {})
     m = report.metrics
     lines = [f"*Postmortem action items as of {report.as_of.isoformat()}*", _headline(report)]
     if report.overdue:
@@ -336,7 +354,7 @@ def slack_message(report: Report, top: int = 5) -> dict[str, Any]:
             if e.ticket:
                 ticket = f" <{e.ticket_url}|{_slack_escape(e.ticket)}>" if e.ticket_url \
                     else f" {_slack_escape(e.ticket)}"
-            lines.append(f"• {_slack_escape(shorten(e.title, 120))} — {_slack_escape(e.owner or 'no owner')}"
+            lines.append(f"• {_slack_escape(shorten(e.title, 120))} — {mention(e.owner)}"
                          f", {e.days_overdue} days overdue{ticket}")
     else:
         lines.append(EMPTY["overdue"])
