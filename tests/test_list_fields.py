@@ -136,6 +136,7 @@ def test_a_leading_tag_that_is_a_defined_reference_is_a_link_not_an_owner(read: 
         ("- Rotate the keys (_in progress_)", "in progress"),
         ("- Rotate the keys. **Status:** _won't do_", "won't do"),
         ("- Rotate the keys. Status: _won't do_ as the vendor rotates them", "won't do"),
+        ("- Rotate the keys. **Status:** _won't do_, the vendor rotates them", "won't do"),
     ],
 )
 def test_status_raw_has_no_emphasis_marks(read: Read, line: str, raw: str) -> None:

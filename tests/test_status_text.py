@@ -64,3 +64,11 @@ def test_annotations_read_back_as_their_status(seen: list[str], status: Status) 
     words = vocabulary(seen).annotation(status)
     found = annotation_status(words, StatusVocabulary.default())
     assert found is not None and found.status is status, words
+
+
+def test_status_raw_is_the_status_without_the_marks_but_the_style_keeps_them() -> None:
+    text = "## Action items\n\n| Action | Status |\n|---|---|\n| A | **DONE** |\n| B | *Open* |\n"
+    parsed = parse_items(parse_document(Path("doc.md"), text.encode()))
+    assert [item.status_raw for item in parsed.items] == ["DONE", "Open"]
+    words = DocumentVocabulary(parsed.items)
+    assert (words.text(Status.DONE), words.text(Status.OPEN)) == ("**DONE**", "*Open*")

@@ -57,6 +57,17 @@ def _strip_markup(text: str) -> str:
     return text.replace("\\|", "|").strip()
 
 
+def unwrap_emphasis(text: str) -> str:
+    """``text`` trimmed, without the emphasis marks that wrap all of it: ``**DONE**`` is
+    ``DONE``, ``_In progress_`` is ``In progress``; ``✅ **Done**`` stays as it is."""
+    text = text.strip()
+    while True:
+        mark = next((m for m in ("**", "__", "*", "_") if text.startswith(m)), None)
+        if mark is None or len(text) <= 2 * len(mark) or not text.endswith(mark):
+            return text
+        text = text[len(mark):-len(mark)].strip()
+
+
 def link_text(text: str) -> str:
     """The text of a cell that is entirely one Markdown link, else the cell unchanged."""
     found = _MD_LINK.fullmatch(text.strip())

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from syncer.markdown.document import Document
-from syncer.markdown.inline import search_kept, strip_markdown
+from syncer.markdown.inline import search_kept, strip_markdown, unwrap_emphasis
 from syncer.model import Status, TicketRef
 from syncer.parse.values import (
     MONTH_NAMES,
@@ -75,7 +75,7 @@ _CAPITALS = re.compile(rf"(?<![\w-])({_CAPITAL_WORDS})(?![\w-])")
 _CAPITAL_WORD = re.compile(_CAPITAL_WORDS)
 _AS_OF_FOLDED = re.compile(r"as\s+of")
 _STATUS_WORDS = ("status",)
-_STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:[*_]{1,2}\s*)?([^.;,()\[\]*_]+)", re.IGNORECASE)
+_STATUS_LABEL = re.compile(r"\bstatus\s*:\s*(?:[*_]{1,2}\s*){0,2}([^.;,()\[\]*_]+)", re.IGNORECASE)
 # Every parenthesis and bracket, also one inside another's text: "[Rotate keys (Done)](…)".
 _GROUPS = re.compile(r"(?=\(([^()]*)\)|\[([^\[\]]*)\])")
 
@@ -359,7 +359,7 @@ def trailing_status(text: str, vocabulary: StatusVocabulary) -> TrailingStatus |
         return None
     # The words between the emphasis marks, if any: pull rewrites them and keeps the marks.
     start, _, content = found
-    inner = content.strip().strip("*_").strip()
+    inner = unwrap_emphasis(content)
     start += content.index(inner)
     return TrailingStatus(status, start, start + len(inner))
 
@@ -380,7 +380,7 @@ def annotation_status(content: str, vocabulary: StatusVocabulary) -> StatusMatch
     (:data:`INLINE_STATUS_WORDS`), or an emoji and the phrase that agrees with it; else None
     (``(see the runbook)`` is no status annotation). Emphasis around them does not count:
     ``(**Done**)`` says ``Done``."""
-    stated = content.strip().strip("*_").strip()
+    stated = unwrap_emphasis(content)
     plain = repair_mojibake(stated)
     mark = _leading_emoji(plain, vocabulary) if plain else None
     words = plain[len(mark[1]):].lstrip("\ufe0f").strip() if mark else plain

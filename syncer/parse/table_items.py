@@ -18,7 +18,13 @@ from operator import itemgetter
 from pathlib import Path
 
 from syncer.markdown.document import Document
-from syncer.markdown.inline import PARENTHESES_OR_SKIP, link_text, strip_markdown, sub_kept
+from syncer.markdown.inline import (
+    PARENTHESES_OR_SKIP,
+    link_text,
+    strip_markdown,
+    sub_kept,
+    unwrap_emphasis,
+)
 from syncer.markdown.outline import Outline, build_outline
 from syncer.markdown.tables import Row, Table, find_tables, table_lines
 from syncer.model import ActionItem, Diagnostic, ParsedDocument, TableAnchor, TicketRef
@@ -359,7 +365,7 @@ class _TableReader:
         options = self.options
         due = parse_date(due_raw, self.incident_date, options.date_order) if due_raw else None
         status = parse_status(status_text, options.status_vocabulary) if status_text else None
-        status_raw = status_text or None
+        status_raw = unwrap_emphasis(status_text) or None
         ticket = parse_ticket(ticket_text) if ticket_text else None
         if ticket_text and ticket is None and status is None:
             # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.

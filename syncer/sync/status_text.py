@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from syncer.model import ActionItem, Status
+from syncer.model import ActionItem, Status, TableAnchor
 from syncer.parse.annotations import annotation_status
 from syncer.parse.values import StatusVocabulary, parse_status, repair_mojibake
 
@@ -43,6 +43,18 @@ def _pure(raw: str, status: Status, vocabulary: StatusVocabulary) -> bool:
     return not any(ch.isdigit() for ch in rest) and not _WORDS.findall(rest)
 
 
+def _status_cell(item: ActionItem) -> str | None:
+    """The text that states a table item's status, as written (``**DONE**``, not the status_raw
+    ``DONE``): its Status cell, else the status words found in another cell."""
+    anchor = item.anchor
+    if not isinstance(anchor, TableAnchor):
+        return None
+    column = anchor.columns.get("status")
+    if column is not None and column < len(anchor.row.texts) and anchor.row.texts[column]:
+        return anchor.row.texts[column]
+    return item.status_raw.strip() if item.status_raw else None
+
+
 class DocumentVocabulary:
     """The status texts one document uses, and how to say a status in its style."""
 
@@ -52,9 +64,9 @@ class DocumentVocabulary:
         self.samples: list[str] = []
         self.mojibake = False
         for item in items:
-            if item.status is None or not item.status_raw or item.kind != "table":
+            raw = _status_cell(item)
+            if item.status is None or not raw:
                 continue
-            raw = item.status_raw.strip()
             repaired = repair_mojibake(raw)
             # Emoji that were decoded as cp1252 ("âœ…"): new ones are written the same way.
             self.mojibake = self.mojibake or repaired != raw
