@@ -158,13 +158,13 @@ def links(sandbox: Sandbox, numbers: list[int]) -> list[TicketLink]:
     return [TicketLink("github", f"{sandbox.github_repo}#{n}", f"http://x/{n}") for n in numbers]
 
 
-def test_reads_batch_one_hundred_issues_per_graphql_query(sandbox: Sandbox) -> None:
+def test_reads_batch_250_issues_per_graphql_query(sandbox: Sandbox) -> None:
     numbers = sandbox.admin.seed_github_issues(250, labels=["pmsync"])
     sandbox.admin.set_github_state(numbers[0], "closed", state_reason="duplicate")
     sandbox.admin.clear_request_log()
     states = tracker_for(sandbox).read(links(sandbox, [*numbers, 9998, 9999]))
     counts = sandbox.admin.request_counts()
-    assert sum(counts.values()) == 3 and all("graphql" in route for _, route in counts)
+    assert sum(counts.values()) == 2 and all("graphql" in route for _, route in counts)
     first = states[f"{sandbox.github_repo}#{numbers[0]}"]
     assert not isinstance(first, Failed)
     assert (first.status, first.raw_status, first.reason) == (Status.WONT_DO, "closed", "duplicate")
@@ -191,7 +191,7 @@ def test_reading_one_thousand_tickets_costs_at_most_twelve_requests(sandbox: San
     assert len(states) == 1000 and not any(isinstance(s, Failed) for s in states.values())
     requests = sum(sandbox.admin.request_counts().values())
     assert requests <= 12
-    assert requests == 10  # one GraphQL query per hundred
+    assert requests == 4  # one GraphQL query per 250 issues
 
 
 def test_links_of_another_repository_are_refused_without_a_request(sandbox: Sandbox) -> None:
