@@ -15,9 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
     build_schema,
     execute_sync,
     parse,
@@ -32,6 +41,8 @@ from connectors.sandbox.github_render import github_time
 Info = GraphQLResolveInfo[Any]
 CONNECTION_LIMIT = 100
 NODE_IDS_LIMIT = 100
+#: GitHub refuses, before running it, a query that may return more nodes than this.
+NODE_LIMIT = 500_000
 
 
 class GitHubGraphQLError(Exception):
@@ -73,6 +84,13 @@ def execute_query(
     invalid = validate(github_schema(), document)
     if invalid:
         return {"errors": [_format(e) for e in invalid]}
+    nodes = possible_nodes(document, variables if isinstance(variables, dict) else {})
+    if nodes > NODE_LIMIT:
+        return {"errors": [{
+            "type": "MAX_NODE_LIMIT_EXCEEDED",
+            "message": f"This query requests up to {nodes:,} possible nodes which exceeds the "
+                       f"maximum limit of {NODE_LIMIT:,}.",
+        }]}
     result = execute_sync(
         github_schema(),
         document,
@@ -86,6 +104,42 @@ def execute_query(
     if result.errors:
         answer["errors"] = [_format(e) for e in result.errors]
     return answer
+
+
+def possible_nodes(document: DocumentNode, variables: dict[str, Any]) -> int:
+    """How many nodes a (valid) query may return, as GitHub counts them for its node limit: each
+    connection counts its ``first`` or ``last``, times that of every connection around it."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+
+    def count(selections: SelectionSetNode | None, around: int) -> int:
+        total = 0
+        for node in selections.selections if selections else ():
+            if isinstance(node, FragmentSpreadNode):
+                total += count(fragments[node.name.value].selection_set, around)
+            elif isinstance(node, InlineFragmentNode):
+                total += count(node.selection_set, around)
+            elif isinstance(node, FieldNode):
+                page = _page_size(node, variables)
+                total += around * page
+                total += count(node.selection_set, around * (page or 1))
+        return total
+
+    return sum(count(d.selection_set, 1) for d in document.definitions
+               if isinstance(d, OperationDefinitionNode))
+
+
+def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
+    """The field's ``first`` or ``last`` (0 when it is not a connection)."""
+    for argument in field.arguments or ():
+        if argument.name.value in ("first", "last"):
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return int(value.value)
+            if isinstance(value, VariableNode):
+                found = variables.get(value.name.value)
+                return found if isinstance(found, int) else 0
+    return 0
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:

@@ -13,8 +13,10 @@ from github import (
     RateLimitExceededException,
     UnknownObjectException,
 )
+from graphql import parse
 
 from connectors.sandbox import PrimaryLimits, Sandbox, SecondaryLimit
+from connectors.sandbox.graphql_schema import possible_nodes
 from connectors.sandbox.seed import (
     GITHUB_APP_READ_TOKEN,
     GITHUB_APP_TOKEN,
@@ -244,6 +246,41 @@ def test_graphql_lists_issues_with_pagination_boundaries(sandbox: Sandbox) -> No
     with pytest.raises(GithubException) as raised:
         client.requester.graphql_query(query.replace("first: 2", "first: 101") % "null", {})
     assert raised.value.data["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
+
+
+#: GitHub's two worked examples of counting nodes ("Rate limits and node limits for the GraphQL
+#: API"), with the totals its documentation gives.
+DOCUMENTED_NODE_COUNTS = [
+    ("""query { viewer { repositories(first: 50) { edges { repository: node { name
+        issues(first: 10) { totalCount edges { node { title bodyHTML } } } } } } } }""", 550),
+    ("""query { viewer { repositories(first: 50) { edges { repository: node { name
+        pullRequests(first: 20) { edges { pullRequest: node { title
+          comments(first: 10) { edges { comment: node { bodyHTML } } } } } }
+        issues(first: 20) { totalCount edges { issue: node { title bodyHTML
+          comments(first: 10) { edges { comment: node { bodyHTML } } } } } } } } }
+      followers(first: 10) { edges { follower: node { login } } } } }""", 22_060),
+]
+
+
+@pytest.mark.parametrize(("query", "nodes"), DOCUMENTED_NODE_COUNTS)
+def test_nodes_are_counted_as_github_documents(query: str, nodes: int) -> None:
+    assert possible_nodes(parse(query), {}) == nodes
+
+
+def test_graphql_refuses_a_query_over_the_node_limit(sandbox: Sandbox) -> None:
+    client = github_client(sandbox)
+    query = """query($n: Int!) { repository(owner: "pmsync-sandbox", name: "postmortems") {
+      issues(first: 100) { nodes { labels(first: $n) { nodes { name } }
+                                   assignees(first: $n) { nodes { login } } } } } }"""
+    _, within = client.requester.graphql_query(query, {"n": 100})  # 100 + 2 × 10,000 nodes
+    assert "errors" not in within
+    many = "\n".join(f"r{n}: repository(owner: \"pmsync-sandbox\", name: \"postmortems\") "
+                     "{ issues(first: 100) { nodes { labels(first: 100) { nodes { name } } } } }"
+                     for n in range(50))
+    with pytest.raises(GithubException) as raised:
+        client.requester.graphql_query(f"query {{ {many} }}", {})  # 50 × 10,100 nodes
+    assert raised.value.data["errors"][0]["type"] == "MAX_NODE_LIMIT_EXCEEDED"
+    assert "505,000 possible nodes" in raised.value.data["errors"][0]["message"]
 
 
 def test_search_lags_behind_writes(sandbox: Sandbox) -> None:
