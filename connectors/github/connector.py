@@ -338,15 +338,20 @@ class GitHubTracker:
         """The instance and repository, never the token."""
         return f"GitHub {self.config.repo or '(no repository)'} at {self.config.api_url}"
 
+    @functools.cached_property
+    def _web(self) -> tuple[str, str]:
+        """Where people browse the instance, and its host (lower case)."""
+        root = web_root(self.config.api_url)
+        return root, urllib.parse.urlsplit(root).netloc.lower()
+
     def owns(self, ref: TicketRef) -> TicketLink | None:
         """A ``#12``, ``owner/repo#12`` or issue URL of the configured repository."""
         if ref.kind != "github" or not self.config.repo:
             return None
         if ref.repo is not None and ref.repo.lower() != self.config.repo.lower():
             return None
-        root = web_root(self.config.api_url)
-        if ref.url is not None and urllib.parse.urlsplit(ref.url).netloc.lower() != \
-                urllib.parse.urlsplit(root).netloc.lower():
+        root, host = self._web
+        if ref.url is not None and urllib.parse.urlsplit(ref.url).netloc.lower() != host:
             return None
         number = ref.key.lstrip("#")
         url = ref.url or f"{root}/{self.config.repo}/issues/{number}"
