@@ -1,1 +1,2 @@
-"""Where reports are delivered: a Slack webhook and a GitHub tracking issue."""
+"""Where results are delivered: reports to a Slack webhook or a GitHub tracking issue, the
+Action's write-back as a pull request when it cannot push."""

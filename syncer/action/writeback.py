@@ -142,9 +142,10 @@ def open_pull_request(env: Mapping[str, str], event: Event, head: str, base: str
 
     The repository is the one the workflow runs in (``GITHUB_REPOSITORY``), reached at
     ``GITHUB_API_URL`` with ``GITHUB_TOKEN`` (``PMSYNC_GITHUB__TOKEN`` when that is unset).
-    GitHub refusals are read as the GitHub connector reads them (:mod:`connectors.pull_request`).
+    GitHub refusals are read as the GitHub connector reads them
+    (:mod:`connectors.delivery.pull_request`).
     """
-    from connectors.pull_request import open_pull_request as open_on_github
+    from connectors.delivery.pull_request import open_pull_request as open_on_github
 
     token = env.get("GITHUB_TOKEN") or env.get("PMSYNC_GITHUB__TOKEN")
     name = event.repository or env.get("PMSYNC_GITHUB__REPO", "")
