@@ -12,10 +12,17 @@ import os
 import sys
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -160,6 +167,71 @@ class PushSettings(BaseModel):
     max_items_per_document: int = Field(default=500, ge=0)
 
 
+class PolicySettings(BaseModel):
+    """Due dates by policy, for items whose document gives none (README: Follow-up policy).
+
+    Days are counted from the incident date in the document's metadata, else the document's
+    first commit. ``due_days`` is keyed by priority as written (case-insensitive) or as the
+    priority map maps it, with ``default`` for every other item; ``severity_due_days`` by the
+    incident's severity. When both give a date the earlier one applies.
+    """
+
+    due_days: dict[str, int] = Field(default_factory=dict)
+    severity_due_days: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("due_days", "severity_due_days")
+    @classmethod
+    def _days(cls, value: dict[str, int]) -> dict[str, int]:
+        negative = [key for key, days in value.items() if days < 0]
+        if negative:
+            raise ValueError(f"days must be 0 or more (not for {', '.join(negative)})")
+        return value
+
+
+RuleLevel = Literal["error", "warning", "off"]
+
+
+def _rule(default: RuleLevel, name: str) -> Any:
+    """A rule's level, set under its diagnostic code (``missing-owner``) or with underscores."""
+    return Field(default=default, validation_alias=AliasChoices(name.replace("-", "_"), name))
+
+
+class CheckSettings(BaseModel):
+    """``pmsync check``: each rule's level (``error``, ``warning`` or ``off``), by its code
+    (README: Check rules; ``pmsync check --help``)."""
+
+    missing_owner: RuleLevel = _rule("error", "missing-owner")
+    missing_due: RuleLevel = _rule("error", "missing-due")
+    bad_due: RuleLevel = _rule("error", "bad-due")
+    due_no_year: RuleLevel = _rule("warning", "due-no-year")
+    missing_priority: RuleLevel = _rule("warning", "missing-priority")
+    unknown_status: RuleLevel = _rule("warning", "unknown-status")
+    duplicate_id: RuleLevel = _rule("error", "duplicate-id")
+    placeholder: RuleLevel = _rule("error", "placeholder")
+    overdue: RuleLevel = _rule("warning", "overdue")
+    encoding: RuleLevel = _rule("warning", "encoding")
+    empty_table: RuleLevel = _rule("warning", "empty-table")
+    ragged_row: RuleLevel = _rule("warning", "ragged-row")
+    no_title: RuleLevel = _rule("warning", "no-title")
+    severe_without_urgent: RuleLevel = _rule("off", "severe-without-urgent")
+    unowned_at_due: RuleLevel = _rule("off", "unowned-at-due")
+    #: Done and won't-do items are spared the owner and due-date rules.
+    exempt_done: bool = Field(default=False, validation_alias=AliasChoices("exempt_done",
+                                                                          "exempt-done"))
+
+    @classmethod
+    def rule_codes(cls) -> tuple[str, ...]:
+        """Every rule's code, ``missing-owner`` and so on."""
+        return tuple(name.replace("_", "-") for name, field in cls.model_fields.items()
+                     if get_args(field.annotation) == get_args(RuleLevel))
+
+    def level(self, code: str) -> RuleLevel | None:
+        """The level of the rule called ``code``; None for a code that is no rule."""
+        if code not in self.rule_codes():
+            return None
+        return getattr(self, code.replace("-", "_"))  # type: ignore[no-any-return]
+
+
 class RouteRule(BaseModel):
     """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
     ``path`` is a glob on the document path)."""
@@ -194,6 +266,8 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     remind: RemindSettings = Field(default_factory=RemindSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    check: CheckSettings = Field(default_factory=CheckSettings)
     document_base_url: str | None = None
     max_document_mb: float = 5.0
 
@@ -322,7 +396,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 def _invalid(error: Any, path: Path | None) -> str:
     """``jira.url (PMSYNC_JIRA__URL or url in [jira] of pmsync.toml): must be …``."""
     loc = [str(p) for p in error["loc"]]
-    env = "PMSYNC_" + "__".join(loc).upper()
+    env = "PMSYNC_" + "__".join(loc).upper().replace("-", "_")  # check rules: codes as keys
     table = f"[{'.'.join(loc[:-1])}] of " if len(loc) > 1 else ""
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{'.'.join(loc)} ({env} or {loc[-1]} in {table}{path or 'pmsync.toml'}): {message}"
@@ -377,7 +451,9 @@ def settings_origins(config_file: Path | None = None, **overrides: Any) -> dict[
 
 
 # Settings whose value is one mapping as a whole: shown and traced as one setting.
-_WHOLE_MAPPINGS = ("priority_map", "priority_labels")
+_WHOLE_MAPPINGS = (
+    "priority_map", "priority_labels", "due_days", "severity_due_days",
+)
 
 
 def setting_leaves(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -11,7 +11,8 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel
+from pydantic.fields import FieldInfo
 
 ENV_PREFIX = "PMSYNC_"
 ENV_DELIMITER = "__"
@@ -33,7 +34,7 @@ def unknown_keys(data: Mapping[str, Any], model: type[BaseModel], table: str = "
     """One description per key of ``data`` (a config file's pmsync table, nested) that no field
     of ``model`` reads, naming its table and the closest known keys."""
     problems: list[str] = []
-    fields = model.model_fields
+    fields = field_names(model)
     for key, value in data.items():
         field = fields.get(key)
         if field is None:
@@ -42,6 +43,17 @@ def unknown_keys(data: Mapping[str, Any], model: type[BaseModel], table: str = "
         else:
             problems.extend(_unknown_in(value, field.annotation, _join(table, key)))
     return problems
+
+
+def field_names(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """Each field of ``model`` under its name and under every alias it is read by."""
+    names = dict(model.model_fields)
+    for field in model.model_fields.values():
+        alias = field.validation_alias
+        for choice in alias.choices if isinstance(alias, AliasChoices) else ():
+            if isinstance(choice, str):
+                names.setdefault(choice, field)
+    return names
 
 
 def _unknown_in(value: Any, annotation: Any, table: str) -> list[str]:

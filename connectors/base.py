@@ -181,6 +181,14 @@ class TicketState:
     updated: datetime | None = None
     resolved: datetime | None = None  # when it reached done / won't do, where the tracker says
     stamp: Stamp | None = None
+    #: A due date the tracker keeps apart from the ticket's own: its GitHub milestone's.
+    milestone_due: date | None = None
+
+    @property
+    def due_date(self) -> date | None:
+        """The ticket's due date as the tracker shows it: its milestone's (GitHub), else its
+        own (Jira ``duedate``, the ``Due:`` line of a GitHub body)."""
+        return self.milestone_due or self.fields.due
 
 
 def creation_order(link: TicketLink) -> tuple[str, int]:

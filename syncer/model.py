@@ -166,6 +166,21 @@ class ActionItem:
         }
 
 
+DueSource = Literal["document", "tracker", "policy"]
+
+
+@dataclass(frozen=True)
+class Due:
+    """An item's effective due date and where it came from."""
+
+    date: date
+    source: DueSource
+
+    def to_json(self) -> dict[str, str]:
+        """``{"due": "2026-01-31", "due_source": "policy"}``."""
+        return {"due": self.date.isoformat(), "due_source": self.source}
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem or remark about one place in a document."""
@@ -175,6 +190,7 @@ class Diagnostic:
     severity: Literal["error", "warning", "info"]
     code: str
     message: str
+    due: Due | None = None  # the effective due date the problem is about (overdue and such)
 
     def location(self) -> str:
         """``file:line`` (or just the file)."""

@@ -17,6 +17,7 @@ from typing import Literal
 
 from connectors.base import TicketState, Tracker
 from syncer.model import ActionItem, ParsedDocument, Status
+from syncer.policy import DuePolicy, DueSource, PriorityClasses, severity_name
 
 GroupBy = Literal["owner", "postmortem", "tracker", "priority"]
 GROUP_BY: tuple[GroupBy, ...] = ("owner", "postmortem", "tracker", "priority")
@@ -46,7 +47,7 @@ class Entry:
     line: int
     title: str
     owner: str | None
-    due: date | None
+    due: date | None  # the effective due date: the document's, else the ticket's, else policy
     days_overdue: int | None  # as_of - due in days: > 0 overdue, <= 0 days left (None: no due)
     status: str  # one of STATUS_KEYS, the tracker's when refreshed
     status_source: Literal["document", "tracker"]
@@ -58,6 +59,7 @@ class Entry:
     document: str | None  # the postmortem's title
     missing: tuple[str, ...] = ()  # "owner" / "due" for incomplete items
     group: str | None = None  # the group this entry falls in when the report is grouped
+    due_source: DueSource | None = None  # where ``due`` comes from
 
     def to_json(self) -> dict[str, object]:
         """The JSON form of an entry (``pmsync report --format json``)."""
@@ -67,6 +69,7 @@ class Entry:
             "title": self.title,
             "owner": self.owner,
             "due": self.due.isoformat() if self.due else None,
+            "due_source": self.due_source,
             "days_overdue": self.days_overdue,
             "status": self.status,
             "status_source": self.status_source,
@@ -186,10 +189,16 @@ def build_report(
     states: TicketStates | None = None,
     group_by: GroupBy | None = None,
     due_soon_days: int = 7,
+    policy: DuePolicy | None = None,
 ) -> Report:
-    """The report for ``documents`` on ``as_of``; ``states`` override the documents' statuses."""
+    """The report for ``documents`` on ``as_of``; ``states`` override the documents' statuses.
+
+    Due dates are effective ones: the document's, else the ticket's (from ``states``), else
+    ``policy``'s; ``policy`` also groups priorities through the priority map.
+    """
     refreshed = states is not None
     states = states or TicketStates()
+    policy = policy or DuePolicy.none()
     overdue: list[Entry] = []
     due_soon: list[Entry] = []
     incomplete: list[Entry] = []
@@ -204,7 +213,7 @@ def build_report(
         counts: Counter[str] = Counter()
         for item in parsed.items:
             state = states.states.get(item_key(item))
-            entry = _entry(parsed, item, as_of, state, group_by)
+            entry = _entry(parsed, item, as_of, state, group_by, policy)
             by_status[entry.status] += 1
             counts[entry.status] += 1
             per_severity[severity][entry.status] += 1
@@ -247,21 +256,22 @@ def build_report(
 
 
 def _entry(parsed: ParsedDocument, item: ActionItem, as_of: date, state: TicketState | None,
-           group_by: GroupBy | None) -> Entry:
+           group_by: GroupBy | None, policy: DuePolicy) -> Entry:
     if state is not None:
         status, source = state.status.value, "tracker"
     else:
         status, source = (item.status.value if item.status else "unknown"), "document"
     ticket, url, tracker = _ticket(item, state)
-    missing = tuple(name for name, value in (("owner", item.owner), ("due", item.due))
+    due = policy.due(parsed, item, state.due_date if state is not None else None)
+    missing = tuple(name for name, value in (("owner", item.owner), ("due", due))
                     if value is None)
     entry = Entry(
         file=str(item.file),
         line=item.line,
-        title=item.title,
+        title=item.own_title,
         owner=item.owner,
-        due=item.due,
-        days_overdue=(as_of - item.due).days if item.due else None,
+        due=due.date if due else None,
+        days_overdue=(as_of - due.date).days if due else None,
         status=status,
         status_source=source,  # type: ignore[arg-type]
         ticket=ticket,
@@ -271,18 +281,17 @@ def _entry(parsed: ParsedDocument, item: ActionItem, as_of: date, state: TicketS
         incident_id=parsed.metadata.incident_id,
         document=_document_name(parsed),
         missing=missing,
+        due_source=due.source if due else None,
     )
     if group_by is None:
         return entry
-    return _with_group(entry, group_by)
+    return replace(entry, group=group_name(entry, group_by, policy.priorities))
 
 
-def _with_group(entry: Entry, group_by: GroupBy) -> Entry:
-    return replace(entry, group=group_name(entry, group_by))
-
-
-def group_name(entry: Entry, group_by: GroupBy) -> str:
-    """The group ``entry`` falls in: its owner, postmortem, tracker or priority."""
+def group_name(entry: Entry, group_by: GroupBy,
+               priorities: PriorityClasses | None = None) -> str:
+    """The group ``entry`` falls in: its owner, postmortem, tracker or priority (one group per
+    priority the priority map makes one, ``P1 / High``, when ``priorities`` are given)."""
     if group_by == "owner":
         return entry.owner or "(no owner)"
     if group_by == "postmortem":
@@ -291,7 +300,9 @@ def group_name(entry: Entry, group_by: GroupBy) -> str:
         return entry.incident_id or entry.document or entry.file
     if group_by == "tracker":
         return entry.tracker or "(no ticket)"
-    return entry.priority or "(no priority)"
+    if not entry.priority:
+        return "(no priority)"
+    return priorities.label(entry.priority) if priorities else entry.priority
 
 
 def grouped(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
@@ -330,28 +341,6 @@ def age_bucket(days: int) -> str:
         if days >= first and (last is None or days <= last):
             return label
     return AGE_BUCKETS[0][0]
-
-
-_SEV_NUMBER = re.compile(r"\b(?:sev(?:erity)?|s)[\s-]?(\d)\b", re.IGNORECASE)
-_P_NUMBER = re.compile(r"\bP([0-4])\b")
-_SEV_WORD = re.compile(r"\b(critical|major|high|medium|moderate|minor|low)\b", re.IGNORECASE)
-
-
-def severity_name(text: str | None) -> str:
-    """A severity as reports group it: ``SEV-1 (Critical)`` → ``SEV1``; None → ``unknown``.
-
-    Template lines that list every choice (``SEV-1 | SEV-2 | SEV-3``) count as their first.
-    """
-    if not text:
-        return "unknown"
-    for pattern, form in ((_SEV_NUMBER, "SEV{}"), (_P_NUMBER, "P{}")):
-        match = pattern.search(text)
-        if match:
-            return form.format(match.group(1))
-    word = _SEV_WORD.search(text)
-    if word:
-        return word.group(1).capitalize()
-    return text.strip().strip("`*_ ")[:40] or "unknown"
 
 
 def _severity_order(name: str) -> tuple[int, str]:

@@ -130,7 +130,7 @@ def test_severity_names(text: str | None, name: str):
     ("owner", ["@alice", "@bob", "@carol"]),
     ("postmortem", ["INC-101: API outage"]),
     ("tracker", ["github", "(no ticket)", "jira"]),
-    ("priority", ["P2", "P1"]),
+    ("priority", ["P2 / Medium", "P1 / High"]),  # named by every word the map makes one
 ])
 def test_group_by_names_each_entry_group(group_by: str, groups: list[str]):
     report = build_report(_documents(), AS_OF, group_by=group_by)  # type: ignore[arg-type]

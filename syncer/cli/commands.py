@@ -27,11 +27,13 @@ from config.settings import (
 from syncer.check import check_document
 from syncer.errors import EXIT_OK, ConfigError, outcome_exit_code
 from syncer.parse.extract import Extraction, extract
+from syncer.policy import DuePolicy
 from syncer.render.items import (
     diagnostic_json,
     diagnostic_line,
     dumps,
     github_annotation,
+    item_json,
     output_console,
     print_doctor,
     print_items,
@@ -82,7 +84,9 @@ def run_items(paths: Sequence[Path], settings: Settings, fmt: str) -> int:
             if d.severity != "info":
                 click.echo(f"pmsync: {diagnostic_line(d)}", err=True)
     if fmt == "json":
-        click.echo(dumps([i.to_json() for p in extraction.documents for i in p.items]))
+        policy = DuePolicy.from_settings(settings)
+        click.echo(dumps([item_json(i, policy.due(p, i), policy.configured)
+                          for p in extraction.documents for i in p.items]))
     else:
         print_items(output_console(), ((str(p.doc.path), p.items) for p in extraction.documents))
     return outcome_exit_code(extraction.errors)
@@ -92,7 +96,9 @@ def run_check(paths: Sequence[Path], settings: Settings, fmt: str, as_of: date) 
     """``pmsync check``: lint items; exit 1 when an error was found."""
     extraction = extract(paths, settings)
     _report_errors(extraction)
-    found = [d for parsed in extraction.documents for d in check_document(parsed, as_of)]
+    policy = DuePolicy.from_settings(settings)
+    found = [d for parsed in extraction.documents
+             for d in check_document(parsed, as_of, rules=settings.check, policy=policy)]
     errors = sum(1 for d in found if d.severity == "error")
     warnings = sum(1 for d in found if d.severity == "warning")
     items = sum(len(p.items) for p in extraction.documents)
@@ -234,7 +240,8 @@ def run_report(
     if refresh:
         states = _read_states(extraction, settings, trackers)
     report = build_report(extraction.documents, as_of, states=states, group_by=group_by,
-                          due_soon_days=settings.report.due_soon_days)
+                          due_soon_days=settings.report.due_soon_days,
+                          policy=DuePolicy.from_settings(settings))
     base_url = settings.document_base_url
     if fmt == "json":
         click.echo(report_json(report))

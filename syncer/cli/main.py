@@ -95,7 +95,30 @@ def items(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
               help="Date for overdue checks (default: today).")
 @pass_app
 def check(app: AppContext, paths: tuple[Path, ...], fmt: str, as_of: Any) -> CheckOutcome:
-    """Lint action items: owner, due date, priority, status, ids, placeholders, overdue."""
+    """Lint action items: owner, due date, priority, status, ids, placeholders, overdue.
+
+    Each rule can be set to error, warning or off under [check] in pmsync.toml
+    (PMSYNC_CHECK__MISSING_OWNER=off); exempt-done = true spares done and won't-do items the
+    owner and due-date rules. Due dates include the follow-up policy's ([policy]).
+
+    \b
+    Rules (default level):
+      missing-owner          error    an item has no owner
+      missing-due            error    no due date, in the document or by policy (open items)
+      bad-due                error    the due date is not a date pmsync can read
+      due-no-year            warning  the due date has no year and there is no incident date
+      missing-priority       warning  an item has no priority
+      unknown-status         warning  the status is not a known status word
+      duplicate-id           error    two items share one id
+      placeholder            error    a template placeholder left in a filled document
+      overdue                warning  past its due date and not done
+      encoding               warning  the file is not valid UTF-8 (read as cp1252)
+      empty-table            warning  an action-item table with a header but no rows
+      ragged-row             warning  a row with more or fewer cells than its header
+      no-title               warning  a row with no action text
+      severe-without-urgent  off      a SEV0-SEV2 postmortem with no P0 or P1 item
+      unowned-at-due         off      no owner and its due date (policy's too) has come
+    """
     from syncer.cli.commands import run_check
 
     day = as_of.date() if as_of else date.today()

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from syncer.logs import mask_secrets
-from syncer.model import ActionItem, Diagnostic
+from syncer.model import ActionItem, Diagnostic, Due
 
 if TYPE_CHECKING:
     from syncer.doctor import TrackerReport
@@ -95,8 +95,19 @@ def _escape_property(text: str) -> str:
 
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     """A diagnostic as a JSON object."""
-    return {"file": str(d.file), "line": d.line, "severity": d.severity, "code": d.code,
-            "message": d.message}
+    data: dict[str, Any] = {"file": str(d.file), "line": d.line, "severity": d.severity,
+                            "code": d.code, "message": d.message}
+    return {**data, **d.due.to_json()} if d.due is not None else data
+
+
+def item_json(item: ActionItem, due: Due | None, with_source: bool) -> dict[str, object]:
+    """An item as ``pmsync items --format json`` prints it; ``with_source`` (a follow-up
+    policy is set) makes ``due`` the effective due date and adds where it comes from."""
+    data = item.to_json()
+    if with_source:
+        data["due"] = due.date.isoformat() if due else None
+        data["due_source"] = due.source if due else None
+    return data
 
 
 # "external": items naming a ticket no configured tracker owns, never created: counted and

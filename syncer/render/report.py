@@ -23,7 +23,8 @@ from syncer.report import AGE_BUCKETS, STATUS_KEYS, Completion, Entry, Report, g
 
 #: GitHub refuses issue bodies over 65,536 characters.
 GITHUB_BODY_LIMIT = 65_536
-CSV_COLUMNS = ("section", "file", "line", "title", "owner", "due", "days_overdue", "status",
+CSV_COLUMNS = ("section", "file", "line", "title", "owner", "due", "due_source", "days_overdue",
+               "status",
                "ticket", "ticket_url", "tracker", "priority", "incident_id", "document",
                "missing", "group")
 EMPTY = {
@@ -33,6 +34,8 @@ EMPTY = {
 }
 STATUS_LABEL = {"open": "open", "in_progress": "in progress", "done": "done",
                 "wont_do": "won't do", "unknown": "no status"}
+#: How a due date that is not the document's own is marked in text and Markdown.
+DUE_MARK = {"policy": "policy", "tracker": "ticket"}
 GROUP_TITLE = {"owner": "Owner", "postmortem": "Postmortem", "tracker": "Tracker",
                "priority": "Priority"}
 
@@ -74,6 +77,25 @@ def _days(entry: Entry) -> str:
     if days > 0:
         return f"{days}"
     return "today" if days == 0 else f"{-days}"
+
+
+def _due(entry: Entry) -> str:
+    """``2026-01-31``, or ``2026-01-31 (policy)`` for a date the document does not give."""
+    if entry.due is None:
+        return ""
+    mark = DUE_MARK.get(entry.due_source or "")
+    return f"{entry.due.isoformat()} ({mark})" if mark else entry.due.isoformat()
+
+
+def _due_legend(report: Report) -> list[str]:
+    """What the marks on due dates mean, when any listed date carries one."""
+    sources = {e.due_source for _, entries in _sections(report) for e in entries}
+    legend = []
+    if "policy" in sources:
+        legend.append("(policy): no due date in the document; the follow-up policy's")
+    if "tracker" in sources:
+        legend.append("(ticket): no due date in the document; the ticket's")
+    return legend
 
 
 def _rate(completion: Completion) -> str:
@@ -120,6 +142,8 @@ def print_text(console: Console, report: Report, max_rows: int = TEXT_ROWS) -> N
         if len(shown) < len(entries):
             console.print(f"…and {len(entries) - len(shown)} more: --format csv or json lists "
                           "them all.")
+    for line in _due_legend(report):
+        console.print(f"[dim]{escape(line)}[/]")
     console.print()
     console.print("[bold]Metrics[/]")
     m = report.metrics
@@ -157,7 +181,7 @@ def _text_table(section: str, entries: Sequence[Entry]) -> Table:
     for e in entries:
         first = " ".join(e.missing) if section == "incomplete" else _days(e)
         where = escape(f"{PurePath(e.file).name}:{e.line}")
-        table.add_row(first, e.due.isoformat() if e.due else "",
+        table.add_row(first, _due(e),
                       f"{escape(e.title)}\n[dim]{where}[/]", escape(e.owner or ""),
                       STATUS_LABEL[e.status], escape(e.ticket or ""))
     return table
@@ -201,6 +225,9 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
             out += [*_markdown_table(section, members, document_base_url), ""]
         if len(shown) < len(entries):
             out += [f"…and {len(entries) - len(shown)} more (`pmsync report --format csv` lists them all).", ""]
+    legend = _due_legend(report)
+    if legend:
+        out += [" · ".join(f"_{_cell(line)}_" for line in legend), ""]
     out += ["### Charts", "", *_charts(report)]
     out += ["### Metrics", "", *_markdown_metrics(report)]
     if report.notes:
@@ -240,7 +267,7 @@ def _markdown_table(section: str, entries: Sequence[Entry], base_url: str | None
     for e in entries:
         lead = " ".join(e.missing) if section == "incomplete" else _days(e)
         rows.append(
-            f"| {lead} | {e.due.isoformat() if e.due else ''} | {_cell(e.title)} | "
+            f"| {lead} | {_due(e)} | {_cell(e.title)} | "
             f"{_cell(e.owner or '')} | {STATUS_LABEL[e.status]} | {_ticket_md(e)} | "
             f"{_postmortem(e)} | {_where(e, base_url)} |"
         )
