@@ -3,9 +3,9 @@ the user when pmsync reads nothing in it.
 
 * A table whose columns name the work (``Action``, ``What we will do``, ``Improvement``) but no
   owner, due date, priority, status or ticket is an action-item table when it stands in an
-  action section (see :func:`syncer.parse.list_items.action_place`). As for lists, a document that keeps
-  its action items in a tracked table has said where they live: such a table is then read only
-  in that table's section.
+  action section (see :func:`syncer.parse.sections.action_place`). As for lists, a document
+  that keeps its action items in a tracked table has said where they live: such a table is then
+  read only in that table's section.
 * A status sub-heading in an action section (``Completed``, ``In progress``) gives its status
   to the rows under it that state none, as it does to list items.
 * A heading that names action items under which nothing is read, and a list or table passed
