@@ -139,3 +139,22 @@ def test_status_heading_applies_to_an_action_like_table_too() -> None:
     text = "## Follow-up work\n\n### Completed\n\n| Action | Area |\n|---|---|\n| Raise the limit | db |\n"
     item = only(text)
     assert (item.status, item.status_raw) == (Status.DONE, "Completed")
+
+
+# --- a status written in another column of a table without a Status column ---------------------
+
+@pytest.mark.parametrize("note", ["Done", "[Merged](https://example.com/x)", "Done, see the PR"])
+def test_status_opening_a_cell_of_another_column(note: str) -> None:
+    text = f"| Action | Owner | Notes |\n|---|---|---|\n| Raise the limit | @li | {note} |\n"
+    assert only(text).status == Status.DONE
+
+
+@pytest.mark.parametrize("note", ["we are done once the PR lands", "Waiting on the vendor"])
+def test_a_remark_in_another_column_is_no_status(note: str) -> None:
+    text = f"| Action | Owner | Notes |\n|---|---|---|\n| Raise the limit | @li | {note} |\n"
+    assert only(text).status is None
+
+
+def test_a_status_column_is_never_second_guessed_by_other_cells() -> None:
+    text = "| Action | Status | Notes |\n|---|---|---|\n| Raise the limit |  | Done |\n"
+    assert only(text).status is None

@@ -181,3 +181,40 @@ def test_next_row_opening_with_a_pipe_is_not_taken_for_the_rest_of_a_short_one()
     head = "## Action items\n\n| Action | Kind | Owner | Ticket |\n|---|---|---|---|\n"
     text = head + "| Add an alert | prevent\n| Shard it | scale |\n"
     assert [(i.line, i.title) for i in parse(text).items] == [(5, "Add an alert"), (6, "Shard it")]
+
+
+# --- tables reflowed into a paragraph --------------------------------------------------------
+
+REFLOWED = (
+    "## Action items\n\n"
+    "| Action | Owner | Ticket | |--------|-------|--------|\n"
+    "| Add an alert on the queue depth | @kim |\n"
+    "[#12](https://github.com/acme/shop/issues/12) | | Shard the\n"
+    "queue by tenant | @li || | Write the `a|b` runbook | @ana | OPS-7 |\n"
+    "\nAfter the table.\n"
+)
+
+
+def test_table_reflowed_into_a_paragraph_is_read_row_by_row() -> None:
+    items = parse(REFLOWED).items
+    assert [(i.line, i.title, i.owner) for i in items] == [
+        (4, "Add an alert on the queue depth", "@kim"),
+        (5, "Shard the queue by tenant", "@li"),
+        (6, "Write the `a|b` runbook", "@ana"),
+    ]
+    assert [i.ticket.key if i.ticket else None for i in items] == ["#12", None, "OPS-7"]
+
+
+def test_reflowed_table_whose_cells_do_not_add_up_is_not_read() -> None:
+    # Two cells where the second row's third should be: no way to tell the rows apart.
+    text = REFLOWED.replace("| @li || |", "| @li | |")
+    assert parse(text).items == ()
+    assert [d.code for d in parse(text).diagnostics] == ["unread-section"]
+
+
+def test_reflowed_table_is_never_written_into() -> None:
+    items = parse(REFLOWED).items
+    with pytest.raises(InputError) as caught:
+        _write(REFLOWED, [ItemChange(items[1], ticket=_link(1))])
+    assert caught.value.line == 5 and "reflowed" in caught.value.message
+    assert _write(REFLOWED, [ItemChange(items[1])]) == REFLOWED  # nothing to write: no refusal

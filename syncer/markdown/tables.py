@@ -8,7 +8,8 @@ inside their cell, so a cell can always be rewritten without touching its neighb
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, pairwise
 
@@ -190,6 +191,9 @@ class Table:
     delimiter: Row
     rows: tuple[Row, ...]
     blank: Row | None = None
+    #: the table was reflowed into a paragraph (see _reflowed_table): its rows start and end
+    #: within lines, so it is read but never written into
+    reflowed: bool = False
 
     @property
     def header_below(self) -> bool:
@@ -318,7 +322,81 @@ def find_tables(doc: Document) -> list[Table]:
         if table is not None:
             tables.append(table)
             resume = table.last_line
-    return tables
+    reflowed = _reflowed_tables(doc, table_lines(tables))
+    return sorted([*tables, *reflowed], key=_first_line) if reflowed else tables
+
+
+def _first_line(table: Table) -> int:
+    return table.first_line
+
+
+# A line that holds a header row and its delimiter row run together, as a reflowed table's first
+# line does ("| Action | Owner | |---|---|"): a pipe, then a delimiter cell between pipes.
+_MAY_BE_REFLOWED = re.compile(r"\n[ \t]*\|(?=[^\n]*\|[ \t]*:?-{3,}:?[ \t]*\|)")
+
+
+def _reflowed_tables(doc: Document, taken: frozenset[int]) -> list[Table]:
+    """Tables that an exporter reflowed into paragraphs (see :func:`_reflowed_table`)."""
+    found: list[Table] = []
+    for index in doc.indexes_starting(_MAY_BE_REFLOWED):
+        if index + 1 not in taken and index + 1 not in doc.hidden:
+            table = _reflowed_table(doc, index)
+            if table is not None:
+                found.append(table)
+    return found
+
+
+def _reflowed_table(doc: Document, index: int) -> Table | None:
+    """The table reflowed into the paragraph that starts at line index ``index``, or None.
+
+    Its first line holds the header cells, an empty cell and as many delimiter cells; the rows
+    follow, run together and wrapped anywhere: each ``width`` cells, then an empty cell where one
+    row's closing pipe meets the next one's opening pipe, up to the paragraph's end, which closes
+    the last row. It is read when the cells add up exactly so, never otherwise.
+    """
+    texts, lines = doc.texts, doc.lines
+    first = cell_texts(texts[index]) or ()
+    width = (len(first) - 1) // 2 if len(first) % 2 else 0
+    if width < 2 or first[width] or not _is_delimiter(first[width + 1:]):
+        return None
+    header, delimiter = first[:width], first[width + 1:]
+    if _is_delimiter(header):
+        return None
+    end = index + 1
+    while end < len(texts) and texts[end].strip() and end + 1 not in doc.hidden and (
+        texts[end].lstrip()[:1] not in ("#", ">")
+    ):
+        end += 1
+    rows = _reflowed_rows(doc, index + 1, end, width)
+    if not rows:
+        return None
+    return Table(Row(lines, index, header), Row(lines, index, delimiter), rows, reflowed=True)
+
+
+def _reflowed_rows(doc: Document, start: int, end: int, width: int) -> tuple[Row, ...]:
+    """The rows of a reflowed table's body, lines ``start`` to ``end`` (indexes), or () when
+    its cells do not add up to whole rows with an empty cell between each two."""
+    parts = [doc.texts[i].strip() for i in range(start, end)]
+    joined = " ".join(parts)
+    if not joined.startswith("|") or not _closes(joined):
+        return ()
+    pipes = pipe_positions(joined)
+    cells = [joined[a + 1:b].strip() for a, b in pairwise(pipes)]
+    if (len(cells) + 1) % (width + 1) or any(cells[width::width + 1]):
+        return ()
+    line_of = _line_index(parts, start)
+    rows = []
+    for first in range(0, len(cells), width + 1):
+        opening, closing = line_of(pipes[first]), line_of(pipes[first + width])
+        texts = tuple(c.replace("\\|", "|") for c in cells[first:first + width])
+        rows.append(Row(doc.lines, opening, texts, closing - opening + 1))
+    return tuple(rows)
+
+
+def _line_index(parts: Sequence[str], start: int) -> Callable[[int], int]:
+    """Which line (index) an offset of the parts joined with single spaces falls on."""
+    ends = list(accumulate(len(part) + 1 for part in parts))
+    return lambda offset: start + bisect_right(ends, offset)
 
 
 def _table_at(doc: Document, below: int) -> Table | None:

@@ -32,6 +32,7 @@ from syncer.parse.metadata import read_metadata
 from syncer.parse.values import (
     MAY_BE_PLACEHOLDER,
     DateOrder,
+    StatusMatch,
     StatusVocabulary,
     is_empty_value,
     is_fill_in,
@@ -322,6 +323,26 @@ class _TableReader:
                 return ticket, text
         return None, None
 
+    def status(
+        self, cells: Sequence[str], status_text: str, ticket_text: str
+    ) -> tuple[StatusMatch | None, str | None]:
+        """A row's status and its raw text: its Status cell's; else, in a table without a Status
+        column, a status written where the template has room for it: "n/a DONE" or "TODO" in
+        the bug column, or a cell of another column that opens with one (``Done``,
+        ``[Done](…)``, ``Merged, see notes``)."""
+        vocabulary = self.options.status_vocabulary
+        stated = parse_status(status_text, vocabulary) if status_text else None
+        raw = unwrap_emphasis(status_text) or None
+        if ticket_text and stated is None and parse_ticket(ticket_text) is None:
+            stated = parse_status(ticket_text, vocabulary)
+            raw = stated.raw if stated else None
+        if raw is None and "status" not in self.columns:
+            others = self.reference_columns[:-1]  # the title comes last
+            found = (_opening_status(cells[at], vocabulary) for at in others if at < len(cells))
+            stated = next(filter(None, found), None)
+            raw = stated.raw if stated else None
+        return stated, raw
+
     def ragged(self, row: Row) -> Diagnostic:
         """The warning for a row without as many cells as the header; a short row that opens
         with a pipe and lacks the closing one looks hard-wrapped (see syncer.markdown.tables._wrapped)."""
@@ -364,13 +385,8 @@ class _TableReader:
         _, owner_text, due_raw, priority, status_text, ticket_text, id_text, tracker = values
         options = self.options
         due = parse_date(due_raw, self.incident_date, options.date_order) if due_raw else None
-        status = parse_status(status_text, options.status_vocabulary) if status_text else None
-        status_raw = unwrap_emphasis(status_text) or None
+        status, status_raw = self.status(cells, status_text, ticket_text)
         ticket = parse_ticket(ticket_text) if ticket_text else None
-        if ticket_text and ticket is None and status is None:
-            # Templates without a Status column write "n/a DONE" or "TODO" in the bug column.
-            status = parse_status(ticket_text, options.status_vocabulary)
-            status_raw = status.raw if status else None
         if ticket is None:
             ticket, ticket_text = self.cell_reference(cells)
         return ActionItem(
@@ -392,6 +408,20 @@ class _TableReader:
             tracker=tracker or None,
             placeholders=placeholders,
         )
+
+
+# The most words of a cell that states a status beside a remark ("Done, see the runbook PR").
+_STATUS_CELL_WORDS = 6
+
+
+def _opening_status(text: str, vocabulary: StatusVocabulary) -> StatusMatch | None:
+    """The status a short cell opens with (``Done``, ``[Merged](…) in 2.3``), or None: a
+    longer text, or one with the status word further in, is a remark."""
+    plain = strip_markdown(text).strip()
+    if not plain or len(plain.split()) > _STATUS_CELL_WORDS:
+        return None
+    stated = parse_status(plain, vocabulary)
+    return stated if stated is not None and plain.casefold().startswith(stated.raw.casefold()) else None
 
 
 # Columns whose values have their own meaning and hold no ticket: an ID such as "AI-1" looks

@@ -202,6 +202,8 @@ def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[Text
     tables: dict[int, Table] = {}
     for change in changes:
         anchor = change.item.anchor
+        if isinstance(anchor, TableAnchor):
+            _refuse_reflowed(anchor, change)
         relinked = relink_edit(doc, change.item, change.relink)
         if relinked is not None:
             edits.append(relinked)
@@ -233,6 +235,18 @@ def edits_for_changes(doc: Document, changes: Sequence[ItemChange]) -> list[Text
     for (first_line, header), values in sorted(new_columns.items(), key=lambda kv: kv[0][1] != "Status"):
         edits.extend(add_column(tables[first_line], header, values))
     return edits
+
+
+def _refuse_reflowed(anchor: TableAnchor, change: ItemChange) -> None:
+    """A table reflowed into a paragraph is read but never written: its rows start and end
+    within lines, so no cell or column edit could keep the other rows as they are."""
+    table = anchor.table
+    if table.reflowed and (change.ticket is not None or change.status is not None or change.relink):
+        raise InputError(
+            "", f"the table at line {table.first_line} is reflowed into a paragraph (its rows "
+            "run on within lines): pmsync reads it but does not write into it; put its header, "
+            "its delimiter row and each row on a line of their own", line=anchor.row.line.number,
+        )
 
 
 def plan_edits(doc: Document, changes: Sequence[ItemChange]) -> list[TextEdit]:
