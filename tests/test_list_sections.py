@@ -162,3 +162,21 @@ def test_a_bullet_ending_in_a_colon_that_names_no_section_stays_an_item(read: Re
 def test_a_label_bullet_without_children_makes_nothing_an_item(read: Read) -> None:
     text = "## Notes\n\n- **Follow-ups agreed**:\n- Restarted the nodes\n"
     assert read(text) == []
+
+
+def test_a_status_label_bullet_gives_its_status_to_the_items_nested_in_it(read: Read) -> None:
+    text = (
+        "## Action items\n\n"
+        "- **Done:**\n"
+        "  - Rotate the signing keys\n"
+        "- In progress:\n"
+        "  - Audit the key store\n"
+        "- Detection:\n"
+        "  - Alert on expiring keys\n"
+    )
+    found = read(text)
+    assert [(item.line, item.title, item.status, item.section) for item in found] == [
+        (4, "Rotate the signing keys", "done", "Done"),
+        (6, "Audit the key store", "in_progress", "In progress"),
+        (8, "Alert on expiring keys", None, "Detection"),
+    ]

@@ -63,6 +63,7 @@ from syncer.parse.sections import (
     Sections,
     action_place,
     is_action_heading,
+    reads_like_subheading,
 )
 from syncer.parse.table_items import ParseOptions
 from syncer.parse.table_sections import read_section_tables, section_warnings
@@ -253,14 +254,25 @@ class _EntryReader:
 def _bullet_label(entry: ListEntry) -> Heading | None:
     """The section a list item with nested items names when it is their label, as a heading:
     its text ends in a colon or is wholly bold, and names a section (``- **Follow-ups
-    agreed**:``, ``- Next steps:``, ``- **What went well**``)."""
+    agreed**:``, ``- What went well:``) or a sub-heading of one (``- Done:``, ``- Detection:``),
+    whose status the nested items inherit."""
     text = entry.text
     if entry.checkbox is not None or (":" not in text and not text.startswith(("**", "__"))):
         return None
-    name = _label_name(text)
-    if name is None and text.startswith(("**", "__")) and text.endswith(("**", "__")):
-        name = _label_name(text + ":")
+    if text.startswith(("**", "__")) and text.endswith(("**", "__")):
+        text += ":"
+    name = _label_name(text) or _subheading_name(text)
     return Heading(entry.first_line, PSEUDO_LEVEL, name, "label") if name is not None else None
+
+
+def _subheading_name(text: str) -> str | None:
+    """The name of a short label (``Done:``, ``**In progress:**``) that reads like a sub-heading
+    of an action section (see reads_like_subheading)."""
+    plain = strip_markdown(text)
+    if not plain.endswith(":") or len(plain.split()) > 4:
+        return None
+    name = plain.rstrip(":").strip()
+    return name if reads_like_subheading(name) else None
 
 
 class _Place(NamedTuple):

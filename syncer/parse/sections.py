@@ -157,7 +157,7 @@ class Sections:
         for index, heading in enumerate(headings):
             while stack and headings[stack[-1]].level >= heading.level:
                 stack.pop()
-            if heading.level == PSEUDO_LEVEL and index and _reads_like_subheading(heading.text):
+            if heading.level == PSEUDO_LEVEL and index and reads_like_subheading(heading.text):
                 # Bold and plain headings have no level of their own: one that reads like a
                 # sub-heading ("Completed", "Short-term") sits under the heading just before it.
                 parents.append(index - 1)
@@ -182,6 +182,8 @@ class Sections:
 
 
 @lru_cache(maxsize=4096)
-def _reads_like_subheading(text: str) -> bool:
+def reads_like_subheading(text: str) -> bool:
+    """Whether a name reads like a sub-heading of an action section: a status ("Completed",
+    "In progress"), a term ("Short-term", "This quarter") or a kind of work ("Detection")."""
     # Cached: templates repeat their headings in every document made from them.
     return _SUBHEADING.search(text) is not None
