@@ -199,14 +199,7 @@ def build_report(
     refreshed = states is not None
     states = states or TicketStates()
     policy = policy or DuePolicy.none()
-    overdue: list[Entry] = []
-    due_soon: list[Entry] = []
-    incomplete: list[Entry] = []
-    by_status: Counter[str] = Counter()
-    per_severity: dict[str, Counter[str]] = defaultdict(Counter)
-    per_document: list[Completion] = []
-    days_to_done: list[int] = []
-    soon_until = as_of + timedelta(days=due_soon_days)
+    tally = _Tally(as_of, as_of + timedelta(days=due_soon_days))
     for parsed in documents:
         meta = parsed.metadata
         severity = severity_name(meta.severity)
@@ -214,45 +207,70 @@ def build_report(
         for item in parsed.items:
             state = states.states.get(item_key(item))
             entry = _entry(parsed, item, as_of, state, group_by, policy)
-            by_status[entry.status] += 1
             counts[entry.status] += 1
-            per_severity[severity][entry.status] += 1
             if state is not None and entry.status == "done" and state.resolved and \
                     meta.incident_date:
-                days_to_done.append((state.resolved.date() - meta.incident_date).days)
-            if entry.status in ("done", "wont_do"):
-                continue
-            if entry.due is not None and entry.due < as_of:
-                overdue.append(entry)
-            elif entry.due is not None and entry.due <= soon_until:
-                due_soon.append(entry)
-            if entry.missing:
-                incomplete.append(entry)
+                tally.days_to_done.append((state.resolved.date() - meta.incident_date).days)
+            tally.add(entry, severity)
         if parsed.items:
-            per_document.append(_completion(
+            tally.per_document.append(_completion(
                 _document_name(parsed), counts, meta.incident_id, str(parsed.doc.path)))
-    overdue.sort(key=lambda e: (-(e.days_overdue or 0), e.file, e.line))
-    due_soon.sort(key=lambda e: (e.due or as_of, e.file, e.line))
-    incomplete.sort(key=lambda e: (e.file, e.line))
-    buckets = {label: 0 for label, _, _ in AGE_BUCKETS}
-    for entry in overdue:
-        buckets[age_bucket(entry.days_overdue or 1)] += 1
-    metrics = Metrics(
-        documents=len(documents),
-        items=sum(by_status.values()),
-        by_status={key: by_status[key] for key in STATUS_KEYS},
-        overdue=len(overdue),
-        overdue_buckets=buckets,
-        due_soon=len(due_soon),
-        incomplete=len(incomplete),
-        by_postmortem=tuple(per_document),
-        by_severity=tuple(_completion(name, per_severity[name])
-                          for name in sorted(per_severity, key=_severity_order)),
-        median_days_to_done=float(statistics.median(days_to_done)) if days_to_done else None,
-        resolved_samples=len(days_to_done),
-    )
-    return Report(as_of, tuple(overdue), tuple(due_soon), tuple(incomplete), metrics,
-                  group_by, due_soon_days, refreshed=refreshed, notes=states.notes)
+    tally.overdue.sort(key=lambda e: (-(e.days_overdue or 0), e.file, e.line))
+    tally.due_soon.sort(key=lambda e: (e.due or as_of, e.file, e.line))
+    tally.incomplete.sort(key=lambda e: (e.file, e.line))
+    return Report(as_of, tuple(tally.overdue), tuple(tally.due_soon), tuple(tally.incomplete),
+                  tally.metrics(len(documents)), group_by, due_soon_days, refreshed=refreshed,
+                  notes=states.notes)
+
+
+@dataclass
+class _Tally:
+    """The report's lists and counts, filled in one item at a time."""
+
+    as_of: date
+    soon_until: date  # the last day an item is due soon
+    overdue: list[Entry] = field(default_factory=list)
+    due_soon: list[Entry] = field(default_factory=list)
+    incomplete: list[Entry] = field(default_factory=list)
+    by_status: Counter[str] = field(default_factory=Counter)
+    per_severity: defaultdict[str, Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter))
+    per_document: list[Completion] = field(default_factory=list)
+    days_to_done: list[int] = field(default_factory=list)
+
+    def add(self, entry: Entry, severity: str) -> None:
+        """Count the item by status; an unfinished one goes on the lists it belongs to."""
+        self.by_status[entry.status] += 1
+        self.per_severity[severity][entry.status] += 1
+        if entry.status in ("done", "wont_do"):
+            return
+        if entry.due is not None and entry.due < self.as_of:
+            self.overdue.append(entry)
+        elif entry.due is not None and entry.due <= self.soon_until:
+            self.due_soon.append(entry)
+        if entry.missing:
+            self.incomplete.append(entry)
+
+    def metrics(self, documents: int) -> Metrics:
+        """The counts over ``documents`` documents."""
+        buckets = {label: 0 for label, _, _ in AGE_BUCKETS}
+        for entry in self.overdue:
+            buckets[age_bucket(entry.days_overdue or 1)] += 1
+        days = self.days_to_done
+        return Metrics(
+            documents=documents,
+            items=sum(self.by_status.values()),
+            by_status={key: self.by_status[key] for key in STATUS_KEYS},
+            overdue=len(self.overdue),
+            overdue_buckets=buckets,
+            due_soon=len(self.due_soon),
+            incomplete=len(self.incomplete),
+            by_postmortem=tuple(self.per_document),
+            by_severity=tuple(_completion(name, self.per_severity[name])
+                              for name in sorted(self.per_severity, key=_severity_order)),
+            median_days_to_done=float(statistics.median(days)) if days else None,
+            resolved_samples=len(days),
+        )
 
 
 def _entry(parsed: ParsedDocument, item: ActionItem, as_of: date, state: TicketState | None,
