@@ -1,7 +1,7 @@
 """Planning a push: what to do with each item, decided from the document and the tracker state.
 
-Everything here is pure. The sync engine gathers the tracker state first (tickets found by
-marker, linked tickets read in batches, the fields each draft asks for) and hands it to
+Everything here is pure. :mod:`~syncer.sync.gather` reads the tracker state first (tickets
+found by marker, linked tickets read in batches, the fields each draft asks for) and hands it to
 :func:`plan_item`; the resulting :class:`ItemPlan` says create, update, link, unchanged, skip,
 conflict or problem, with the reason.
 
