@@ -129,6 +129,16 @@ def test_route_by_column_rule_and_default() -> None:
     assert name is None and "PMSYNC_TRACKER" in (problem or "")
 
 
+def test_a_route_path_glob_is_fnmatch_where_star_spans_folders() -> None:
+    # Unlike the Action's ``paths`` (syncer.action.scope.glob_regex), where ``*`` stays in one
+    # folder: a rule written as the README shows it also routes documents in sub-folders.
+    first = items()[0]
+    rules = [RouteRule(tracker="github", path="services/web/*")]
+    known = ("jira", "github")
+    assert route(first, Path("services/web/2025/a.md"), rules, "jira", known) == ("github", None)
+    assert route(first, Path("services/api/a.md"), rules, "jira", known) == ("jira", None)
+
+
 def test_document_id_is_relative_to_the_repository(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     doc = tmp_path / "postmortems" / "a.md"
