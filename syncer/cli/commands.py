@@ -63,6 +63,14 @@ class SyncOutcome:
 
 
 @dataclass(frozen=True)
+class PlanOutcome:
+    """How a plan ended: the plan in Markdown (for a pull request) and the exit code."""
+
+    markdown: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
     """How a check ended: its one-line summary and its exit code."""
 
@@ -129,6 +137,29 @@ def run_push(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False
         result, _ = push(paths, settings, dry_run=dry_run, tracker=tracker,
                          close_removed=close_removed, progress=hook)
     return _finish_sync(result, fmt, verbose)
+
+
+def run_plan(paths: Sequence[Path], settings: Settings, *, fmt: str = "text",
+             tracker: str | None = None) -> PlanOutcome:
+    """``pmsync plan``: what push would do, per item, for a reviewer; writes nothing. Exit 1
+    on a conflict or a problem, 2 when a document cannot be read."""
+    from syncer.push_plan import plan_rows
+    from syncer.render.plan import plan_markdown_within, print_plan
+    from syncer.sync.push import push
+
+    result, plans = push(paths, settings, dry_run=True, tracker=tracker)
+    documents = plan_rows(plans, settings)
+    markdown = plan_markdown_within(documents, base_url=settings.document_base_url)
+    if fmt == "json":
+        click.echo(dumps([{"file": d.path.as_posix(), "items": [r.to_json() for r in d.rows],
+                           "left_alone": d.left_alone} for d in documents]))
+    elif fmt == "markdown":
+        click.echo(markdown, nl=False)
+    else:
+        print_plan(output_console(), documents)
+    for error in result.errors:
+        click.echo(f"pmsync: error: {error}", err=True)
+    return PlanOutcome(markdown, outcome_exit_code(result.errors, problems=result.failed))
 
 
 def run_pull(paths: Sequence[Path], settings: Settings, *, dry_run: bool = False,

@@ -29,7 +29,7 @@ from syncer.errors import (
 
 if TYPE_CHECKING:
     from syncer.action.results import CommandRunner
-    from syncer.cli.commands import CheckOutcome, SyncOutcome
+    from syncer.cli.commands import CheckOutcome, PlanOutcome, SyncOutcome
 
 FORMATS_DATA = click.Choice(["text", "json"])
 
@@ -155,6 +155,25 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
         group_by=group_by, refresh=refresh, github_summary=github_summary,  # type: ignore[arg-type]
         post=post, fail_on_overdue=fail_on_overdue,
     )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
+              help="Tracker for items that name none (default: the tracker setting).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown is what the Action posts on a pull request.")
+@pass_app
+def plan(app: AppContext, paths: tuple[Path, ...], tracker: str | None,
+         fmt: str) -> PlanOutcome:
+    """Show what push would do for each action item in PATHS, for a reviewer: create, update,
+    link or conflict, with titles, owners, trackers and due dates (and their source).
+
+    Reads the trackers, writes nothing. Exit 1 on a conflict or a problem.
+    """
+    from syncer.cli.commands import run_plan
+
+    return run_plan(paths, app.settings(), fmt=fmt, tracker=tracker)
 
 
 @cli.command()

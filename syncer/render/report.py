@@ -221,21 +221,21 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
         for group, members in _maybe_grouped(report, shown):
             if group is not None:
                 heading = GROUP_TITLE[report.group_by or "owner"]
-                out += [f"#### {heading}: {_cell(group)} ({len(members)})", ""]
+                out += [f"#### {heading}: {markdown_cell(group)} ({len(members)})", ""]
             out += [*_markdown_table(section, members, document_base_url), ""]
         if len(shown) < len(entries):
             out += [f"…and {len(entries) - len(shown)} more (`pmsync report --format csv` lists them all).", ""]
     legend = _due_legend(report)
     if legend:
-        out += [" · ".join(f"_{_cell(line)}_" for line in legend), ""]
+        out += [" · ".join(f"_{markdown_cell(line)}_" for line in legend), ""]
     out += ["### Charts", "", *_charts(report)]
     out += ["### Metrics", "", *_markdown_metrics(report)]
     if report.notes:
-        out += ["### Notes", ""] + [f"- {_cell(note)}" for note in report.notes] + [""]
+        out += ["### Notes", ""] + [f"- {markdown_cell(note)}" for note in report.notes] + [""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
     """Text safe in a table cell: pipes escaped, one line."""
     return " ".join(text.replace("|", "\\|").split())
 
@@ -243,20 +243,20 @@ def _cell(text: str) -> str:
 def _where(entry: Entry, base_url: str | None) -> str:
     label = f"{entry.file}:{entry.line}"
     if base_url and not entry.file.startswith("/"):
-        return f"[{_cell(label)}]({base_url.rstrip('/')}/{entry.file}#L{entry.line})"
-    return f"`{_cell(label)}`"
+        return f"[{markdown_cell(label)}]({base_url.rstrip('/')}/{entry.file}#L{entry.line})"
+    return f"`{markdown_cell(label)}`"
 
 
 def _ticket_md(entry: Entry) -> str:
     if entry.ticket and entry.ticket_url:
-        return f"[{_cell(entry.ticket)}]({entry.ticket_url})"
-    return _cell(entry.ticket or "")
+        return f"[{markdown_cell(entry.ticket)}]({entry.ticket_url})"
+    return markdown_cell(entry.ticket or "")
 
 
 def _postmortem(entry: Entry) -> str:
     if entry.incident_id and entry.document:
-        return _cell(f"{entry.incident_id}: {entry.document}")
-    return _cell(entry.incident_id or entry.document or "")
+        return markdown_cell(f"{entry.incident_id}: {entry.document}")
+    return markdown_cell(entry.incident_id or entry.document or "")
 
 
 def _markdown_table(section: str, entries: Sequence[Entry], base_url: str | None) -> list[str]:
@@ -267,8 +267,8 @@ def _markdown_table(section: str, entries: Sequence[Entry], base_url: str | None
     for e in entries:
         lead = " ".join(e.missing) if section == "incomplete" else _days(e)
         rows.append(
-            f"| {lead} | {_due(e)} | {_cell(e.title)} | "
-            f"{_cell(e.owner or '')} | {STATUS_LABEL[e.status]} | {_ticket_md(e)} | "
+            f"| {lead} | {_due(e)} | {markdown_cell(e.title)} | "
+            f"{markdown_cell(e.owner or '')} | {STATUS_LABEL[e.status]} | {_ticket_md(e)} | "
             f"{_postmortem(e)} | {_where(e, base_url)} |"
         )
     return rows
@@ -325,7 +325,7 @@ def _markdown_metrics(report: Report) -> list[str]:
         out += [f"**Completion by {title}**", "",
                 f"| {title.capitalize()} | Items | Done | Won't do | Open | Done % |",
                 "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        out += [f"| {_cell(c.name)} | {c.items} | {c.done} | {c.wont_do} | {c.open} | {_rate(c)} |"
+        out += [f"| {markdown_cell(c.name)} | {c.items} | {c.done} | {c.wont_do} | {c.open} | {_rate(c)} |"
                 for c in rows]
         out.append("")
     out += [_median(report), ""]
