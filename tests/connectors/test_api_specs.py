@@ -29,6 +29,7 @@ from graphql import (
 )
 
 from connectors.base import AccessError, AuthError, Created, Draft, DraftContext, Marker
+from connectors.delivery.pull_request_comment import upsert_pull_request_comment
 from connectors.delivery.tracking_issue import upsert_tracking_issue
 from connectors.registry import build_tracker
 from connectors.sandbox import Sandbox
@@ -123,7 +124,11 @@ def github_session(sandbox: Sandbox) -> None:
     env = {"GITHUB_TOKEN": sandbox.github_token, "GITHUB_API_URL": sandbox.github_api_url}
     event = Event("push", {}, repository=sandbox.github_repo)
     for _ in range(2):  # the second finds the first: 422 "already exists", then the listing
-        open_pull_request(env, event, "pmsync/write-back-1", "main", "Write-back", "Links")
+        url = open_pull_request(env, event, "pmsync/write-back-1", "main", "Write-back", "Links")
+    for plan in ("2 to create", "3 to create"):  # the plan comment: created, then edited
+        upsert_pull_request_comment(sandbox.github_token, sandbox.github_api_url,
+                                    sandbox.github_repo, int(url.rsplit("/", 1)[1]), plan,
+                                    "pmsync-plan")
 
 
 @pytest.fixture(scope="module", params=["github.com", "ghes"])
