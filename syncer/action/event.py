@@ -16,7 +16,8 @@ from typing import Any
 from syncer.errors import ConfigError, InputError
 
 #: The events the Action runs on (``local`` is a run outside Actions, without an event).
-EVENTS = ("push", "pull_request", "schedule", "workflow_dispatch")
+EVENTS = ("push", "pull_request", "schedule", "workflow_dispatch", "issues",
+          "repository_dispatch")
 #: Events refused by name, with why: each runs with the repository's secrets and a write token
 #: on content a fork's pull request chooses.
 UNSAFE_EVENTS = {

@@ -8,10 +8,14 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syncer.errors import PmsyncError
 
-COMMANDS = ("push", "pull", "check", "report")
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+COMMANDS = ("push", "pull", "check", "report", "remind", "plan")
 WRITE_BACK_MODES = ("commit", "pull-request", "none")
 DEFAULT_PATHS = ("postmortems/**/*.md",)
 #: The trailer of every write-back commit: an event whose head commit has it is skipped (no loop).
@@ -39,6 +43,15 @@ class ActionOptions:
     config_file: Path | None = None
     workdir: Path = Path(".")
     catch_up: bool = False  # push: also every matching postmortem with items still unticketed
+
+
+def action_settings(root: Path, options: ActionOptions) -> Settings:
+    """The settings the command will read: this process's environment and the config file
+    (``options.config_file`` relative to the repository ``root``, else the nearest one)."""
+    from config.settings import find_config_file, load_settings
+
+    config = root / options.config_file if options.config_file else find_config_file(root)
+    return load_settings(config)
 
 
 def split_paths(values: Sequence[str]) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from syncer.action.event import Event, check_event
 from syncer.action.git import ZERO_SHA, Git
-from syncer.action.options import TRAILER, ActionOptions, Bot
+from syncer.action.options import TRAILER, ActionOptions, Bot, action_settings
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,13 @@ def is_own_commit(git: Git, sha: str, bot: Bot) -> bool:
 def find_scope(git: Git, event: Event, options: ActionOptions) -> Scope:
     """The postmortems this run works on, or why it does nothing.
 
-    Scheduled, manual and local runs (and every report) take every matching file; a push or a
+    Scheduled, manual and local runs (and every report and remind) take every matching file; a push or a
     merged pull request takes what it changed, and with ``catch_up`` a push takes besides every
     matching postmortem that still has items without a ticket.
     """
     check_event(event)
     writes = options.command in ("push", "pull")
-    if options.command == "report" or event.name not in ("push", "pull_request"):
+    if options.command in ("report", "remind") or event.name not in ("push", "pull_request"):
         return _whole_tree(git, options, "every matching file in the working tree")
     if event.name == "push":
         scope = _push_scope(git, event, options, writes)
@@ -113,12 +113,10 @@ def needing_tickets(git: Git, options: ActionOptions, files: Sequence[str]) -> l
     """
     if not files:
         return []
-    from config.settings import find_config_file, load_settings
     from syncer.parse.extract import extract
     from syncer.sync.plan import skipped_when_new
 
-    config = git.root / options.config_file if options.config_file else find_config_file(git.root)
-    settings = load_settings(config)
+    settings = action_settings(git.root, options)
     create_done = settings.push.create_done
     paths = {git.root / f: f for f in files}
     extraction = extract(list(paths), settings)
