@@ -55,6 +55,8 @@ def summary_markdown(result: ActionResult) -> str:
         lines += [run.summary, ""]
     if run and not completed(run):
         lines += [_stopped(run), ""]
+    if result.review:
+        lines += [result.review, ""]
     lines += _write_back_lines(result.write_back)
     return "\n".join(lines)
 

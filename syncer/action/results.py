@@ -20,7 +20,7 @@ class CommandRun:
 
     exit_code: int
     result: RunResult | None = None  # push and pull
-    summary: str = ""  # check: its one-line summary
+    summary: str = ""  # check: its one-line summary; plan: the plan in Markdown
     error: Exception | None = None
 
     @property
@@ -58,6 +58,8 @@ class ActionResult:
     scope: Scope
     run: CommandRun | None = None
     write_back: WriteBack | None = None
+    #: plan: what became of the pull-request comment, or why only the lint ran.
+    review: str | None = None
 
     @property
     def exit_code(self) -> int:

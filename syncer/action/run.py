@@ -6,13 +6,15 @@ repositories. :func:`run_action` takes the steps in order:
 
 1. the event, read and checked (:mod:`~syncer.action.event`);
 2. the postmortems in scope, or why nothing runs (:mod:`~syncer.action.scope`);
-3. :func:`run_command` runs ``pmsync push|pull|check|report`` on them in this process, from the
+   (:mod:`~syncer.action.tickets` for ``issues`` and ``repository_dispatch`` events);
+3. :func:`run_command` runs ``pmsync push|pull|check|report|remind|plan`` on them in this process, from the
    repository root, through a :data:`~syncer.action.results.CommandRunner` (the CLI's commands,
    with their typed results). The process must not import code from the repository:
    ``action.yml`` starts it with ``python -I``, and ``pmsync action`` drops the working
    directory and ``PYTHONPATH`` from ``sys.path`` before it imports anything more
    (:func:`syncer.cli.main.keep_repository_off_import_path`);
-4. the write-back: commit, push or pull request (:mod:`~syncer.action.writeback`);
+4. the write-back: commit, push or pull request (:mod:`~syncer.action.writeback`); for a
+   plan, the comment on the pull request (:mod:`~syncer.action.review`);
 5. the outputs and the step summary (:mod:`~syncer.action.publish`).
 """
 
@@ -28,7 +30,9 @@ from syncer.action.git import Git
 from syncer.action.options import COMMANDS, ActionOptions
 from syncer.action.publish import publish
 from syncer.action.results import ActionResult, CommandRun, CommandRunner, completed
+from syncer.action.review import post_plan, review_command
 from syncer.action.scope import Scope, find_scope
+from syncer.action.tickets import TICKET_EVENTS, ticket_scope
 from syncer.action.writeback import write_back
 from syncer.errors import PmsyncError, exit_code_for
 
@@ -65,7 +69,7 @@ def _working_directory(path: Path) -> Iterator[None]:
 
 def run_action(options: ActionOptions, env: Mapping[str, str],
                run: CommandRunner) -> ActionResult:
-    """Run the Action: scope, the command (through ``run``), write-back, outputs.
+    """Run the Action: scope, the command (through ``run``), write-back or review, outputs.
 
     ``env`` holds the workflow's variables (the event, the output files, git's and the pull
     request's credentials); the command reads its settings as every pmsync command does, from
@@ -77,13 +81,18 @@ def run_action(options: ActionOptions, env: Mapping[str, str],
     check_event(event)  # before anything is read or run
     git = Git(options.workdir, env=env)
     git = Git(git.toplevel(), env=env)
-    scope = find_scope(git, event, options)
+    scope = (ticket_scope(git, event, options) if event.name in TICKET_EVENTS
+             else find_scope(git, event, options))
     result = ActionResult(options.command, event.name, scope)
     if not scope.skipped and scope.files:
-        done = run_command(git, options, scope, run)
+        running, note = review_command(git, event, options)
+        done = run_command(git, running, scope, run)
         written = None
         if options.command in ("push", "pull") and completed(done):
             written = write_back(git, event, options, scope, env)
-        result = ActionResult(options.command, event.name, scope, done, written)
+        review = note
+        if running.command == "plan" and event.name == "pull_request" and completed(done):
+            review = post_plan(env, event, done.summary)
+        result = ActionResult(options.command, event.name, scope, done, written, review)
     publish(result, env)
     return result

@@ -326,7 +326,8 @@ def sandbox(port: int, flavour: str, github_layout: str, tracker: str) -> int:
 
 
 @cli.command("action")
-@click.option("--command", "command", type=click.Choice(["push", "pull", "check", "report"]),
+@click.option("--command", "command",
+              type=click.Choice(["push", "pull", "check", "report", "remind", "plan"]),
               default="push", show_default=True, help="What to run on the postmortems in scope.")
 @click.option("--paths", multiple=True, help="Glob(s) of postmortems, ** spans folders; several "
               "per value one a line or comma-separated.  [default: postmortems/**/*.md]")
@@ -344,8 +345,10 @@ def action(app: AppContext, command: str, paths: tuple[str, ...], write_back: st
            bot_name: str, bot_email: str, skip_ci: bool, extra: str, catch_up: bool) -> int:
     """Run as the GitHub Action: find the postmortems the event changed, run, write back.
 
-    Runs on push, pull_request, schedule and workflow_dispatch events (and outside Actions);
-    any other event, pull_request_target above all, is refused (exit 2).
+    Runs on push, pull_request, schedule, workflow_dispatch, issues and repository_dispatch
+    (type pmsync-ticket) events, and outside Actions; any other event, pull_request_target
+    above all, is refused (exit 2). issues and repository_dispatch run pull on the postmortems
+    that link the ticket; plan on a pull request also posts one comment, updated in place.
     """
     import os
 
@@ -370,7 +373,7 @@ def command_runner(app: AppContext) -> CommandRunner:
     """What ``pmsync action`` runs commands with: ``pmsync COMMAND ARGS -- FILES`` in this
     process, parsed by the command's own options, its typed outcome read back."""
     from syncer.action.results import CommandRun
-    from syncer.cli.commands import CheckOutcome, SyncOutcome
+    from syncer.cli.commands import CheckOutcome, PlanOutcome, SyncOutcome
     from syncer.errors import ConfigError
 
     def run(command: str, args: Sequence[str], files: Sequence[str]) -> CommandRun:
@@ -387,6 +390,8 @@ def command_runner(app: AppContext) -> CommandRunner:
             return CommandRun(outcome.exit_code, result=outcome.result)
         if isinstance(outcome, CheckOutcome):
             return CommandRun(outcome.exit_code, summary=outcome.summary)
+        if isinstance(outcome, PlanOutcome):
+            return CommandRun(outcome.exit_code, summary=outcome.markdown)
         return CommandRun(exit_code_of(outcome))
 
     return run
