@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from config.settings import Settings
-from syncer.model import ActionItem
+from syncer.model import Due
+from syncer.policy import DuePolicy
 from syncer.sync.plan import DocumentPlan, ItemPlan
 
 #: The actions a reviewer must see, in the order the plan lists them.
@@ -57,37 +58,26 @@ class DocumentRows:
 
 
 def plan_rows(plans: Sequence[DocumentPlan], settings: Settings) -> list[DocumentRows]:
-    """Every document's rows, the actions a reviewer must see first."""
-    del settings  # the due-date policy reads it (see effective_due)
+    """Every document's rows, the actions a reviewer must see first; due dates are effective
+    ones (the document's, else the ticket's, else the follow-up policy's)."""
+    policy = DuePolicy.from_settings(settings)
     documents = []
     for plan in plans:
         shown = sorted((p for p in plan.items if p.action in SHOWN),
                        key=lambda p: (SHOWN.index(p.action), p.item.line))
         alone = Counter(str(p.action) for p in plan.items if p.action not in SHOWN)
-        documents.append(DocumentRows(plan.parsed.doc.path, tuple(map(_row, shown)),
-                                      dict(alone)))
+        rows = tuple(_row(p, policy.due(plan.parsed, p.item, p.state.fields.due
+                                        if p.state else None)) for p in shown)
+        documents.append(DocumentRows(plan.parsed.doc.path, rows, dict(alone)))
     return documents
 
 
-def effective_due(item: ActionItem, ticket_due: date | None) -> tuple[date | None, str | None]:
-    """The item's due date and its source: the document's, else the ticket's."""
-    if item.due is not None:
-        return item.due, "document"
-    if ticket_due is not None:
-        return ticket_due, "tracker"
-    return None, None
-
-
-def _row(plan: ItemPlan) -> PlanRow:
-    state, draft = plan.state, plan.draft
-    due, source = effective_due(plan.item, state.fields.due if state else None)
-    if draft is not None and draft.due is not None and due is None:
-        due, source = draft.due, "policy"
+def _row(plan: ItemPlan, due: Due | None) -> PlanRow:
     link = plan.link
     return PlanRow(
         plan.item.line, plan.action, plan.item.own_title, plan.item.owner,
         plan.tracker or (link.tracker if link else None),
-        due, source, link.label if link else None, link.url if link else None, _detail(plan))
+        due.date if due else None, due.source if due else None, link.label if link else None, link.url if link else None, _detail(plan))
 
 
 def _detail(plan: ItemPlan) -> str | None:

@@ -21,14 +21,14 @@ from typing import Literal
 from config.settings import RemindSettings, Settings
 from connectors.base import TicketLink, TicketState, Tracker
 from syncer.errors import ConfigError, TrackerError
-from syncer.model import ActionItem, ParsedDocument, Status
+from syncer.model import DueSource, ParsedDocument, Status
+from syncer.policy import DuePolicy
 
 #: Windows are counted from this Monday.
 WINDOW_EPOCH = date(2024, 1, 1)
 CLOSED = frozenset({Status.DONE, Status.WONT_DO})
 
 Outcome = Literal["due", "sent", "already sent", "failed"]
-DueSource = Literal["document", "tracker", "policy"]
 
 
 def window_start(day: date, every_days: int) -> date:
@@ -94,29 +94,21 @@ class RemindResult:
         return sum(1 for r in self.reminders if r.outcome == outcome)
 
 
-def effective_due(item: ActionItem, parsed: ParsedDocument,
-                  state: TicketState | None) -> tuple[date | None, DueSource]:
-    """The item's due date and where it comes from: the document's, else the ticket's."""
-    if item.due is not None:
-        return item.due, "document"
-    if state is not None and state.fields.due is not None:
-        return state.fields.due, "tracker"
-    return None, "document"
-
-
 def plan_reminders(documents: Sequence[ParsedDocument], states: Mapping[tuple[str, int],
-                   TicketState], as_of: date, settings: RemindSettings
-                   ) -> tuple[list[Reminder], list[str]]:
+                   TicketState], as_of: date, settings: RemindSettings,
+                   policy: DuePolicy | None = None) -> tuple[list[Reminder], list[str]]:
     """The reminders due on ``as_of``: one per open ticket whose item is overdue or due within
-    ``days_before`` days; and notes on due items that have no ticket to remind on."""
+    ``days_before`` days by its effective due date (the document's, else the ticket's, else the
+    follow-up policy's); and notes on due items that have no ticket to remind on."""
+    policy = policy or DuePolicy.none()
     tag = reminder_tag(window_start(as_of, settings.every_days))
     reminders: dict[str, Reminder] = {}
     unticketed = 0
     for parsed in documents:
         for item in parsed.items:
             state = states.get((str(item.file), item.line))
-            due, source = effective_due(item, parsed, state)
-            if due is None or (due - as_of).days > settings.days_before:
+            due = policy.due(parsed, item, state.fields.due if state else None)
+            if due is None or (due.date - as_of).days > settings.days_before:
                 continue
             if state is None:
                 unticketed += item.status not in CLOSED
@@ -125,7 +117,8 @@ def plan_reminders(documents: Sequence[ParsedDocument], states: Mapping[tuple[st
                 continue
             reminders[state.link.key] = Reminder(
                 str(item.file), item.line, item.own_title, _document_name(parsed), state.link,
-                due, source, (due - as_of).days, state.fields.assignee, item.owner, tag)
+                due.date, due.source, (due.date - as_of).days, state.fields.assignee,
+                item.owner, tag)
     notes = [f"{unticketed} open item(s) due by {as_of.isoformat()} or within "
              f"{settings.days_before} day(s) have no ticket to remind on: run pmsync push"
              ] if unticketed else []
@@ -188,7 +181,8 @@ def remind(documents: Sequence[ParsedDocument], settings: Settings, *, as_of: da
                   if isinstance(answer, TicketState)}
         unread = [f"{key[0]}:{key[1]}: {link.key}: {answer.message}"
                   for key, (link, answer) in linked.items() if not isinstance(answer, TicketState)]
-        planned, notes = plan_reminders(documents, states, as_of, settings.remind)
+        planned, notes = plan_reminders(documents, states, as_of, settings.remind,
+                                        DuePolicy.from_settings(settings))
         done = send_reminders(planned, trackers, dry_run)
     finally:
         pool.close()

@@ -68,3 +68,16 @@ def test_the_plan_lists_creates_then_updates_and_changes_nothing(
     assert code == 0 and "1 to update in 1 postmortem(s)." in out
     for secret in (cli_sandbox.github_token, cli_sandbox.jira_token):
         assert secret not in out
+
+
+def test_the_plan_shows_policy_due_dates_and_their_source(
+        cli_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PMSYNC_TRACKER", "github")
+    (tmp_path / "pmsync.toml").write_text("[policy]\ndue_days = { P1 = 30, default = 60 }\n")
+    (tmp_path / "pm.md").write_text(
+        "---\ndate: 2026-11-02\n---\n# Disk full\n\n## Action items\n\n"
+        "| Action | Owner | Priority |\n|---|---|---|\n| Alert on disk usage | @alice | P1 |\n")
+    code, out, err = run(capsys, "plan", "--format", "markdown", "pm.md")
+    assert code == 0, err
+    assert "| github | 2026-12-02 (policy) |" in out

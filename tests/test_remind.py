@@ -165,3 +165,37 @@ def test_windows_start_on_mondays_and_span_every_days() -> None:
               for n in range(28)}
     assert len(starts) in (2, 3) and all((b - a).days == 14 for a, b in
                                          zip(sorted(starts), sorted(starts)[1:]))
+
+
+POLICY_DOC = """\
+---
+incident_id: INC-8
+date: 2026-11-02
+title: Disk full
+---
+# Disk full
+
+## Action items
+
+| Action | Owner | Priority | Status |
+|---|---|---|---|
+| Alert on disk usage | @alice | P1 | Open |
+| Rotate the logs | @alice | P3 | Open |
+"""
+
+
+def test_items_without_a_due_date_are_reminded_by_the_follow_up_policy(
+        cli_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PMSYNC_TRACKER", "github")
+    (tmp_path / "pmsync.toml").write_text(CONFIG.format(jira="alice@example.com")
+                                          + "[policy]\ndue_days = { P1 = 30, default = 60 }\n")
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "2026-11-02-disk.md").write_text(POLICY_DOC)
+    assert run(capsys, "push", "postmortems")[0] == 0
+    result = remind(capsys, "2026-12-01")  # P1: due 2026-12-02 (incident + 30 days)
+    [reminder] = result["reminders"]
+    assert (reminder["title"], reminder["due"], reminder["due_source"], reminder["outcome"]) == (
+        "Alert on disk usage", "2026-12-02", "policy", "sent")
+    body = tickets(cli_sandbox, "github")["Alert on disk usage"]["comments"][0]
+    assert "is due in 1 day (due 2026-12-02 by the follow-up policy)." in body
