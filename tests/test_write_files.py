@@ -237,3 +237,27 @@ def test_an_edit_during_the_run_is_kept_and_reported_as_a_conflict(
     # The next run finds the tickets by marker and writes their links.
     again, _ = sync_push([doc], settings)
     assert again.total("linked") == 4 and len(cli.admin.jira_issues()) == 4
+
+
+REFLOWED_ROWS = (
+    "## Action items\n\n"
+    "| Action | Owner | |--------|-------|\n"
+    "| Add an alert on the queue depth | @kim | | Shard the\n"
+    "queue by tenant | @li |\n"
+)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_items_whose_links_cannot_be_written_get_no_ticket(
+        cli: Sandbox, tmp_path: Path, capfd: pytest.CaptureFixture[str], dry_run: bool) -> None:
+    """A table reflowed into a paragraph is read but never written into: push refuses its
+    document before any tracker call instead of creating tickets it cannot link."""
+    doc = tmp_path / "pm.md"
+    doc.write_text(REFLOWED_ROWS, encoding="utf-8")
+    cli.admin.clear_request_log()
+    assert push(*(["--dry-run"] if dry_run else []), str(doc)) == 2
+    err = capfd.readouterr().err
+    assert f"{doc}:4: " in err and "reflowed" in err and "no ticket was created" in err
+    assert len(err.strip().splitlines()) == 1
+    assert requests_sent(cli) == 0 and cli.admin.jira_issues() == []
+    assert doc.read_text(encoding="utf-8") == REFLOWED_ROWS

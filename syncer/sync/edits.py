@@ -343,6 +343,29 @@ def writable_only(extraction: Extraction) -> Extraction:
     return Extraction(tuple(documents), tuple(errors))
 
 
+#: The link a push probes write-back with before it creates anything (never written).
+_PROBE_LINK = "[PROBE-1](https://pmsync.invalid/browse/PROBE-1)"
+
+
+def linkable_only(extraction: Extraction) -> Extraction:
+    """The documents where every item without a ticket can take the link a push would write;
+    the others become errors before any tracker call: a ticket whose link cannot be written
+    back would leave the document stale and invite a second ticket for the same item."""
+    documents: list[ParsedDocument] = []
+    errors = list(extraction.errors)
+    for parsed in extraction.documents:
+        probes = [ItemChange(item, ticket=_PROBE_LINK) for item in parsed.items if not item.ticket]
+        try:
+            plan_edits(parsed.doc, probes)
+        except InputError as exc:
+            errors.append(InputError(parsed.doc.path, (
+                f"{exc.message}; no ticket was created for this document, since pmsync could not "
+                "write their links back"), line=exc.line))
+            continue
+        documents.append(parsed)
+    return Extraction(tuple(documents), tuple(errors))
+
+
 def _may_write(path: Path, mode: int) -> bool:
     return bool(mode & 0o222) and os.access(path, os.W_OK)
 

@@ -16,7 +16,7 @@ from syncer.errors import ConfigError, InputError
 from syncer.model import ParsedDocument
 from syncer.parse.discovery import discover
 from syncer.parse.extract import extract
-from syncer.sync.edits import writable_only
+from syncer.sync.edits import linkable_only, writable_only
 from syncer.sync.execute import (
     close_unlinked_duplicates,
     execute_push,
@@ -51,6 +51,7 @@ def push(
     try:
         with documents_locked(files):
             extraction = extract(files, settings)
+            extraction = linkable_only(extraction)
             if not dry_run:
                 extraction = writable_only(extraction)
             documents, too_long = _within_item_cap(extraction.documents, settings)
