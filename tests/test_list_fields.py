@@ -189,3 +189,19 @@ def test_pull_rewrites_the_words_of_an_emphasised_annotation_and_keeps_the_marks
     doc = read_document(tmp_path / "pm.md")
     edits = plan_edits(doc, [ItemChange(item, annotation="Open")])
     assert render(doc, edits).decode() == "## Action items\n\n- Rotate the keys (**Open**)\n"
+
+
+# --- class 8 in lists: a template's fill-in slot is no item --------------------------------
+
+
+@pytest.mark.parametrize("slot", ["TBD", "??", "?", "[ ] Describe the action here", "<action>",
+                                  "[ ] ..."])
+def test_a_list_item_that_only_holds_a_fill_in_is_a_template_slot(read: Read, slot: str) -> None:
+    text = f"# Outage\n\n## Action items\n\n- {slot}\n- [ ] Rotate the signing keys\n"
+    assert [item.title for item in read(text)] == ["Rotate the signing keys"]
+
+
+def test_an_item_that_names_work_after_an_undecided_word_is_kept(read: Read) -> None:
+    text = "# Outage\n\n## Action items\n\n- TODO: add a retry to the consumer\n- TBD by Friday\n"
+    assert [item.title for item in read(text)] == ["TODO: add a retry to the consumer",
+                                                   "TBD by Friday"]

@@ -29,7 +29,7 @@ from syncer.parse.values import (
     StatusMatch,
     StatusVocabulary,
     is_empty_value,
-    is_placeholder,
+    is_fill_in,
     parse_date,
     parse_status,
     parse_ticket,
@@ -254,7 +254,7 @@ class TitleReading(NamedTuple):
     """
 
     plain: str  # strip_markdown(title)
-    placeholder: bool  # is_placeholder(title): a template's fill-in slot
+    placeholder: bool  # is_fill_in(title): a template's fill-in slot, no work named yet
     annotated: StatusMatch | None  # a status in a parenthesis, "done as of …" or in capitals
     status_label: str | None  # what follows "Status:", for the vocabulary to read
     tail: str  # the plain text less trailing dots and spaces, for a trailing status emoji
@@ -274,7 +274,7 @@ def read_title(title: str) -> TitleReading:
     plain_unquoted = plain if unquoted is title else strip_markdown(unquoted)
     return TitleReading(
         plain,
-        is_placeholder(title),
+        is_fill_in(title),
         _annotated_status(title, unquoted, plain_unquoted),
         _status_label(unquoted),
         plain.rstrip(" ."),
