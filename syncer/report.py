@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from connectors.base import TicketState, Tracker
+from syncer.drift import Drift
 from syncer.model import ActionItem, ParsedDocument, Status
 from syncer.policy import DuePolicy, DueSource, PriorityClasses, severity_name
 
@@ -158,6 +159,7 @@ class Report:
     due_soon_days: int = 7
     refreshed: bool = False
     notes: tuple[str, ...] = ()  # what the reader should know: tickets that could not be read
+    drift: tuple[Drift, ...] = ()  # where documents and trackers disagree (--refresh)
 
     def to_json(self) -> dict[str, object]:
         """One JSON object: ``as_of``, the three lists, ``metrics`` and how it was made."""
@@ -170,6 +172,7 @@ class Report:
             "due_soon": [e.to_json() for e in self.due_soon],
             "incomplete": [e.to_json() for e in self.incomplete],
             "metrics": self.metrics.to_json(),
+            "drift": [d.to_json() for d in self.drift],
             "notes": list(self.notes),
         }
 
@@ -180,6 +183,7 @@ class TicketStates:
 
     states: Mapping[ItemKey, TicketState] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    drift: tuple[Drift, ...] = ()
 
 
 def build_report(
@@ -220,7 +224,7 @@ def build_report(
     tally.incomplete.sort(key=lambda e: (e.file, e.line))
     return Report(as_of, tuple(tally.overdue), tuple(tally.due_soon), tuple(tally.incomplete),
                   tally.metrics(len(documents)), group_by, due_soon_days, refreshed=refreshed,
-                  notes=states.notes)
+                  notes=states.notes, drift=states.drift)
 
 
 @dataclass
@@ -374,25 +378,22 @@ def _severity_order(name: str) -> tuple[int, str]:
 def read_ticket_states(
     documents: Sequence[ParsedDocument], trackers: Sequence[Tracker]
 ) -> TicketStates:
-    """The current state of every item's ticket, read in one batch per tracker (no writes).
+    """The current state of every item's ticket, read in one batch per tracker (no writes),
+    and the drift between documents and trackers (:mod:`syncer.drift`).
 
     An item's ticket belongs to the first tracker that :meth:`~connectors.base.Tracker.owns`
-    it. Tickets a tracker cannot read keep the document's status and are named in ``notes``.
+    it. Tickets a tracker cannot read keep the document's status and are listed as drift.
     """
+    from syncer.drift import find_drift
     from syncer.sync.gather import read_linked
 
-    states: dict[ItemKey, TicketState] = {}
-    notes: list[str] = []
     linked = read_linked(documents, trackers)
-    for key, (link, answer) in linked.items():
-        if isinstance(answer, TicketState):
-            states[key] = answer
-        else:
-            notes.append(f"{key[0]}:{key[1]}: {link.key}: {answer.message}")
+    states = {key: answer for key, (_, answer) in linked.items()
+              if isinstance(answer, TicketState)}
+    notes: list[str] = []
     unowned = sum(1 for parsed in documents for item in parsed.items
                   if item.ticket is not None and item_key(item) not in linked)
     if unowned:
         notes.append(f"{unowned} ticket reference(s) belong to no configured tracker: "
                      "the documents' statuses are used for them")
-    return TicketStates(states, tuple(notes))
-
+    return TicketStates(states, tuple(notes), tuple(find_drift(documents, trackers, linked)))

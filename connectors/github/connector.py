@@ -93,6 +93,7 @@ fragment pmsyncIssue on Issue {
   number url title body state stateReason(enableDuplicate: true) updatedAt closedAt
   assignees(first: 10) { nodes { login } }
   labels(first: 100) { nodes { name } }
+  milestone { dueOn }
 }
 """
 
@@ -111,6 +112,7 @@ class _Issue:
     assignees: tuple[str, ...]
     updated: datetime | None
     closed: datetime | None
+    milestone_due: date | None = None  # the due date of the issue's milestone
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> _Issue:
@@ -126,6 +128,7 @@ class _Issue:
             assignees=tuple(str(user["login"]) for user in data.get("assignees") or []),
             updated=_parse_time(data.get("updated_at")),
             closed=_parse_time(data.get("closed_at")),
+            milestone_due=_day(_parse_time((data.get("milestone") or {}).get("due_on"))),
         )
 
     @classmethod
@@ -144,6 +147,7 @@ class _Issue:
             ),
             updated=_parse_time(node.get("updatedAt")),
             closed=_parse_time(node.get("closedAt")),
+            milestone_due=_day(_parse_time((node.get("milestone") or {}).get("dueOn"))),
         )
 
     @functools.cached_property
@@ -168,6 +172,11 @@ def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _day(moment: datetime | None) -> date | None:
+    """The UTC day of a GitHub time (a milestone's ``due_on``)."""
+    return moment.astimezone(timezone.utc).date() if moment is not None else None
 
 
 def _comment(data: dict[str, Any]) -> Comment:
@@ -485,6 +494,7 @@ class GitHubTracker:
             updated=issue.updated,
             resolved=issue.closed if issue.state == "closed" else None,
             stamp=issue.stamp,
+            milestone_due=issue.milestone_due,
         )
 
     # --- Tracker: creating ----------------------------------------------------------------

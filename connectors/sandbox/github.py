@@ -286,6 +286,7 @@ class GitHubService:
         add("POST", f"{repo}/labels", self.create_label)
         add("GET", f"{repo}/labels/{{name}}", self.get_label)
         add("GET", f"{repo}/milestones", self.list_milestones)
+        add("POST", f"{repo}/milestones", self.create_milestone)
         add("GET", f"{repo}/milestones/{{number}}", self.get_milestone)
         add("GET", f"{repo}/pulls", self.list_pulls)
         add("POST", f"{repo}/pulls", self.create_pull)
@@ -638,6 +639,24 @@ class GitHubService:
         chosen = [m for m in repo.milestones.values() if state == "all" or m.state == state]
         return Response.json(200, [call.render.milestone(repo, m) for m in chosen])
 
+    def create_milestone(self, call: Call) -> Response:
+        """``POST …/milestones`` → 201 (``title``, optional ``due_on``); needs push access."""
+        repo = self._repo(call, ("issues", "write", "issues/milestones#create-a-milestone"))
+        if not repo.can_push(call.viewer.login):
+            raise GitHubError(403, "Must have push access to repository",
+                              f"{DOCS}/issues/milestones#create-a-milestone")
+        body = call.request.json() or {}
+        title = body.get("title")
+        if not isinstance(title, str) or not title:
+            raise ValidationFailed({"resource": "Milestone", "code": "missing_field",
+                                    "field": "title"})
+        due_on = _timestamp(body.get("due_on"))
+        if body.get("due_on") is not None and due_on is None:
+            raise ValidationFailed({"resource": "Milestone", "code": "invalid", "field": "due_on"})
+        milestone = self.store.add_milestone(repo, title, call.viewer.login)
+        milestone.due_on = due_on
+        return Response.json(201, call.render.milestone(repo, milestone))
+
     def get_milestone(self, call: Call) -> Response:
         """``GET …/milestones/{number}``."""
         repo = self._repo(call)
@@ -886,3 +905,13 @@ def _paginate(request: Request, items: Sequence[Any], link_path: str) -> tuple[l
     if page > 1:
         links.append(f'{url(1)}; rel="first"')
     return chosen, ", ".join(links)
+
+
+def _timestamp(value: object) -> float | None:
+    """An ISO 8601 time (``2026-02-01T00:00:00Z``) as a POSIX timestamp; None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -273,7 +273,8 @@ class _Issue:
         found = self._repo.milestones.get(self._issue.milestone or 0)
         if found is None:
             return None
-        return {"id": found.node_id, "number": found.number, "title": found.title}
+        return {"id": found.node_id, "number": found.number, "title": found.title,
+                "dueOn": github_time(found.due_on)}
 
     def labels(
         self,

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from syncer.drift import Drift
 from syncer.render.items import shorten
 from syncer.report import AGE_BUCKETS, STATUS_KEYS, Completion, Entry, Report, grouped
 
@@ -34,6 +35,9 @@ EMPTY = {
 }
 STATUS_LABEL = {"open": "open", "in_progress": "in progress", "done": "done",
                 "wont_do": "won't do", "unknown": "no status"}
+DRIFT_TITLE = "Drift: documents and trackers that disagree"
+DRIFT_NONE = "Every linked ticket exists and agrees with its document."
+DRIFT_KIND = {"status": "status differs", "orphan": "item removed", "missing": "no such ticket"}
 #: How a due date that is not the document's own is marked in text and Markdown.
 DUE_MARK = {"policy": "policy", "tracker": "ticket"}
 GROUP_TITLE = {"owner": "Owner", "postmortem": "Postmortem", "tracker": "Tracker",
@@ -144,6 +148,10 @@ def print_text(console: Console, report: Report, max_rows: int = TEXT_ROWS) -> N
                           "them all.")
     for line in _due_legend(report):
         console.print(f"[dim]{escape(line)}[/]")
+    if report.refreshed:
+        console.print()
+        console.print(f"[bold]{DRIFT_TITLE} ({len(report.drift)})[/]")
+        console.print(_drift_table(report.drift[:max_rows]) if report.drift else DRIFT_NONE)
     console.print()
     console.print("[bold]Metrics[/]")
     m = report.metrics
@@ -187,6 +195,21 @@ def _text_table(section: str, entries: Sequence[Entry]) -> Table:
     return table
 
 
+def _drift_table(drift: Sequence[Drift]) -> Table:
+    table = Table(header_style="bold", expand=False)
+    for name in ("Kind", "Ticket", "Action item (where)", "Detail"):
+        table.add_column(name, overflow="fold")
+    for d in drift:
+        table.add_row(DRIFT_KIND[d.kind], escape(d.ticket),
+                      f"{escape(d.title)}\n[dim]{escape(_drift_where(d))}[/]", escape(d.detail))
+    return table
+
+
+def _drift_where(drift: Drift) -> str:
+    name = PurePath(drift.file).name
+    return f"{name}:{drift.line}" if drift.line is not None else f"{name} (item removed)"
+
+
 def _completion_table(title: str, rows: Sequence[Completion]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for name in ("", "Items", "Done", "Won't do", "Open", "Done %"):
@@ -228,6 +251,8 @@ def report_markdown(report: Report, *, max_rows: int | None = None,
     legend = _due_legend(report)
     if legend:
         out += [" · ".join(f"_{markdown_cell(line)}_" for line in legend), ""]
+    if report.refreshed:
+        out += [f"### {DRIFT_TITLE} ({len(report.drift)})", "", *_markdown_drift(report), ""]
     out += ["### Charts", "", *_charts(report)]
     out += ["### Metrics", "", *_markdown_metrics(report)]
     if report.notes:
@@ -271,6 +296,18 @@ def _markdown_table(section: str, entries: Sequence[Entry], base_url: str | None
             f"{markdown_cell(e.owner or '')} | {STATUS_LABEL[e.status]} | {_ticket_md(e)} | "
             f"{_postmortem(e)} | {_where(e, base_url)} |"
         )
+    return rows
+
+
+def _markdown_drift(report: Report) -> list[str]:
+    if not report.drift:
+        return [DRIFT_NONE]
+    rows = ["| Kind | Ticket | Action item | Detail | Where |", "| --- | --- | --- | --- | --- |"]
+    for d in report.drift:
+        ticket = markdown_cell(d.ticket)
+        ticket = f"[{ticket}]({d.ticket_url})" if d.ticket_url else ticket
+        rows.append(f"| {DRIFT_KIND[d.kind]} | {ticket} | {markdown_cell(d.title)} | "
+                    f"{markdown_cell(d.detail)} | `{markdown_cell(_drift_where(d))}` |")
     return rows
 
 

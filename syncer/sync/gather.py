@@ -29,6 +29,7 @@ from syncer.errors import ConfigError
 from syncer.model import ActionItem, ParsedDocument, Status
 from syncer.parse.extract import extract
 from syncer.parse.values import parse_ticket
+from syncer.policy import DuePolicy
 from syncer.sync.plan import (
     OWNER,
     Claim,
@@ -68,6 +69,7 @@ def gather_items(documents: Sequence[ParsedDocument], settings: Settings,
     """What planning each item needs: its tracker (the one its link names, else its route), its
     draft, and the tracker state, read in a few batched calls per tracker."""
     rows: list[Gathered] = []
+    policy = DuePolicy.from_settings(settings)
     for index, parsed in enumerate(documents):
         markers = item_markers(document_id(parsed.doc.path), parsed.items)
         for item in parsed.items:
@@ -81,7 +83,8 @@ def gather_items(documents: Sequence[ParsedDocument], settings: Settings,
                 if row.tracker is not None and row.tracker not in pool.configured():
                     row.problem, row.tracker = _not_configured(row.tracker), None
             if row.tracker and not row.problem:
-                row.draft = make_draft(item, row.marker, parsed, settings.document_base_url)
+                row.draft = make_draft(item, row.marker, parsed, settings.document_base_url,
+                                       due=policy.due(parsed, item))
             rows.append(row)
     _require_trackers(rows, pool)
     by_tracker: dict[str, list[Gathered]] = defaultdict(list)

@@ -34,7 +34,7 @@ from connectors.base import (
     TicketLink,
     TicketState,
 )
-from syncer.model import ActionItem, ParsedDocument, Status
+from syncer.model import ActionItem, Due, ParsedDocument, Status
 
 Action = Literal["create", "update", "link", "unchanged", "skip", "conflict", "problem",
                  "external"]
@@ -238,8 +238,9 @@ def _matches(rule: RouteRule, item: ActionItem, path: Path) -> bool:
 
 
 def make_draft(item: ActionItem, marker: Marker, parsed: ParsedDocument,
-               base_url: str | None) -> Draft:
-    """What the item asks its ticket to be."""
+               base_url: str | None, due: Due | None = None) -> Draft:
+    """What the item asks its ticket to be; ``due`` is its effective due date (the document's,
+    else the follow-up policy's), so a new ticket gets the policy's date."""
     context = DraftContext(
         document=item.file,
         line=item.line,
@@ -248,7 +249,8 @@ def make_draft(item: ActionItem, marker: Marker, parsed: ParsedDocument,
         incident_title=parsed.metadata.title,
         document_url=_document_url(base_url, marker.document_id, item.line),
     )
-    return Draft(marker, item.own_title, context, owner=item.owner, due=item.due,
+    return Draft(marker, item.own_title, context, owner=item.owner,
+                 due=due.date if due is not None else item.due,
                  priority=item.priority, status=item.status)
 
 
@@ -337,6 +339,10 @@ def _compare(plan: ItemPlan, desired: TicketFields | None) -> ItemPlan:
     push: list[FieldName] = []
     conflicts: list[FieldName] = []
     for name in desired.differing(synced):
+        if name == "due" and plan.item.due is None and desired.due is not None:
+            # The follow-up policy's date, not the document's: it went to the ticket when it was
+            # created; since then the ticket's due date is the tracker's to change.
+            continue
         # A field the document left empty at the last push may hold the tracker's default
         # (Jira's default priority): filling it from the document is no conflict.
         if getattr(current, name) == getattr(synced, name) or getattr(synced, name) is None:

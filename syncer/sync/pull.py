@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import Settings
-from connectors.base import Failed, TicketLink
+from connectors.base import Failed, TicketLink, TicketState
 from syncer.errors import ConfigError
 from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status, TableAnchor
 from syncer.parse.annotations import UNCHECKED, trailing_status
 from syncer.parse.discovery import discover
 from syncer.parse.extract import extract
 from syncer.parse.values import StatusVocabulary
+from syncer.policy import DuePolicy
 from syncer.sync.edits import ItemChange, writable_only
 from syncer.sync.execute import relinked, write_document
 from syncer.sync.gather import Linked, follow_duplicates, read_linked
@@ -54,10 +55,12 @@ def pull(
             linked, moved = follow_duplicates(read_linked(extraction.documents, trackers),
                                               trackers)
             expressible = {tracker.name: tracker.statuses for tracker in trackers}
+            policy = DuePolicy.from_settings(settings)
             for parsed in extraction.documents:
                 document = DocumentResult(parsed.doc.path)
                 result.documents.append(document)
                 _pull_document(parsed, linked, expressible, document, dry_run, moved)
+                _effective_dues(parsed, linked, document, policy)
             return result
     finally:
         if own_pool:
@@ -95,6 +98,15 @@ def _pull_document(parsed: ParsedDocument, linked: Linked,
                                        f"{_status_name(item.status)} → {state.status.value}", text))
     if changes and not dry_run:
         result.written = write_document(parsed.doc, changes, result)
+
+
+def _effective_dues(parsed: ParsedDocument, linked: Linked, result: DocumentResult,
+                    policy: DuePolicy) -> None:
+    """Each read item's effective due date: the document's, else its ticket's, else policy's."""
+    for entry in result.items:
+        reading = linked.get((str(entry.item.file), entry.item.line))
+        if reading is not None and isinstance(reading[1], TicketState):
+            entry.due = policy.due(parsed, entry.item, reading[1].due_date)
 
 
 def _status_name(status: Status | None) -> str:

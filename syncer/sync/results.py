@@ -12,7 +12,7 @@ from typing import Literal
 
 from connectors.base import TicketLink
 from syncer.errors import PmsyncError
-from syncer.model import ActionItem
+from syncer.model import ActionItem, Due
 
 ItemOutcome = Literal["created", "updated", "linked", "unchanged", "skipped", "failed", "conflict",
                   "problem", "external", "status", "removed", "closed",
@@ -29,15 +29,18 @@ class ItemResult:
     link: TicketLink | None = None
     message: str | None = None
     status: str | None = None  # status text written (pull) or filled (push)
+    due: Due | None = None  # pull: the effective due date, the ticket's read with its status
 
     def to_json(self) -> dict[str, object]:
-        """The machine-readable form in ``--format json`` output."""
-        return {
+        """The machine-readable form in ``--format json`` output (``due`` and ``due_source``
+        when the item has an effective due date that pull read)."""
+        data: dict[str, object] = {
             "line": self.item.line, "key": self.item.key, "title": self.item.title,
             "action": self.outcome, "ticket": self.link.key if self.link else None,
             "url": self.link.url if self.link else None, "status": self.status,
             "message": self.message,
         }
+        return {**data, **self.due.to_json()} if self.due is not None else data
 
 
 @dataclass
