@@ -66,7 +66,7 @@ def plan_rows(plans: Sequence[DocumentPlan], settings: Settings) -> list[Documen
         shown = sorted((p for p in plan.items if p.action in SHOWN),
                        key=lambda p: (SHOWN.index(p.action), p.item.line))
         alone = Counter(str(p.action) for p in plan.items if p.action not in SHOWN)
-        rows = tuple(_row(p, policy.due(plan.parsed, p.item, p.state.fields.due
+        rows = tuple(_row(p, policy.due(plan.parsed, p.item, p.state.due_date
                                         if p.state else None)) for p in shown)
         documents.append(DocumentRows(plan.parsed.doc.path, rows, dict(alone)))
     return documents

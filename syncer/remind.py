@@ -107,7 +107,7 @@ def plan_reminders(documents: Sequence[ParsedDocument], states: Mapping[tuple[st
     for parsed in documents:
         for item in parsed.items:
             state = states.get((str(item.file), item.line))
-            due = policy.due(parsed, item, state.fields.due if state else None)
+            due = policy.due(parsed, item, state.due_date if state else None)
             if due is None or (due.date - as_of).days > settings.days_before:
                 continue
             if state is None:
