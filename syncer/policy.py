@@ -145,10 +145,16 @@ class DuePolicy:
 
     def due(self, parsed: ParsedDocument, item: ActionItem,
             tracker_due: date | None = None) -> Due | None:
-        """The item's effective due date (document, else ``tracker_due``, else the policy)."""
-        if item.due is not None or tracker_due is not None:
+        """The item's effective due date (document, else ``tracker_due``, else the policy).
+
+        A ticket's date that is the policy's date is the policy's: push gave it to the ticket.
+        """
+        if item.due is not None:
+            return effective_due(item)
+        policy_due = self.policy_due(parsed, item)
+        if tracker_due is not None and tracker_due != policy_due:
             return effective_due(item, tracker_due)
-        return effective_due(item, policy_due=self.policy_due(parsed, item))
+        return effective_due(item, policy_due=policy_due)
 
     def start(self, parsed: ParsedDocument) -> date | None:
         """Where the policy counts from: the incident date, else the first commit's date."""
