@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from connectors.base import Failed, TicketLink, TicketState, Tracker
 from syncer.model import ActionItem, ParsedDocument, Status
-from syncer.sync.gather import Linked
-from syncer.sync.plan import document_id, item_markers
-from syncer.sync.pull import status_change
-from syncer.sync.status_text import DocumentVocabulary
+
+if TYPE_CHECKING:  # the sync modules load logging: only --refresh needs them, imported there
+    from syncer.sync.gather import Linked
+    from syncer.sync.status_text import DocumentVocabulary
 
 DriftKind = Literal["status", "orphan", "missing"]
 OPEN = frozenset({Status.OPEN, Status.IN_PROGRESS})
@@ -48,6 +48,8 @@ def find_drift(documents: Sequence[ParsedDocument], trackers: Sequence[Tracker],
                linked: Linked) -> list[Drift]:
     """Every drift of ``documents``; ``linked`` is their linked tickets as read
     (:func:`syncer.sync.gather.read_linked`). Orphans cost one batched read per tracker."""
+    from syncer.sync.status_text import DocumentVocabulary
+
     expressible = {tracker.name: tracker.statuses for tracker in trackers}
     found: list[Drift] = []
     for parsed in documents:
@@ -63,6 +65,8 @@ def find_drift(documents: Sequence[ParsedDocument], trackers: Sequence[Tracker],
 def _item_drift(item: ActionItem, link: TicketLink, answer: TicketState | Failed,
                 vocabulary: DocumentVocabulary,
                 expressible: dict[str, frozenset[Status]]) -> list[Drift]:
+    from syncer.sync.pull import status_change
+
     if isinstance(answer, Failed):
         return [Drift("missing", str(item.file), item.line, item.own_title, link.label,
                       link.url, answer.message)]
@@ -79,6 +83,8 @@ def orphan_tickets(documents: Sequence[ParsedDocument], trackers: Sequence[Track
                    linked: Linked) -> list[Drift]:
     """Open tickets pmsync made for an item of ``documents`` that is gone: neither its marker
     nor its link is in the documents any more. Tickets closed as duplicates are left out."""
+    from syncer.sync.plan import document_id, item_markers
+
     ids = {document_id(parsed.doc.path): parsed for parsed in documents}
     links = {link.key for link, _ in linked.values()}
     found: list[Drift] = []
