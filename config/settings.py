@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Collection
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
@@ -38,6 +39,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILE_NAMES = ("pmsync.toml", "pyproject.toml")
 
 _config_file: ContextVar[Path | None] = ContextVar("pmsync_config_file", default=None)
+_tracker_names: ContextVar[Collection[str]] = ContextVar("pmsync_tracker_names", default=())
 
 
 def http_url(value: str | None) -> str | None:
@@ -48,6 +50,16 @@ def http_url(value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be a URL starting with https:// (or http://)")
     return value.strip()
+
+
+def _registered_tracker(name: str | None) -> str | None:
+    """A tracker name must be one :func:`load_settings` was given (the registry's names)."""
+    known = _tracker_names.get()
+    if name is None or not known or name in known:
+        return name
+    choices = [repr(known_name) for known_name in known]
+    wanted = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+    raise ValueError(f"Input should be {wanted}")
 
 
 class JiraSettings(BaseModel):
@@ -234,9 +246,11 @@ class CheckSettings(BaseModel):
 
 class RouteRule(BaseModel):
     """Send matching items to ``tracker``; every given pattern must match (regex, case-insensitive;
-    ``path`` is a glob on the document path)."""
+    ``path`` is a glob on the document path). Tracker names are checked against the registry by
+    :func:`load_settings`."""
 
-    tracker: Literal["jira", "github"]
+    tracker: str
+    _tracker = field_validator("tracker")(_registered_tracker)
     path: str | None = None
     section: str | None = None
     owner: str | None = None
@@ -256,7 +270,7 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    tracker: Literal["jira", "github"] | None = None
+    tracker: str | None = None  # a registered tracker name, checked by load_settings
     jira: JiraSettings = Field(default_factory=JiraSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     owners: dict[str, OwnerIdentity] = Field(default_factory=dict)
@@ -272,6 +286,7 @@ class Settings(BaseSettings):
     max_document_mb: float = 5.0
 
     _document_base_url = field_validator("document_base_url")(http_url)
+    _tracker = field_validator("tracker")(_registered_tracker)
 
     @field_validator("max_document_mb")
     @classmethod
@@ -371,9 +386,12 @@ def resolve_config_file(config_file: Path | None) -> Path | None:
     return config_file if config_file is not None else find_config_file(Path.cwd())
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+def load_settings(config_file: Path | None = None, *, trackers: Collection[str] = (),
+                  **overrides: Any) -> Settings:
     """Build settings from every source; raises ``ConfigError`` naming each bad setting.
 
+    ``trackers`` are the tracker names settings may use (the registry's, which settings do not
+    import); given, ``tracker`` and every route rule's ``tracker`` must be one of them.
     Every secret is registered for masking, and each unknown ``PMSYNC_*`` variable is logged
     once as a warning with the names it most likely meant.
     """
@@ -381,7 +399,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 
     path = resolve_config_file(config_file)
     _warn_unknown_variables()
-    token = _config_file.set(path)
+    token, names = _config_file.set(path), _tracker_names.set(tuple(trackers))
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -389,6 +407,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise ConfigError(f"invalid setting {problems}") from None
     finally:
         _config_file.reset(token)
+        _tracker_names.reset(names)
     register_secrets(settings)
     return settings
 

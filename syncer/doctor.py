@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from connectors.registry import NoTrackerConfigured, build_tracker, configured_trackers
 from syncer.errors import PmsyncError
 from syncer.logs import mask_secrets
 
@@ -43,22 +44,18 @@ class TrackerReport:
         }
 
 
-def configured_trackers(settings: Settings) -> list[str]:
-    """``tracker`` when set, else every tracker with any of its settings given."""
-    if settings.tracker:
-        return [settings.tracker]
-    names = []
-    if settings.jira.url or settings.jira.project or settings.jira.token:
-        names.append("jira")
-    if settings.github.repo or settings.github.token:
-        names.append("github")
+def trackers_to_check(settings: Settings, asked: Sequence[str] = ()) -> list[str]:
+    """The trackers asked for, else the ``tracker`` setting, else every configured tracker;
+    :class:`~connectors.registry.NoTrackerConfigured` when that leaves none."""
+    names = list(asked) or ([settings.tracker] if settings.tracker else
+                            configured_trackers(settings))
+    if not names:
+        raise NoTrackerConfigured
     return names
 
 
 def diagnose(settings: Settings, trackers: Sequence[str]) -> list[TrackerReport]:
     """A report per tracker name; connectors that cannot start report why as a finding."""
-    from connectors.registry import build_tracker
-
     reports = []
     for name in trackers:
         try:

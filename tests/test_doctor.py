@@ -86,7 +86,8 @@ def test_doctor_warns_about_priority_names_the_instance_lacks(runner: CliRunner)
 def test_doctor_without_any_tracker_configured_exits_2(runner: CliRunner) -> None:
     with pytest.raises(ConfigError) as raised:  # main() prints it and exits with its code
         doctor(runner, {})
-    assert exit_code_for(raised.value) == 2 and "PMSYNC_TRACKER" in str(raised.value)
+    assert exit_code_for(raised.value) == 2
+    assert "PMSYNC_JIRA__URL" in str(raised.value) and "PMSYNC_GITHUB__REPO" in str(raised.value)
 
 
 def test_doctor_checks_the_tracker_asked_for(runner: CliRunner) -> None:

@@ -105,7 +105,7 @@ def test_usage_and_input_errors_exit_2(tmp_path: Path, monkeypatch: pytest.Monke
                                                          "file or directory"
     code, err = _run(capfd, *debug, "doctor")  # no tracker configured: raised, not returned
     assert code == EXIT_USAGE and err.splitlines()[-1].startswith(
-        "pmsync: error: no tracker configured")
+        "pmsync: error: no tracker is configured")
     assert ("Traceback" in err) == bool(debug)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from config import settings as settings_module
 from config.settings import load_settings
+from connectors.registry import tracker_names
 from syncer.cli.main import main
 from syncer.errors import ConfigError
 from tests.conftest import ROOT
@@ -114,7 +115,7 @@ def test_unknown_keys_of_pyproject_name_the_tool_table(tmp_path):
 def test_every_invalid_value_is_named(tmp_path):
     (tmp_path / "pmsync.toml").write_text('tracker = "trello"\n[jira]\nurl = "jira.local"\n')
     with pytest.raises(ConfigError) as raised:
-        load_settings()
+        load_settings(trackers=tracker_names())  # as the CLI and the Action load them
     message = str(raised.value)
     assert "tracker (PMSYNC_TRACKER or tracker in" in message
     assert "jira.url (PMSYNC_JIRA__URL or url in [jira] of" in message

@@ -49,9 +49,10 @@ def action_settings(root: Path, options: ActionOptions) -> Settings:
     """The settings the command will read: this process's environment and the config file
     (``options.config_file`` relative to the repository ``root``, else the nearest one)."""
     from config.settings import find_config_file, load_settings
+    from connectors.registry import tracker_names
 
     config = root / options.config_file if options.config_file else find_config_file(root)
-    return load_settings(config)
+    return load_settings(config, trackers=tracker_names())
 
 
 def split_paths(values: Sequence[str]) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from config.settings import (
     setting_leaves,
     settings_origins,
 )
+from connectors.registry import NoTrackerConfigured, tracker_names
 from syncer.check import check_document
 from syncer.errors import EXIT_OK, ConfigError, outcome_exit_code
 from syncer.parse.extract import Extraction, extract
@@ -208,7 +209,7 @@ def run_remind(paths: Sequence[Path], settings: Settings, *, as_of: date,
 def run_config(config_file: Path | None, fmt: str) -> int:
     """``pmsync config``: the effective settings, secrets masked, with where each came from."""
     path = resolve_config_file(config_file)
-    values = masked_dump(load_settings(path))
+    values = masked_dump(load_settings(path, trackers=tracker_names()))
     origins = settings_origins(path)
     if fmt == "json":
         click.echo(dumps({"settings": values, "origins": origins}))
@@ -223,13 +224,9 @@ def run_config(config_file: Path | None, fmt: str) -> int:
 def run_doctor(settings: Settings, trackers: Sequence[str], fmt: str) -> int:
     """``pmsync doctor``: check configuration, access and mappings of each tracker; exit 1 when
     a check fails, 2 when no tracker is configured."""
-    from syncer.doctor import configured_trackers, diagnose
+    from syncer.doctor import diagnose, trackers_to_check
 
-    names = list(trackers) or configured_trackers(settings)
-    if not names:
-        raise ConfigError("no tracker configured: set PMSYNC_TRACKER, or PMSYNC_JIRA__URL and "
-                          "PMSYNC_JIRA__PROJECT, or PMSYNC_GITHUB__REPO")
-    reports = diagnose(settings, names)
+    reports = diagnose(settings, trackers_to_check(settings, trackers))
     ok = all(r.ok for r in reports)
     if fmt == "json":
         click.echo(dumps({"ok": ok, "trackers": [r.to_json() for r in reports]}))
@@ -308,8 +305,7 @@ def _read_states(extraction: Extraction, settings: Settings,
     pool = TrackerPool(settings)
     names = pool.configured()
     if not names:
-        raise ConfigError("--refresh reads ticket states from a tracker: set PMSYNC_JIRA__URL "
-                          "or PMSYNC_GITHUB__REPO (and its token)")
+        raise NoTrackerConfigured
     try:
         return read_ticket_states(extraction.documents, [pool.get(name) for name in names])
     finally:

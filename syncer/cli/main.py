@@ -45,7 +45,22 @@ class AppContext:
         """Load settings (CLI overrides win over every other source)."""
         from config.settings import load_settings
 
-        return load_settings(self.config_file, **overrides)
+        return load_settings(self.config_file, trackers=tracker_names(), **overrides)
+
+
+class TrackerChoice(click.Choice[str]):
+    """A registered tracker name (:mod:`connectors.registry`), read when options are parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(tracker_names())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tracker_names()
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        pass  # set by click.Choice.__init__: the registry, not a copy, is the source
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -202,7 +217,7 @@ def remind(app: AppContext, paths: tuple[Path, ...], dry_run: bool, as_of: Any,
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop; nothing is created or written.")
-@click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
+@click.option("--tracker", type=TrackerChoice(), default=None,
               help="Tracker for items that name none (default: the tracker setting).")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True,
               help="json prints one object with per-document and per-item results.")
@@ -275,7 +290,7 @@ def config_command(app: AppContext, fmt: str) -> int:
 
 
 @cli.command()
-@click.option("--tracker", "trackers", multiple=True, type=click.Choice(tracker_names()),
+@click.option("--tracker", "trackers", multiple=True, type=TrackerChoice(),
               help="Tracker to check (repeatable; default: PMSYNC_TRACKER, else every configured).")
 @click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
 @pass_app

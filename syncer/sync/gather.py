@@ -25,6 +25,7 @@ from connectors.base import (
     Tracker,
     creation_order,
 )
+from connectors.registry import NoTrackerConfigured, not_configured, tracker_names
 from syncer.errors import ConfigError
 from syncer.model import ActionItem, ParsedDocument, Status
 from syncer.parse.extract import extract
@@ -43,7 +44,7 @@ from syncer.sync.plan import (
     make_draft,
     route,
 )
-from syncer.sync.trackers import NO_TRACKER, TrackerPool
+from syncer.sync.trackers import TrackerPool
 
 
 @dataclass
@@ -79,9 +80,9 @@ def gather_items(documents: Sequence[ParsedDocument], settings: Settings,
                 row.tracker, row.link = owned
             elif item.ticket is None:
                 row.tracker, row.problem = route(item, parsed.doc.path, settings.routes,
-                                                 pool.default, ("jira", "github"))
+                                                 pool.default, tracker_names())
                 if row.tracker is not None and row.tracker not in pool.configured():
-                    row.problem, row.tracker = _not_configured(row.tracker), None
+                    row.problem, row.tracker = not_configured(row.tracker), None
             if row.tracker and not row.problem:
                 row.draft = make_draft(item, row.marker, parsed, settings.document_base_url,
                                        due=policy.due(parsed, item))
@@ -154,16 +155,11 @@ class _DocumentLinks:
         return links
 
 
-def _not_configured(name: str) -> str:
-    variable = "PMSYNC_JIRA__URL" if name == "jira" else "PMSYNC_GITHUB__REPO or GITHUB_REPOSITORY"
-    return f"{name} is not configured: set {variable}"
-
-
 def _require_trackers(rows: Sequence[Gathered], pool: TrackerPool) -> None:
     """A run where no item can reach any tracker is a configuration error, not N item problems."""
     problems = [row.problem for row in rows if row.problem]
     if problems and not pool.configured():
-        raise ConfigError(NO_TRACKER)
+        raise NoTrackerConfigured
     if problems and not any(row.tracker for row in rows):
         raise ConfigError(problems[0])
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from connectors.base import Failed, TicketLink, TicketState
-from syncer.errors import ConfigError
+from connectors.registry import NoTrackerConfigured
 from syncer.model import ActionItem, ListAnchor, ParsedDocument, Status, TableAnchor
 from syncer.parse.annotations import UNCHECKED, trailing_status
 from syncer.parse.discovery import discover
@@ -25,7 +25,7 @@ from syncer.sync.gather import Linked, follow_duplicates, read_linked
 from syncer.sync.locks import documents_locked
 from syncer.sync.results import DocumentResult, ItemResult, RunResult
 from syncer.sync.status_text import DocumentVocabulary
-from syncer.sync.trackers import NO_TRACKER, TrackerPool
+from syncer.sync.trackers import TrackerPool
 
 
 def pull(
@@ -50,7 +50,7 @@ def pull(
             ):
                 # Linked items whose tickets nobody can read: a CI job with missing secrets
                 # must fail, not report every document as current.
-                raise ConfigError(NO_TRACKER)
+                raise NoTrackerConfigured
             trackers = [pool.get(name) for name in pool.configured()]
             linked, moved = follow_duplicates(read_linked(extraction.documents, trackers),
                                               trackers)

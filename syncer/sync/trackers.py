@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config.settings import Settings
 from connectors.base import TicketLink, Tracker
+from connectors.registry import build_tracker, configured_trackers
 from syncer.model import ActionItem
 
 
@@ -17,12 +18,7 @@ class TrackerPool:
 
     def configured(self) -> list[str]:
         """Trackers with enough configuration to be reached."""
-        names = []
-        if self.settings.jira.url:
-            names.append("jira")
-        if self.settings.github.repo:
-            names.append("github")
-        return names
+        return configured_trackers(self.settings)
 
     @property
     def default(self) -> str | None:
@@ -37,8 +33,6 @@ class TrackerPool:
     def get(self, name: str) -> Tracker:
         """The tracker called ``name``."""
         if name not in self._built:
-            from connectors.registry import build_tracker
-
             self._built[name] = build_tracker(name, self.settings)
         return self._built[name]
 
@@ -56,8 +50,3 @@ class TrackerPool:
         """Close every tracker built."""
         for tracker in self._built.values():
             tracker.close()
-
-
-NO_TRACKER = ("no tracker is configured: set PMSYNC_JIRA__URL, PMSYNC_JIRA__PROJECT and "
-              "PMSYNC_JIRA__TOKEN, or PMSYNC_GITHUB__REPO and PMSYNC_GITHUB__TOKEN (then check "
-              "with pmsync doctor)")
