@@ -15,7 +15,8 @@ from syncer.markdown.document import parse_document
 from syncer.model import ActionItem, Status
 from syncer.parse.table_items import parse_items
 from syncer.parse.values import parse_ticket
-from syncer.sync.plan import Claim, Linking, claims, document_id, item_markers, plan_item, route
+from syncer.sync.document_ids import document_id
+from syncer.sync.plan import Claim, Linking, claims, item_markers, plan_item, route
 
 TABLE = """## Action items
 

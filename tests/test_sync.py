@@ -369,7 +369,8 @@ def test_push_without_any_tracker_configured_is_a_config_error(
 def test_ticket_of_an_interrupted_run_is_linked_and_given_the_documents_status(
     env: tuple[str, Sandbox, Settings], tmp_path: Path
 ) -> None:
-    from syncer.sync.plan import document_id, item_markers, make_draft
+    from syncer.sync.document_ids import document_id
+    from syncer.sync.plan import item_markers, make_draft
     from syncer.sync.trackers import TrackerPool
 
     name, sandbox, settings = env

@@ -31,6 +31,7 @@ from syncer.model import ActionItem, ParsedDocument, Status
 from syncer.parse.extract import extract
 from syncer.parse.values import parse_ticket
 from syncer.policy import DuePolicy
+from syncer.sync.document_ids import document_file, document_id
 from syncer.sync.plan import (
     OWNER,
     Claim,
@@ -38,8 +39,6 @@ from syncer.sync.plan import (
     ItemPlan,
     Linking,
     claims,
-    document_file,
-    document_id,
     item_markers,
     make_draft,
     route,

@@ -16,6 +16,7 @@ from syncer.errors import ConfigError, InputError
 from syncer.model import ParsedDocument
 from syncer.parse.discovery import discover
 from syncer.parse.extract import extract
+from syncer.sync.document_ids import document_id
 from syncer.sync.edits import linkable_only, writable_only
 from syncer.sync.execute import (
     close_unlinked_duplicates,
@@ -25,7 +26,7 @@ from syncer.sync.execute import (
 )
 from syncer.sync.gather import document_tickets, find_removed, gather_items, superseded_tickets
 from syncer.sync.locks import documents_locked
-from syncer.sync.plan import DocumentPlan, ItemPlan, document_id, plan_item
+from syncer.sync.plan import DocumentPlan, ItemPlan, plan_item
 from syncer.sync.results import DocumentResult, ItemResult, ProgressHook, RunResult
 from syncer.sync.trackers import TrackerPool
 
