@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
+from connectors.registry import NoTrackerConfigured
 from connectors.sandbox import Sandbox
 from syncer.cli.main import main
 from syncer.model import Status
 from syncer.sync.pull import pull
 from syncer.sync.push import push
-from syncer.sync.trackers import NO_TRACKER
 from tests.test_sync import env, keys, move, running, tickets  # noqa: F401 (fixtures)
 
 LISTS = """# Review: stuck deploys
@@ -155,7 +155,7 @@ def test_pull_without_a_tracker_is_a_configuration_error(
     doc = write(tmp_path, "## Action items\n\n- Cap the retries ([OPS-4](https://j.example.com/browse/OPS-4))\n")
     before = doc.read_bytes()
     assert main(["pull", str(doc)]) == 2
-    assert NO_TRACKER in capsys.readouterr().err
+    assert str(NoTrackerConfigured()) in capsys.readouterr().err
     assert main(["pull", "--check", str(doc)]) == 2
     assert doc.read_bytes() == before
     plain = write(tmp_path, "## Action items\n\n- Nothing linked yet\n", "plain.md")
