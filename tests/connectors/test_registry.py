@@ -16,6 +16,7 @@ import pytest
 from config.settings import Settings
 from connectors import registry
 from connectors.base import (
+    Comment,
     CreateOutcome,
     Draft,
     Failed,
@@ -78,6 +79,13 @@ class FakeTracker:
         return {}
 
     def set_status(self, state: TicketState, status: Status) -> TicketState:
+        raise NotImplementedError
+
+    def comments(self, link: TicketLink) -> list[Comment]:
+        return []
+
+    def comment(self, link: TicketLink, text: str, *, tag: str,
+                mention: str | None = None) -> Comment:
         raise NotImplementedError
 
     def doctor(self) -> list[Finding]:
