@@ -83,7 +83,8 @@ def orphan_tickets(documents: Sequence[ParsedDocument], trackers: Sequence[Track
                    linked: Linked) -> list[Drift]:
     """Open tickets pmsync made for an item of ``documents`` that is gone: neither its marker
     nor its link is in the documents any more. Tickets closed as duplicates are left out."""
-    from syncer.sync.plan import document_id, item_markers
+    from syncer.sync.document_ids import document_id
+    from syncer.sync.plan import item_markers
 
     ids = {document_id(parsed.doc.path): parsed for parsed in documents}
     links = {link.key for link, _ in linked.values()}

@@ -174,7 +174,7 @@ def report(app: AppContext, paths: tuple[Path, ...], as_of: Any, refresh: bool,
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--tracker", type=click.Choice(["jira", "github"]), default=None,
+@click.option("--tracker", type=TrackerChoice(), default=None,
               help="Tracker for items that name none (default: the tracker setting).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="markdown is what the Action posts on a pull request.")
