@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Collection
 from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
@@ -234,14 +235,21 @@ class CheckSettings(BaseModel):
     @classmethod
     def rule_codes(cls) -> tuple[str, ...]:
         """Every rule's code, ``missing-owner`` and so on."""
-        return tuple(name.replace("_", "-") for name, field in cls.model_fields.items()
-                     if get_args(field.annotation) == get_args(RuleLevel))
+        return _rule_codes(cls)
 
     def level(self, code: str) -> RuleLevel | None:
         """The level of the rule called ``code``; None for a code that is no rule."""
         if code not in self.rule_codes():
             return None
         return getattr(self, code.replace("-", "_"))  # type: ignore[no-any-return]
+
+
+@cache
+def _rule_codes(model: type[BaseModel]) -> tuple[str, ...]:
+    """The codes of a check settings model's rule fields, read once per model: check asks for
+    every finding of every document."""
+    return tuple(name.replace("_", "-") for name, field in model.model_fields.items()
+                 if get_args(field.annotation) == get_args(RuleLevel))
 
 
 class RouteRule(BaseModel):

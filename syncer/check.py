@@ -49,7 +49,9 @@ def _at_level(diagnostic: Diagnostic, rules: CheckSettings) -> Diagnostic | None
     level = rules.level(diagnostic.code)
     if level is None:
         return diagnostic
-    return None if level == "off" else replace(diagnostic, severity=level)
+    if level == "off":
+        return None
+    return diagnostic if diagnostic.severity == level else replace(diagnostic, severity=level)
 
 
 def check_item(item: ActionItem, as_of: date, *, rules: CheckSettings | None = None,
