@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from connectors.sandbox import Sandbox
+from syncer.model import ActionItem
+from syncer.parse.extract import extract
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -37,3 +40,21 @@ def cli_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[San
         for name, value in sb.env().items():
             monkeypatch.setenv(name, value)
         yield sb
+
+
+Read = Callable[[str], list[ActionItem]]
+
+
+@pytest.fixture
+def read(tmp_path: Path) -> Read:
+    """``read(text)``: the action items of a document given as text, table and list, in line
+    order."""
+
+    def items(text: str) -> list[ActionItem]:
+        path = tmp_path / "pm.md"
+        path.write_text(text, encoding="utf-8")
+        extraction = extract([path], Settings())
+        assert not extraction.errors
+        return list(extraction.documents[0].items)
+
+    return items

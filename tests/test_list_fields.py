@@ -7,33 +7,13 @@ Every example is made up for these tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
 from syncer.markdown.document import read_document
-from syncer.model import ActionItem
-from syncer.parse.extract import extract
 from syncer.sync.edits import ItemChange, plan_edits, render
-
-Read = Callable[[str], list[ActionItem]]
-
-
-@pytest.fixture
-def read(tmp_path: Path) -> Read:
-    """Parse a document given as text; its action items, table and list, in line order."""
-
-    def items(text: str) -> list[ActionItem]:
-        path = tmp_path / "pm.md"
-        path.write_text(text, encoding="utf-8")
-        extraction = extract([path], Settings())
-        assert not extraction.errors
-        return list(extraction.documents[0].items)
-
-    return items
-
+from tests.conftest import Read
 
 # --- class 9: an explicit status in the text beats an unticked checkbox ---------------------
 

@@ -4,30 +4,10 @@ tests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from syncer.markdown.document import parse_document
-from syncer.model import ActionItem, ParsedDocument
-from syncer.parse.list_items import parse_list_items
-from syncer.parse.table_items import ParseOptions, parse_items
 from syncer.parse.values import is_fill_in
-
-
-def parse(text: str) -> ParsedDocument:
-    doc = parse_document(Path("pm.md"), text.encode())
-    return parse_list_items(parse_items(doc), ParseOptions())
-
-
-def rows(text: str) -> list[tuple[int, str]]:
-    return [(item.line, item.title) for item in parse(text).items]
-
-
-def only(text: str) -> ActionItem:
-    (item,) = parse(text).items
-    return item
-
+from tests.test_table_intent import only, parse
 
 # --- class 8: template rows ------------------------------------------------------------------
 
